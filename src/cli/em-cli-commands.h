@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* Every subcommand: int em_cli_NAME (int argc, char **argv), where argv[0]
+ * is the subcommand's name.  Keep the table in alphabetical order. */
+
+int em_cli_version (int argc, char **argv);
+
+#define EM_CLI_COMMANDS(X) \
+  X ("version", em_cli_version, N_("Print the versions of Emissary and its libraries"))
