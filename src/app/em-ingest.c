@@ -685,7 +685,9 @@ em_ingest_run (const char             *pool_path,
       g_mutex_unlock (&p->lock);
 
       now = g_get_monotonic_time ();
-      if (ok && now - last_commit >= COMMIT_INTERVAL)
+      if (ok && (options->commit_every > 0
+                 ? em_pool_writer_n_pending (writer) >= options->commit_every
+                 : now - last_commit >= COMMIT_INTERVAL))
         {
           ok = em_pool_writer_commit (writer, error);
           last_commit = now;
@@ -738,7 +740,7 @@ em_ingest_run (const char             *pool_path,
       pool = em_pool_open (pool_path, error);
       ok = pool != NULL && em_pool_build_index (pool, error);
     }
-  if (ok && progress != NULL)
+  if (ok && progress != NULL && todo_abs->len > 0)
     report_progress (progress, user_data, todo_abs->len, todo_abs->len, start);
 
   if (summary != NULL)

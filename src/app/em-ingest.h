@@ -18,6 +18,9 @@ typedef struct
   EmPreprocessParams  preprocess;
   const char         *root;           /* NULL: the sources' common folder (new pool only) */
   gboolean            retry_failed;   /* try again files listed in the failure report */
+  /* Commit after this many rows (0: every second, or every 4 MiB of
+   * rows).  What a kill loses is redone by the next run. */
+  guint               commit_every;
 } EmIngestOptions;
 
 void em_ingest_options_init (EmIngestOptions *options);

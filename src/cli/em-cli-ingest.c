@@ -12,6 +12,7 @@ em_cli_ingest (int    argc,
                char **argv)
 {
   int threads = 0;
+  int commit_every = 0;
   g_autofree char *grid = NULL;
   g_autofree char *root = NULL;
   double blur = -1;
@@ -22,6 +23,7 @@ em_cli_ingest (int    argc,
     { "blur", 0, 0, G_OPTION_ARG_DOUBLE, &blur, N_("Gaussian blur sigma in pixels of a new pool"), "SIGMA" },
     { "no-scale", 0, 0, G_OPTION_ARG_NONE, &no_scale, N_("Keep fluxes unscaled (default: min-max to [-1, 1])"), NULL },
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, N_("Folder source paths are relative to (new pool; default: the sources' common folder)"), "DIR" },
+    { "commit-every", 0, 0, G_OPTION_ARG_INT, &commit_every, N_("Commit after N rows (default: every second)"), "N" },
     { "retry-failed", 0, 0, G_OPTION_ARG_NONE, &retry_failed, N_("Try again the files of the failure report"), NULL },
     { NULL }
   };
@@ -49,7 +51,10 @@ em_cli_ingest (int    argc,
   if (threads < 0 || threads > 256)
     return em_cli_usage ("ingest", _("--threads must be between 0 and 256"));
 
+  if (commit_every < 0)
+    return em_cli_usage ("ingest", _("--commit-every must not be negative"));
   em_ingest_options_init (&options);
+  options.commit_every = (guint) commit_every;
   options.n_threads = (guint) threads;
   options.root = root;
   options.retry_failed = retry_failed;
