@@ -261,6 +261,36 @@ em_votable_set_array (EmVotable *table, gsize row, guint col, const double *valu
   cell->v.a.n = n;
 }
 
+void
+em_votable_set_cell (EmVotable           *table,
+                     gsize                row,
+                     guint                col,
+                     const EmVotableCell *cell)
+{
+  switch (cell->type)
+    {
+    case EM_VOTABLE_CELL_BOOLEAN:
+      em_votable_set_boolean (table, row, col, cell->v.b);
+      break;
+    case EM_VOTABLE_CELL_INT:
+      em_votable_set_int (table, row, col, cell->v.i);
+      break;
+    case EM_VOTABLE_CELL_DOUBLE:
+      em_votable_set_double (table, row, col, cell->v.d);
+      break;
+    case EM_VOTABLE_CELL_STRING:
+      em_votable_set_string (table, row, col, cell->v.s);
+      break;
+    case EM_VOTABLE_CELL_ARRAY:
+      em_votable_set_array (table, row, col, cell->v.a.values, cell->v.a.n);
+      break;
+    case EM_VOTABLE_CELL_NULL:
+    default:
+      em_votable_set_null (table, row, col);
+      break;
+    }
+}
+
 guint
 em_votable_get_n_fields (const EmVotable *table)
 {

@@ -138,6 +138,9 @@ void em_votable_set_double (EmVotable *table, gsize row, guint col, double value
 void em_votable_set_string (EmVotable *table, gsize row, guint col, const char *value);
 void em_votable_set_array (EmVotable *table, gsize row, guint col, const double *values, gsize n);
 
+/* Copies @cell (of any type) into the table. */
+void em_votable_set_cell (EmVotable *table, gsize row, guint col, const EmVotableCell *cell);
+
 /* Access. */
 guint                 em_votable_get_n_fields (const EmVotable *table);
 const EmVotableField *em_votable_get_field (const EmVotable *table, guint col);
