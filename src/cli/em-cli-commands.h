@@ -5,14 +5,18 @@
  * is the subcommand's name.  Keep the table in alphabetical order. */
 
 int em_cli_demo_data  (int argc, char **argv);
+int em_cli_ingest     (int argc, char **argv);
 int em_cli_inspect    (int argc, char **argv);
+int em_cli_pool       (int argc, char **argv);
 int em_cli_preprocess (int argc, char **argv);
 int em_cli_simbad     (int argc, char **argv);
 int em_cli_version    (int argc, char **argv);
 
 #define EM_CLI_COMMANDS(X) \
   X ("demo-data", em_cli_demo_data, N_("Write the deterministic demo survey (pool, seed set, truth)")) \
+  X ("ingest", em_cli_ingest, N_("Ingest survey spectra into a pool, resumably")) \
   X ("inspect", em_cli_inspect, N_("Print what a spectrum file holds, as JSON")) \
+  X ("pool", em_cli_pool, N_("Pool information (pool info) and re-rooting (pool reroot)")) \
   X ("preprocess", em_cli_preprocess, N_("Print a spectrum resampled onto the classifier's grid")) \
   X ("simbad", em_cli_simbad, N_("Look objects up in SIMBAD and cross-match catalogues")) \
   X ("version", em_cli_version, N_("Print the versions of Emissary and its libraries"))
