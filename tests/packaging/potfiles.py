@@ -4,9 +4,9 @@
 
 Every file that holds a translatable string must be listed, or its strings
 never reach the template and stay English in every language:
-  - C sources and headers under src/ calling _(), N_(), C_(), NC_(),
-    Q_(), g_dngettext() or ngettext();
-  - GtkBuilder files under ui/ with translatable="yes";
+  - C sources and headers under src/ or ui/ calling _(), N_(), C_(),
+    NC_(), Q_(), g_dngettext() or ngettext();
+  - GtkBuilder files (.ui) under src/ or ui/ with translatable="yes";
   - the desktop file, metainfo and GSettings schema templates under data/.
 Listed files must exist (xgettext stops at the first missing one).
 
@@ -24,24 +24,20 @@ DATA_SUFFIXES = ('.desktop.in', '.metainfo.xml.in', '.gschema.xml')
 
 def translatable_files(root):
     found = []
-    for top, dirs, files in os.walk(os.path.join(root, 'src')):
-        dirs.sort()
-        for name in sorted(files):
-            if name.endswith(('.c', '.h')):
-                path = os.path.join(top, name)
-                with open(path, encoding='utf-8', errors='replace') as f:
-                    if C_MARK.search(f.read()):
-                        found.append(os.path.relpath(path, root))
-    ui_dir = os.path.join(root, 'ui')
-    if os.path.isdir(ui_dir):
-        for top, dirs, files in os.walk(ui_dir):
+    for folder in ('src', 'ui'):
+        for top, dirs, files in os.walk(os.path.join(root, folder)):
             dirs.sort()
             for name in sorted(files):
-                if name.endswith('.ui'):
-                    path = os.path.join(top, name)
-                    with open(path, encoding='utf-8', errors='replace') as f:
-                        if UI_MARK.search(f.read()):
-                            found.append(os.path.relpath(path, root))
+                if name.endswith(('.c', '.h')):
+                    mark = C_MARK
+                elif name.endswith('.ui'):
+                    mark = UI_MARK
+                else:
+                    continue
+                path = os.path.join(top, name)
+                with open(path, encoding='utf-8', errors='replace') as f:
+                    if mark.search(f.read()):
+                        found.append(os.path.relpath(path, root))
     data_dir = os.path.join(root, 'data')
     for name in sorted(os.listdir(data_dir)):
         if name.endswith(DATA_SUFFIXES):
