@@ -311,6 +311,7 @@ static const char usage_description[] =
   "  point RA DEC             point at a sky position in degrees (coord.pointAt.sky)\n"
   "  send-spectrum FILE       send a FITS or VOTable spectrum (spectrum.load.ssa-generic)\n"
   "  script TEXT              send an Aladin script (script.aladin.send)\n"
+  "  call MTYPE [KEY=VALUE…]  call any MType with string parameters, print the replies\n"
   "  listen                   print received messages as JSON lines until interrupted\n"
   "\n"
   "The hub is found through $SAMP_HUB (std-lockurl:URL), else ~/.samp.\n"
@@ -378,6 +379,14 @@ em_cli_samp (int    argc,
   else if (strcmp (sub, "listen") == 0)
     {
       NEED_ARGS (0, _("no arguments"));
+    }
+  else if (strcmp (sub, "call") == 0)
+    {
+      if (argc < 3)
+        return em_cli_usage ("samp", _("“call” takes an MTYPE and KEY=VALUE parameters"));
+      for (int i = 3; i < argc; i++)
+        if (strchr (argv[i], '=') == NULL || argv[i][0] == '=')
+          return em_cli_usage ("samp", _("parameter “%s” is not KEY=VALUE"), argv[i]);
     }
   else
     return em_cli_usage ("samp", _("unknown sub-command “%s”"), sub);
@@ -448,6 +457,19 @@ em_cli_samp (int    argc,
                               (guint) timeout);
   else if (strcmp (sub, "script") == 0)
     status = send_and_report (&run, to, em_samp_msg_script_aladin_send (argv[2]), (guint) timeout);
+  else if (strcmp (sub, "call") == 0)
+    {
+      GVariantBuilder b;
+
+      g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
+      for (int i = 3; i < argc; i++)
+        {
+          const char *eq = strchr (argv[i], '=');
+          g_autofree char *key = g_strndup (argv[i], (gsize) (eq - argv[i]));
+          g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (eq + 1));
+        }
+      status = send_and_report (&run, to, em_samp_message_new (argv[2], g_variant_builder_end (&b)), (guint) timeout);
+    }
   else
     status = cmd_listen (&run, NULL);
   run_finish (&run);

@@ -662,8 +662,10 @@ dispatch_args (EmSampClient *self,
       && g_variant_is_of_type (args[1], G_VARIANT_TYPE_STRING)
       && g_variant_is_of_type (args[2], G_VARIANT_TYPE_VARDICT))
     {
-      g_autoptr(GVariant) r = g_variant_ref_sink (handle_message (self, g_variant_get_string (args[1], NULL),
-                                                                   args[2], FALSE));
+      GVariant *r = handle_message (self, g_variant_get_string (args[1], NULL), args[2], FALSE);
+
+      /* A notification has no reply. */
+      g_variant_unref (g_variant_ref_sink (r));
     }
   else if (strcmp (method, "samp.client.receiveCall") == 0 && n == 4
            && g_variant_is_of_type (args[1], G_VARIANT_TYPE_STRING)
@@ -822,8 +824,10 @@ ping_done (GObject      *source,
            gpointer      user_data)
 {
   EmSampClient *self = EM_SAMP_CLIENT (source);
-  g_autoptr(GVariant) v = hub_call_finish (self, result, NULL);
+  GVariant *v = hub_call_finish (self, result, NULL);
 
+  /* Failure is handled by hub_call_finish (the hub is gone). */
+  g_clear_pointer (&v, g_variant_unref);
   self->ping_in_flight = FALSE;
 }
 
@@ -1828,6 +1832,13 @@ em_samp_client_get_self_id (EmSampClient *self)
 {
   g_return_val_if_fail (EM_IS_SAMP_CLIENT (self), NULL);
   return self->self_id;
+}
+
+const char *
+em_samp_client_get_callback_url (EmSampClient *self)
+{
+  g_return_val_if_fail (EM_IS_SAMP_CLIENT (self), NULL);
+  return self->callback_url;
 }
 
 GListModel *

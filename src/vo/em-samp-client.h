@@ -79,6 +79,8 @@ gboolean      em_samp_client_get_connected     (EmSampClient         *self);
 const char   *em_samp_client_get_hub_url       (EmSampClient         *self);
 const char   *em_samp_client_get_self_id       (EmSampClient         *self);
 /* The other clients (not the hub, not us): a GListModel of EmSampPeer. */
+/* Our callback endpoint, http://127.0.0.1:PORT/xmlrpc, once connecting. */
+const char   *em_samp_client_get_callback_url  (EmSampClient         *self);
 GListModel   *em_samp_client_get_peers         (EmSampClient         *self);
 /* The peer with client id @id_or_name, else the first whose samp.name
  * equals it without regard to case; NULL if none.  Borrowed. */
