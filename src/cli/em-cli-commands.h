@@ -9,6 +9,7 @@ int em_cli_ingest     (int argc, char **argv);
 int em_cli_inspect    (int argc, char **argv);
 int em_cli_pool       (int argc, char **argv);
 int em_cli_preprocess (int argc, char **argv);
+int em_cli_samp       (int argc, char **argv);
 int em_cli_simbad     (int argc, char **argv);
 int em_cli_version    (int argc, char **argv);
 
@@ -18,5 +19,6 @@ int em_cli_version    (int argc, char **argv);
   X ("inspect", em_cli_inspect, N_("Print what a spectrum file holds, as JSON")) \
   X ("pool", em_cli_pool, N_("Pool information (pool info) and re-rooting (pool reroot)")) \
   X ("preprocess", em_cli_preprocess, N_("Print a spectrum resampled onto the classifier's grid")) \
+  X ("samp", em_cli_samp, N_("Talk to VO tools over SAMP (clients, send-table, point, send-spectrum, listen)")) \
   X ("simbad", em_cli_simbad, N_("Look objects up in SIMBAD and cross-match catalogues")) \
   X ("version", em_cli_version, N_("Print the versions of Emissary and its libraries"))
