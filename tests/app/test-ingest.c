@@ -443,7 +443,7 @@ test_ingest_sigkill (void)
   g_autoptr(GError) error = NULL;
   EmIngestOptions options;
   EmIngestSummary summary;
-  const guint n = 3000;
+  const guint n = 1500;
   guint kills = 0, partial = 0;
   guint64 last_rows = 0;
 
@@ -481,12 +481,12 @@ test_ingest_sigkill (void)
   assert_pools_equal (killed, whole);
 
   /* New files, killed again while adding them: only they are added. */
-  make_survey (src, n, 500);
+  make_survey (src, n, 300);
   for (guint delay = 10; delay < 20000; delay += 10 + delay / 4)
     if (!run_and_kill (killed, src, delay))
       break;
   g_assert_true (em_ingest_run (whole, sources, &options, NULL, NULL, NULL, &summary, &error));
-  g_assert_cmpuint (summary.ingested + summary.failed, ==, 500);
+  g_assert_cmpuint (summary.ingested + summary.failed, ==, 300);
   g_assert_cmpuint (summary.skipped, ==, n);
   em_ingest_summary_clear (&summary);
   assert_pools_equal (killed, whole);
@@ -624,14 +624,14 @@ test_ingest_demo (void)
   EmIngestSummary summary;
   guint n_truth = 0, found = 0;
 
-  g_assert_true (em_demo_write (dir, 300, 10, 7, &error));
+  g_assert_true (em_demo_write (dir, 120, 10, 7, &error));
   g_assert_no_error (error);
   em_ingest_options_init (&options);
   options.n_threads = 2;
   g_assert_true (em_ingest_run (pool_path, sources, &options, NULL, NULL, NULL, &summary, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (summary.ingested + summary.failed, ==, 300);
-  g_assert_cmpuint (summary.ingested, >, 250);
+  g_assert_cmpuint (summary.ingested + summary.failed, ==, 120);
+  g_assert_cmpuint (summary.ingested, >, 100);
   em_ingest_summary_clear (&summary);
 
   pool = em_pool_open (pool_path, &error);
@@ -657,8 +657,90 @@ test_ingest_demo (void)
           found++;
         }
     }
-  g_assert_cmpuint (n_truth, ==, 300);
+  g_assert_cmpuint (n_truth, ==, 120);
   g_assert_cmpuint (found, ==, em_pool_get_n_rows (pool));
+  rm_rf (dir);
+}
+
+static char *
+run_cli (const char *const *args,
+         int                want_status)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("EM_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, want_status);
+  return out;
+}
+
+/* The command line: summary JSON line, pool info keys, re-rooting. */
+static void
+test_ingest_cli (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *pool_path = g_build_filename (dir, "p.fits", NULL);
+  g_autofree char *src = g_test_build_filename (G_TEST_DIST, "data", "lamost", NULL);
+  g_autofree char *abs_src = g_canonicalize_filename (src, NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *want = NULL;
+
+  if (g_getenv ("EM_CLI") == NULL)
+    {
+      g_test_skip ("EM_CLI not set");
+      return;
+    }
+  {
+    const char *args[] = { "ingest", pool_path, src, "--threads", "2", NULL };
+    out = run_cli (args, 0);
+  }
+  g_assert_true (g_str_has_prefix (out, "{\"ingested\":4,\"skipped\":0,\"failed\":0,\"rows\":4,\"report\":"));
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "pool", "info", pool_path, NULL };
+    out = run_cli (args, 0);
+  }
+  want = g_strdup_printf ("\"root\":\"%s\"}", abs_src);
+  g_assert_nonnull (strstr (out, "\"rows\":4,\"distinct_ids\":4,\"failures\":0,\"failure_report\":"));
+  g_assert_nonnull (strstr (out, "\"grid\":{\"start\":6519,\"end\":6732,\"n\":140}"));
+  g_assert_nonnull (strstr (out, want));
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "pool", "reroot", pool_path, dir, NULL };
+    out = run_cli (args, 0);
+  }
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "pool", "info", pool_path, NULL };
+    out = run_cli (args, 0);
+  }
+  g_clear_pointer (&want, g_free);
+  want = g_strdup_printf ("\"root\":\"%s\"}", dir);
+  g_assert_nonnull (strstr (out, want));
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "pool", "info", src, NULL };     /* a folder, not a pool */
+    out = run_cli (args, 1);
+  }
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "pool", "frobnicate", pool_path, NULL };
+    out = run_cli (args, 2);
+  }
+  g_clear_pointer (&out, g_free);
+  {
+    const char *args[] = { "ingest", pool_path, NULL };
+    out = run_cli (args, 2);
+  }
   rm_rf (dir);
 }
 
@@ -673,6 +755,7 @@ main (int    argc,
   g_test_add_func ("/ingest/list", test_ingest_list);
   g_test_add_func ("/ingest/reroot", test_ingest_reroot);
   g_test_add_func ("/ingest/cancel", test_ingest_cancel);
+  g_test_add_func ("/ingest/cli", test_ingest_cli);
   g_test_add_func ("/ingest/sigkill", test_ingest_sigkill);
   return g_test_run ();
 }
