@@ -87,8 +87,7 @@ struct _EmPool
   char              *idx_path;
   int                fd;
   Layout             layout;
-  guchar            *buf;
-  gsize              buf_len;
+  GMutex             idx_lock;
   gint64             n_failures;   /* -1 until counted */
   GMappedFile       *idx_map;
   IdxEntry          *idx_owned;
@@ -818,6 +817,7 @@ em_pool_open (const char  *path,
   g_autoptr(EmPool) pool = g_new0 (EmPool, 1);
 
   g_atomic_ref_count_init (&pool->ref);
+  g_mutex_init (&pool->idx_lock);
   pool->fd = -1;
   pool->n_failures = -1;
   pool->path = g_strdup (path);
@@ -854,7 +854,7 @@ em_pool_unref (EmPool *pool)
   layout_clear (&pool->layout);
   g_clear_pointer (&pool->idx_map, g_mapped_file_unref);
   g_free (pool->idx_owned);
-  g_free (pool->buf);
+  g_mutex_clear (&pool->idx_lock);
   g_free (pool->path);
   g_free (pool->report_path);
   g_free (pool->idx_path);
@@ -907,6 +907,8 @@ em_pool_get_failure_report (EmPool *pool)
 guint64
 em_pool_get_n_failures (EmPool *pool)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&pool->idx_lock);
+
   if (pool->n_failures < 0)
     {
       g_autofree char *text = NULL;
@@ -951,8 +953,9 @@ check_range (EmPool   *pool,
   return TRUE;
 }
 
-/* Reads rows in slabs of at most 4 MiB through the pool's own buffer, so
- * that memory stays bounded whatever @n is. */
+/* Reads rows in slabs of at most 4 MiB, so that memory stays bounded
+ * whatever @n is.  A buffer per call (pread needs no shared offset): any
+ * number of threads may read one pool at once. */
 static gboolean
 read_rows (EmPool   *pool,
            guint64   first,
@@ -963,23 +966,20 @@ read_rows (EmPool   *pool,
 {
   const gsize row_len = pool->layout.row_len;
   const guint64 per_slab = MAX (1, (4u << 20) / row_len);
+  g_autofree guchar *buf = NULL;
 
   if (!check_range (pool, first, n, error))
     return FALSE;
-  if (pool->buf == NULL)
-    {
-      pool->buf_len = per_slab * row_len;
-      pool->buf = g_malloc (pool->buf_len);
-    }
+  buf = g_malloc (MAX (1, MIN (per_slab, n)) * row_len);
   for (guint64 done = 0; done < n;)
     {
       guint64 k = MIN (per_slab, n - done);
 
-      if (!pread_full (pool->fd, pool->buf, k * row_len,
+      if (!pread_full (pool->fd, buf, k * row_len,
                        DATA_OFFSET + (goffset) ((first + done) * row_len), pool->path, error))
         return FALSE;
       for (guint64 i = 0; i < k; i++)
-        if (!each (pool->buf + i * row_len, done + i, data))
+        if (!each (buf + i * row_len, done + i, data))
           return FALSE;
       done += k;
     }
@@ -1349,6 +1349,7 @@ static gboolean
 ensure_index (EmPool   *pool,
               GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&pool->idx_lock);
   IdxEntry *e = NULL;
   guint64 distinct = 0;
 
@@ -1372,6 +1373,7 @@ gboolean
 em_pool_build_index (EmPool   *pool,
                      GError  **error)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&pool->idx_lock);
   g_autofree IdxEntry *e = NULL;
   guint64 distinct = 0;
 

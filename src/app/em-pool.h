@@ -58,9 +58,10 @@ typedef struct
 void        em_pool_row_free          (EmPoolRow            *row);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmPoolRow, em_pool_row_free)
 
-/* Opens an existing pool read-only.  Cheap: reads the headers only.  An
- * EmPool may be used from one thread at a time; open it once per thread
- * for parallel readers. */
+/* Opens an existing pool read-only.  Cheap: reads the headers only (the
+ * row count is the one at opening).  Every reading function may be called
+ * from any number of threads at once (the GUI shows rows while a worker
+ * scores the same EmPool). */
 EmPool     *em_pool_open              (const char           *path,
                                        GError              **error);
 EmPool     *em_pool_ref               (EmPool               *pool);
