@@ -30,6 +30,7 @@ import email.parser
 import email.policy
 import json
 import math
+import os
 import re
 import struct
 import sys
@@ -395,8 +396,16 @@ def main():
     server.log = open(args.log, "a", encoding="utf-8")
     with open(args.port_file + ".tmp", "w") as f:
         f.write("%d\n" % server.server_address[1])
-    import os
     os.rename(args.port_file + ".tmp", args.port_file)
+    # Die with the test program, even when it aborts without killing us.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
