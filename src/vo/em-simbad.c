@@ -602,11 +602,13 @@ em_simbad_tap_query (EmSimbadClient  *client,
                    status->content && *status->content ? status->content : "(no message)");
       return NULL;
     }
-  if (status == NULL || em_votable_get_n_fields (table) == 0)
+  /* TAP requires QUERY_STATUS, but a result table without it is still
+   * an answer: its columns are checked by the caller. */
+  if (em_votable_get_n_fields (table) == 0)
     {
       g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_MALFORMED,
-                   "SIMBAD at %s sent a VOTable without %s", client->url,
-                   status == NULL ? "QUERY_STATUS" : "a result table");
+                   "SIMBAD at %s sent a VOTable without a result table (QUERY_STATUS %s)",
+                   client->url, status && status->value ? status->value : "missing");
       return NULL;
     }
   if (client->cache && !from_cache)

@@ -20,7 +20,8 @@ The first path component selects a behaviour:
   error), taperror200 (200 + TAP error), http500, ratelimit (the first
   request of each distinct query gets 429 Retry-After: 1), busy503 (two
   503 without Retry-After, then ok), stall (never answers), truncated
-  (Content-Length larger than the body sent), html (200 with an HTML page).
+  (Content-Length larger than the body sent), html (200 with an HTML page),
+  recorded / recorded-error (a recorded SIMBAD VOTable served verbatim).
 
 Usage: simbad-replay.py --objects TSV --log FILE --port-file FILE
 """
@@ -350,6 +351,14 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "html":
             self.send_body(200, b"<html><body>Maintenance</body></html>", "text/html")
             return
+        if mode in ("recorded", "recorded-error"):
+            # Real recorded SIMBAD output, verbatim: a script-query answer
+            # (no QUERY_STATUS, other columns) and one cut off mid-way.
+            name = {"recorded": "sim-script-query_coo.vot",
+                    "recorded-error": "sim-script-query_error.vot"}[mode]
+            with open(os.path.join(os.path.dirname(server.objects_path), name), "rb") as f:
+                self.send_body(200, f.read())
+            return
         if mode == "taperror":
             self.send_body(400, error_document(
                 "Incorrect ADQL query: Encountered \"FROMM\" at line 1, column 10."))
@@ -391,6 +400,7 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.objects = load_objects(args.objects)
+    server.objects_path = args.objects
     server.lock = threading.Lock()
     server.counts, server.seen = {}, {}
     server.log = open(args.log, "a", encoding="utf-8")

@@ -318,6 +318,15 @@ test_http_errors (void)
 }
 
 static void
+test_recorded_answers (void)
+{
+  /* A real SIMBAD VOTable of another query: readable, wrong columns. */
+  expect_error ("recorded", EM_SIMBAD_ERROR_MALFORMED, "without the columns asked for");
+  /* A real SIMBAD VOTable cut off after the TABLE start tag. */
+  expect_error ("recorded-error", EM_SIMBAD_ERROR_MALFORMED, "unreadable");
+}
+
+static void
 test_truncated (void)
 {
   expect_error ("truncated", EM_SIMBAD_ERROR_MALFORMED, "truncated");
@@ -533,6 +542,9 @@ test_cache_restart (void)
     objects = em_simbad_cone_search (client, 14.1772, 60.7167, 3.0, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (em_simbad_client_get_n_requests (client), ==, 2);
+    /* Everything in the cache is now past the age limit. */
+    g_assert_cmpint (em_simbad_cache_prune (cache, &error), >=, 2);
+    g_assert_no_error (error);
   }
 
   /* Errors are never cached. */
@@ -922,6 +934,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/simbad/lookup", test_lookup);
   g_test_add_func ("/simbad/tap-error", test_tap_error);
   g_test_add_func ("/simbad/http-errors", test_http_errors);
+  g_test_add_func ("/simbad/recorded-answers", test_recorded_answers);
   g_test_add_func ("/simbad/truncated", test_truncated);
   g_test_add_func ("/simbad/timeout", test_timeout);
   g_test_add_func ("/simbad/offline", test_offline);
