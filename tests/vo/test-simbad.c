@@ -730,6 +730,9 @@ test_crossmatch_bad_catalogue (void)
   g_assert_cmpuint (em_simbad_client_get_n_requests (client), ==, 0);
 }
 
+/* When set, the CLI runs with the keyfile GSettings backend in there. */
+static char *cli_settings_dir;
+
 static int
 run_cli (const char *const *args, char **out, char **err)
 {
@@ -745,6 +748,11 @@ run_cli (const char *const *args, char **out, char **err)
     g_ptr_array_add (argv, (char *)args[i]);
   g_ptr_array_add (argv, NULL);
   env = g_environ_setenv (env, "XDG_CACHE_HOME", cache_home, TRUE);
+  if (cli_settings_dir)
+    {
+      env = g_environ_setenv (env, "GSETTINGS_BACKEND", "keyfile", TRUE);
+      env = g_environ_setenv (env, "XDG_CONFIG_HOME", cli_settings_dir, TRUE);
+    }
   g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out,
                                err, &status, &error));
   g_assert_no_error (error);
@@ -829,6 +837,30 @@ test_cli (void)
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
   }
+  /* Without --simbad-url the endpoint comes from the simbad-url setting
+   * (when the schema is compiled in the build tree). */
+  if (g_getenv ("GSETTINGS_SCHEMA_DIR"))
+    {
+      g_autofree char *dir = g_build_filename (tmp_dir, "config", "glib-2.0", "settings", NULL);
+      g_autofree char *keyfile = g_build_filename (dir, "keyfile", NULL);
+      g_autofree char *text = g_strdup_printf ("[io/github/emissary/Emissary]\n"
+                                               "simbad-url='%s'\nsimbad-cone-radius=5.0\n",
+                                               url);
+      const char      *args[] = { "simbad", "cone", "14.1772", "60.7167", "--no-cache", NULL };
+
+      g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+      g_assert_true (g_file_set_contents (keyfile, text, -1, NULL));
+      cli_settings_dir = g_build_filename (tmp_dir, "config", NULL);
+      g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+      g_assert_nonnull (strstr (out, "\"radius_arcsec\":5,"));
+      g_assert_nonnull (strstr (out, "\"main_id\":\"* gam Cas\""));
+      g_clear_pointer (&cli_settings_dir, g_free);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+  else
+    g_test_message ("GSETTINGS_SCHEMA_DIR not set: settings not checked");
+
   back = em_votable_read_file (result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (back->n_rows, ==, 120);
