@@ -262,8 +262,12 @@ def answer(query, upload_rows, objects):
     m = re.search(r"FROM ident JOIN basic ON basic\.oid = ident\.oidref .* "
                   r"WHERE ident\.id = '((?:[^']|'')*)'$", q)
     if m:
-        name = m.group(1).replace("''", "'")
-        rows = [object_row(o) for o in objects if name in o["ids"]]
+        # SIMBAD compares identifiers regardless of case and spacing
+        # (astroquery's query_object("m101") finds "M 101").
+        def norm(x):
+            return "".join(x.split()).lower()
+        name = norm(m.group(1).replace("''", "'"))
+        rows = [object_row(o) for o in objects if name in (norm(i) for i in o["ids"])]
         return OBJECT_COLUMNS, rows
     raise TapError("Incorrect ADQL query: the replay server does not know this query: "
                    + q[:200])

@@ -260,7 +260,7 @@ test_lookup (void)
 {
   g_autoptr (EmSimbadClient) client = client_for ("ok");
   g_autoptr (GError) error = NULL;
-  g_autoptr (EmSimbadObject) o = em_simbad_lookup_id (client, "HD 31293", NULL, &error);
+  g_autoptr (EmSimbadObject) o = em_simbad_lookup_id (client, " hd31293 ", NULL, &error);
   g_autoptr (EmSimbadObject) none = NULL;
   g_auto (GStrv) lines = NULL;
   gsize offset;
