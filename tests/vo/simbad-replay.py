@@ -21,7 +21,8 @@ The first path component selects a behaviour:
   request of each distinct query gets 429 Retry-After: 1), busy503 (two
   503 without Retry-After, then ok), stall (never answers), truncated
   (Content-Length larger than the body sent), html (200 with an HTML page),
-  recorded / recorded-error (a recorded SIMBAD VOTable served verbatim).
+  recorded / recorded-error (a recorded SIMBAD VOTable served verbatim),
+  overflow (at most 5 rows, then INFO QUERY_STATUS=OVERFLOW after the table).
 
 Usage: simbad-replay.py --objects TSV --log FILE --port-file FILE
 """
@@ -138,7 +139,7 @@ def binary_cell(datatype, value):
     raise ValueError(datatype)
 
 
-def result_document(names, rows, serialisation, query):
+def result_document(names, rows, serialisation, query, overflow=False):
     out = [votable_header(), '<RESOURCE type="results">\n',
            '<INFO name="QUERY_STATUS" value="OK"/>\n',
            '<INFO name="PROVIDER" value="CDS">Data provided by SIMBAD (replay)</INFO>\n',
@@ -192,10 +193,16 @@ def result_document(names, rows, serialisation, query):
         encoded = base64.encodebytes(bytes(data)).decode("ascii")
         out.append('<%s>\n<STREAM encoding="base64">\n%s</STREAM>\n</%s>\n'
                    % (tag, encoded, tag))
-    out.append("</DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n")
+    out.append("</DATA>\n</TABLE>\n")
+    if overflow:
+        # TAP: the status after the table says the rows were cut at MAXREC.
+        out.append('<INFO name="QUERY_STATUS" value="OVERFLOW"/>\n')
+    out.append("</RESOURCE>\n</VOTABLE>\n")
     return "".join(out).encode("utf-8")
 
 
+# Row limit of the "overflow" behaviour (SIMBAD's is far larger).
+OVERFLOW_MAXREC = 5
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 OBJECT_COLUMNS = ["oid", "main_id", "ra", "dec", "otype", "otype_txt", "sp_type", "v_mag"]
 REQUIRED_JOINS = ["LEFT JOIN otypedef ON otypedef.otype = basic.otype",
@@ -382,7 +389,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(400, error_document(str(e)))
             return
         serialisation = {"td": "td", "binary2": "binary2"}.get(mode, "binary")
-        body = result_document(names, rows, serialisation, params["QUERY"])
+        overflow = mode == "overflow" and len(rows) > OVERFLOW_MAXREC
+        if overflow:
+            rows = rows[:OVERFLOW_MAXREC]
+        body = result_document(names, rows, serialisation, params["QUERY"], overflow)
         if mode == "truncated":
             self.send_response(200)
             self.send_header("Content-Type", "application/x-votable+xml")

@@ -713,6 +713,30 @@ test_crossmatch_async (void)
   g_main_loop_unref (state.loop);
 }
 
+/* An answer cut at the row limit (QUERY_STATUS=OVERFLOW) is never used:
+ * the chunk is split and sent again. */
+static void
+test_crossmatch_overflow (void)
+{
+  g_autoptr (EmSimbadClient) client = client_for ("overflow");
+  gsize n_emission = 0;
+  g_autoptr (EmVotable) catalogue = make_catalogue (100, &n_emission);
+  g_autoptr (EmVotable) out = NULL;
+  g_autoptr (GError) error = NULL;
+  EmSimbadCounts counts;
+
+  g_assert_cmpuint (n_emission, ==, 10);
+  out = em_simbad_crossmatch (client, catalogue, 3.0, 100, NULL, NULL, &counts, NULL, &error);
+  g_assert_no_error (error);
+  /* 10 matches > 5: one request overflows, its two halves (5 each) don't. */
+  g_assert_cmpuint (em_simbad_client_get_n_requests (client), ==, 3);
+  g_assert_cmpuint (counts.emission, ==, 10);
+  g_assert_cmpuint (counts.none, ==, 100 - 1 - 10);
+  g_assert_cmpstr (
+      em_votable_get_string (out, 90, (guint)em_votable_find_field (out, "simbad_class")), ==,
+      "emission");
+}
+
 static void
 test_crossmatch_bad_catalogue (void)
 {
@@ -977,6 +1001,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/simbad/cache-restart", test_cache_restart);
   g_test_add_func ("/simbad/crossmatch", test_crossmatch);
   g_test_add_func ("/simbad/crossmatch-async", test_crossmatch_async);
+  g_test_add_func ("/simbad/crossmatch-overflow", test_crossmatch_overflow);
   g_test_add_func ("/simbad/crossmatch-bad-catalogue", test_crossmatch_bad_catalogue);
   g_test_add_func ("/simbad/cli", test_cli);
   status = g_test_run ();
