@@ -338,7 +338,8 @@ test_timeout (void)
   gint64 start = g_get_monotonic_time ();
 
   expect_error ("stall", EM_SIMBAD_ERROR_TIMEOUT, "within 1 s");
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+  /* The server stalls for 60 s; generous bound for loaded CI machines. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
 }
 
 static void
@@ -411,7 +412,7 @@ test_backoff_503 (void)
   g_assert_cmpuint (em_simbad_client_get_n_requests (client), ==, 3);
   /* 0.2 s then 0.4 s: exponential. */
   g_assert_cmpint (elapsed, >=, 600000);
-  g_assert_cmpint (elapsed, <, 3 * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, 10 * G_USEC_PER_SEC);
 }
 
 static void
@@ -480,7 +481,8 @@ test_async_and_cancel (void)
   g_assert_cmpuint (state.objects->len, ==, 2);
   g_clear_pointer (&state.objects, g_ptr_array_unref);
 
-  /* Cancel a request the server never answers (timeout 5 s). */
+  /* Cancel a request the server never answers. */
+  em_simbad_client_set_timeout (stalled, 30, 5);
   state.ticks = 0;
   start = g_get_monotonic_time ();
   em_simbad_cone_search_async (stalled, 83.6330763, 22.0144933, 3.0, cancellable, on_cone_done,
@@ -489,9 +491,10 @@ test_async_and_cancel (void)
   g_main_loop_run (state.loop);
   g_assert_null (state.objects);
   g_assert_error (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
+  /* Well before the 30 s timeout (bound generous for loaded machines). */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
   /* The main loop was never blocked while waiting. */
-  g_assert_cmpuint (state.ticks, >=, 10);
+  g_assert_cmpuint (state.ticks, >=, 5);
   g_clear_error (&state.error);
   g_source_remove (ticker);
   g_main_loop_unref (state.loop);
