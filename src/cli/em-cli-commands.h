@@ -4,7 +4,11 @@
 /* Every subcommand: int em_cli_NAME (int argc, char **argv), where argv[0]
  * is the subcommand's name.  Keep the table in alphabetical order. */
 
+int em_cli_bench (int argc, char **argv);
+int em_cli_classify (int argc, char **argv);
+int em_cli_train (int argc, char **argv);
 int em_cli_version (int argc, char **argv);
 
 #define EM_CLI_COMMANDS(X) \
+  X ("bench", em_cli_bench, N_("Measure the speed of training, inference and SMOTE")) \
   X ("version", em_cli_version, N_("Print the versions of Emissary and its libraries"))
