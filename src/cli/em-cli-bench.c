@@ -82,7 +82,7 @@ em_cli_bench (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GString) out = g_string_new ("{");
   int threads = 0, train_rows = 1024, infer_rows = 4096, status;
-  g_autofree char *preset = g_strdup ("reference");
+  g_autofree char *preset = NULL;
   GOptionEntry entries[] = {
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default: all cores)"), "N" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, N_("Network: reference (default) or small"), "NAME" },
@@ -104,6 +104,8 @@ em_cli_bench (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  if (preset == NULL)
+    preset = g_strdup ("reference");
   if (argc > 1)
     return em_cli_usage ("bench", _("unexpected argument “%s”"), argv[1]);
   if (threads < 0 || threads > 1024)

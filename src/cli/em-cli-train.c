@@ -60,7 +60,7 @@ em_cli_train (int    argc,
   g_autoptr(GPtrArray) classes = g_ptr_array_new ();
   g_autoptr(GHashTable) class_index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GString) out = g_string_new ("{");
-  g_autofree char *output = NULL, *preset = g_strdup ("reference"), *classes_json = NULL;
+  g_autofree char *output = NULL, *preset = NULL, *classes_json = NULL;
   g_autofree char *grid_json = NULL, *base = NULL, *seed_str = NULL;
   g_autofree float *x = NULL;
   g_autofree int *y = NULL;
@@ -91,6 +91,8 @@ em_cli_train (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  if (preset == NULL)
+    preset = g_strdup ("reference");
   if (argc != 2)
     return em_cli_usage ("train", argc < 2 ? _("a labelled CSV file is required")
                                            : _("only one labelled CSV file is accepted"));
