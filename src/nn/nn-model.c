@@ -574,7 +574,7 @@ nn_model_backward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
-          nn_conv1d_backward (L->col, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
+          nn_conv1d_backward (in, L->col, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
                               dw, db, m->dcol, dx);
           break;
         case NN_LAYER_POOL:
@@ -717,7 +717,7 @@ nn_train_options_init (NnTrainOptions *o)
 }
 
 /* Adam (Kingma & Ba), in PyTorch's formulation. */
-static void
+NN_CLONES static void
 adam_step (float *p, const float *g, float *mom, float *vel, size_t n, float lr, long t)
 {
   const float b1 = 0.9f, b2 = 0.999f, eps = 1e-7f;

@@ -9,6 +9,14 @@
 
 #include "nn/nn.h"
 
+/* The element-wise loops between GEMMs, compiled for AVX-512, AVX2 and the
+ * baseline; the loader picks the best the CPU has. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define NN_CLONES __attribute__ ((target_clones ("avx512f", "avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
 /* xoshiro256** seeded through splitmix64: fast, and the same sequence on
  * every platform, so a seed means the same weights everywhere. */
 typedef struct
@@ -36,10 +44,11 @@ uint64_t nn_rng_below   (NnRng *r, uint64_t n);
 void  nn_conv1d_forward    (const float *x, int B, int L, int C_in,
                             const float *w, const float *b, int C_out, int K, int relu,
                             float *col, float *y);
-/* Given y (post-activation) and dy, accumulates nothing: overwrites dw and
- * db, and writes dx when it is not NULL (dcol is scratch of col's size).
- * With @relu, dy is masked in place. */
-void  nn_conv1d_backward   (const float *col, int B, int L, int C_in,
+/* Given x or its im2col (short windows use x, others col), y
+ * (post-activation) and dy: overwrites dw and db, and writes dx when it is
+ * not NULL (dcol is scratch of col's size).  With @relu, dy is masked in
+ * place. */
+void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int C_in,
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
                             float *dcol, float *dx);

@@ -81,9 +81,11 @@ conv_objective (gpointer data)
 static void
 test_gradient_conv (void)
 {
-  for (int relu = 0; relu < 2; relu++)
+  /* C_in 1 and 2: the direct path of short windows; 4: the GEMM path. */
+  for (int variant = 0; variant < 6; variant++)
     {
-      ConvCase c = { .B = 3, .L = 11, .C_in = 4, .C_out = 5, .K = 3, .relu = relu };
+      int relu = variant % 2, C_in = variant < 2 ? 4 : variant < 4 ? 1 : 2;
+      ConvCase c = { .B = 3, .L = 11, .C_in = C_in, .C_out = 5, .K = 3, .relu = relu };
       int L_out = c.L - c.K + 1;
       size_t nx = (size_t) c.B * c.L * c.C_in, ny = (size_t) c.B * L_out * c.C_out;
       size_t nw = (size_t) c.C_out * c.K * c.C_in, ncol = (size_t) c.B * L_out * c.K * c.C_in;
@@ -93,7 +95,7 @@ test_gradient_conv (void)
       g_autofree float *dcol = g_new (float, ncol), *dx = g_new (float, nx);
       NnRng rng;
 
-      nn_rng_seed (&rng, 1 + relu);
+      nn_rng_seed (&rng, 1 + variant);
       fill_uniform (x, nx, &rng, -1, 1);
       fill_uniform (w, nw, &rng, -0.5, 0.5);
       fill_uniform (b, c.C_out, &rng, -0.2, 0.2);
@@ -101,7 +103,7 @@ test_gradient_conv (void)
       c.x = x, c.w = w, c.b = b, c.col = col, c.y = y, c.r = r;
       conv_objective (&c);
       memcpy (dy, r, sizeof (float) * ny);
-      nn_conv1d_backward (col, c.B, c.L, c.C_in, w, c.C_out, c.K, relu, y, dy, dw, db, dcol, dx);
+      nn_conv1d_backward (x, col, c.B, c.L, c.C_in, w, c.C_out, c.K, relu, y, dy, dw, db, dcol, dx);
       check_gradient ("conv dw", w, nw, dw, conv_objective, &c);
       check_gradient ("conv db", b, c.C_out, db, conv_objective, &c);
       check_gradient ("conv dx", x, nx, dx, conv_objective, &c);
