@@ -312,6 +312,61 @@ nn_conv1d_backward (const float *x,
   col2im_add (dcol, B, L, L_out, C_in, KC, dx);
 }
 
+int
+nn_conv1d_forward_raw (const float *x,
+                       int          B,
+                       int          L,
+                       int          C_in,
+                       const float *w,
+                       int          C_out,
+                       int          K,
+                       float       *col,
+                       float       *y)
+{
+  int L_out = L - K + 1;
+  int KC = K * C_in;
+  size_t M = (size_t) B * L_out;
+
+  if (NN_USE_DIRECT (KC, C_out))
+    return 0;
+  for (int s = 0; s < B; s++)
+    for (int t = 0; t < L_out; t++)
+      memcpy (col + ((size_t) s * L_out + t) * KC, x + ((size_t) s * L + t) * C_in,
+              sizeof (float) * KC);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
+               0.0f, y, C_out);
+  return 1;
+}
+
+/* relu (max (y) + b) = max (relu (y + b)): bias and ReLU after the pool,
+ * on half the values, in the same pass. */
+NN_CLONES void
+nn_maxpool_bias_relu (const float *x,
+                      int          B,
+                      int          L,
+                      int          C,
+                      int          P,
+                      const float *b,
+                      float       *y)
+{
+  int L_out = L / P;
+
+  for (int s = 0; s < B; s++)
+    for (int t = 0; t < L_out; t++)
+      {
+        const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
+        float *out = y + ((size_t) s * L_out + t) * C;
+        for (int c = 0; c < C; c++)
+          {
+            float v = in[c];
+            for (int p = 1; p < P; p++)
+              v = in[p * C + c] > v ? in[p * C + c] : v;
+            v += b[c];
+            out[c] = v > 0.0f ? v : 0.0f;
+          }
+      }
+}
+
 NN_CLONES void
 nn_maxpool_forward (const float *x,
                     int          B,

@@ -522,6 +522,17 @@ nn_model_forward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
+          if (!store && L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL
+              && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->col, out))
+            {
+              NnLayer *P = &m->layers[++i];
+              float *pooled = out == m->grad_a ? m->grad_b : m->grad_a;
+              nn_maxpool_bias_relu (out, B, L->l_out, L->c_out, P->k, b, pooled);
+              L->out = NULL; /* never the activation: no backward pass follows */
+              out = pooled;
+              L = P;
+              break;
+            }
           nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,
                              store ? L->col : m->col, out);
           break;

@@ -52,6 +52,12 @@ void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int 
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
                             float *dcol, float *dx);
+/* Inference shortcut for a conv + ReLU followed by a max-pool: the raw
+ * GEMM output (no bias, no ReLU), then pool + bias + ReLU in one pass.
+ * nn_conv1d_forward_raw returns 0 (and does nothing) for short windows. */
+int   nn_conv1d_forward_raw (const float *x, int B, int L, int C_in, const float *w, int C_out,
+                             int K, float *col, float *y);
+void  nn_maxpool_bias_relu (const float *x, int B, int L, int C, int P, const float *b, float *y);
 /* Max-pool of size P, stride P (a trailing partial window is dropped). */
 void  nn_maxpool_forward   (const float *x, int B, int L, int C, int P, float *y);
 void  nn_maxpool_backward  (const float *x, int B, int L, int C, int P,
