@@ -13,6 +13,9 @@
 /* The Ondřejov dataset's size, with an imbalance like its three classes. */
 #define BENCH_SMOTE_ROWS 12936
 #define BENCH_DIM        140
+/* Each figure is the best of this many runs: the machine may be shared,
+ * and the best run is the one least disturbed. */
+#define BENCH_REPEATS    3
 
 static double
 now (void)
@@ -44,7 +47,7 @@ bench_sgemm (int size)
 
   fill_random (a, (gsize) size * size, 1);
   fill_random (b, (gsize) size * size, 2);
-  for (int rep = 0; rep < 4; rep++)
+  for (int rep = 0; rep < 1 + BENCH_REPEATS; rep++)
     {
       double t = now ();
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, size, size, size, 1.0f, a, size, b,
@@ -131,17 +134,21 @@ em_cli_bench (int    argc,
   fill_random (x, (gsize) MAX (infer_rows, train_rows) * BENCH_DIM, 3);
   probs = g_new (float, (gsize) infer_rows * 3);
   nn_model_predict (model, x, MIN (infer_rows, 256), probs, NULL);
-  t = now ();
-  if (nn_model_predict (model, x, infer_rows, probs, &err) != NN_OK)
-    goto fail;
-  infer_s = now () - t;
+  infer_s = G_MAXDOUBLE;
+  for (int rep = 0; rep < BENCH_REPEATS; rep++)
+    {
+      t = now ();
+      if (nn_model_predict (model, x, infer_rows, probs, &err) != NN_OK)
+        goto fail;
+      infer_s = MIN (infer_s, now () - t);
+    }
 
-  /* Training: batch 64; the second epoch is timed (the first allocates). */
+  /* Training: batch 64; the best epoch after the first (which allocates). */
   y = g_new (int, train_rows);
   for (int i = 0; i < train_rows; i++)
     y[i] = i % 3;
   nn_train_options_init (&opts);
-  opts.max_epochs = 2;
+  opts.max_epochs = 1 + BENCH_REPEATS;
   opts.patience = 100;
   opts.n_threads = threads;
   opts.seed = 1;
@@ -150,7 +157,9 @@ em_cli_bench (int    argc,
   clock.start = clock.last_epoch = now ();
   if (nn_model_train (model, x, y, train_rows, &opts, &err) != NN_OK)
     goto fail;
-  train_s = clock.epoch_seconds[clock.epochs - 1];
+  train_s = G_MAXDOUBLE;
+  for (int e = 1; e < clock.epochs; e++)
+    train_s = MIN (train_s, clock.epoch_seconds[e]);
   nn_model_free (model);
   model = NULL;
 
@@ -160,16 +169,20 @@ em_cli_bench (int    argc,
   fill_random (xs, (gsize) BENCH_SMOTE_ROWS * BENCH_DIM, 4);
   for (int i = 0; i < BENCH_SMOTE_ROWS; i++)
     ys[i] = i < 8000 ? 0 : i < 11000 ? 1 : 2;
-  t = now ();
-  {
-    float *fx;
-    int *fy;
-    if (nn_smote (xs, ys, BENCH_SMOTE_ROWS, BENCH_DIM, 3, 5, 1, &fx, &fy, &n_smote, &err) != NN_OK)
-      goto fail;
-    smote_s = now () - t;
-    sx = fx;
-    sy = fy;
-  }
+  smote_s = G_MAXDOUBLE;
+  for (int rep = 0; rep < BENCH_REPEATS; rep++)
+    {
+      float *fx;
+      int *fy;
+      t = now ();
+      if (nn_smote (xs, ys, BENCH_SMOTE_ROWS, BENCH_DIM, 3, 5, 1, &fx, &fy, &n_smote, &err) != NN_OK)
+        goto fail;
+      smote_s = MIN (smote_s, now () - t);
+      g_free (sx);
+      g_free (sy);
+      sx = fx;
+      sy = fy;
+    }
 
   em_json_key (out, "openblas_core");
   em_json_string (out, nn_blas_core_name ());
