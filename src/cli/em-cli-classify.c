@@ -5,14 +5,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "em-cli.h"
 #include "em-cli-commands.h"
 #include "em-cli-nn.h"
 #include "nn/nn.h"
-
-/* Grids are written with 10 significant digits: equal within this. */
-#define GRID_TOLERANCE_A 1e-4
 
 static void
 nn_model_free_ptr (NnModel *m)
@@ -70,7 +68,7 @@ em_cli_classify (int    argc,
       || (grid = em_cli_model_grid (model, argv[1], &error)) == NULL)
     return em_cli_fail (error);
   pre = nn_model_get_metadata (model, "preprocessing");
-  if (g_strcmp0 (pre, EM_NN_PREPROCESSING) != 0)
+  if (pre != NULL && strcmp (pre, EM_NN_PREPROCESSING) != 0)
     {
       g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    _("model %s: unknown preprocessing “%s”"), argv[1], pre ? pre : "(none)");
@@ -89,7 +87,7 @@ em_cli_classify (int    argc,
       return em_cli_fail (error);
     }
   for (guint j = 0; j < grid->len; j++)
-    if (fabs (table->wave[j] - g_array_index (grid, double, j)) > GRID_TOLERANCE_A)
+    if (fabs (table->wave[j] - g_array_index (grid, double, j)) > EM_CLI_GRID_TOLERANCE)
       {
         g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                      _("%s: flux column %u is at %g Å, model %s expects %g Å"), csv, j + 1,

@@ -172,92 +172,31 @@ em_cli_read_spectra_csv (const char *path,
 }
 
 char *
-em_cli_json_string_array (char *const *strings,
-                          guint        n)
+em_cli_grid_string (const double *wave,
+                    guint         n,
+                    GError      **error)
 {
-  GString *out = g_string_new ("[");
+  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
 
+  if (n < 2 || !(wave[n - 1] > wave[0]))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                   _("the flux columns need at least two increasing wavelengths"));
+      return NULL;
+    }
   for (guint i = 0; i < n; i++)
     {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      em_json_string (out, strings[i]);
-    }
-  g_string_append_c (out, ']');
-  return g_string_free (out, FALSE);
-}
-
-char *
-em_cli_json_double_array (const double *values,
-                          guint         n)
-{
-  GString *out = g_string_new ("[");
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.10g", values[i]));
-    }
-  g_string_append_c (out, ']');
-  return g_string_free (out, FALSE);
-}
-
-/* Splits the inside of a flat JSON array "[a,b,...]" into raw items. */
-static GStrv
-split_json_array (const char *value)
-{
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) cur = g_string_new (NULL);
-  const char *p = value;
-  gboolean in_string = FALSE, any = FALSE;
-
-  while (g_ascii_isspace (*p))
-    p++;
-  if (*p++ != '[')
-    return NULL;
-  for (; *p; p++)
-    {
-      if (in_string)
+      double want = wave[0] + i * (wave[n - 1] - wave[0]) / (n - 1);
+      if (fabs (wave[i] - want) > EM_CLI_GRID_TOLERANCE)
         {
-          if (*p == '\\' && p[1] != '\0')
-            {
-              /* Only the escapes em_json_string writes for names. */
-              p++;
-              g_string_append_c (cur, *p == 'n' ? '\n' : *p == 't' ? '\t' : *p);
-            }
-          else if (*p == '"')
-            in_string = FALSE;
-          else
-            g_string_append_c (cur, *p);
-          continue;
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       _("flux column %u is at %.10g Å, off the uniform grid %g–%g Å (%.10g Å)"),
+                       i + 1, wave[i], wave[0], wave[n - 1], want);
+          return NULL;
         }
-      if (*p == '"')
-        in_string = any = TRUE;
-      else if (*p == ',' || *p == ']')
-        {
-          if (any || cur->len > 0)
-            g_ptr_array_add (items, g_strdup (g_strstrip (cur->str)));
-          else if (*p == ',')
-            return NULL;
-          g_string_truncate (cur, 0);
-          any = FALSE;
-          if (*p == ']')
-            {
-              p++;
-              while (g_ascii_isspace (*p))
-                p++;
-              if (*p != '\0')
-                return NULL;
-              g_ptr_array_add (items, NULL);
-              return (GStrv) g_ptr_array_free (g_steal_pointer (&items), FALSE);
-            }
-        }
-      else
-        g_string_append_c (cur, *p);
     }
-  return NULL;
+  return g_strdup_printf ("%s:%s:%u", g_ascii_formatd (a, sizeof a, "%.10g", wave[0]),
+                          g_ascii_formatd (b, sizeof b, "%.10g", wave[n - 1]), n);
 }
 
 GStrv
@@ -266,7 +205,7 @@ em_cli_model_classes (const NnModel *model,
                       GError       **error)
 {
   const char *value = nn_model_get_metadata (model, "classes");
-  g_auto(GStrv) names = value ? split_json_array (value) : NULL;
+  g_auto(GStrv) names = value ? g_strsplit (value, ",", -1) : NULL;
 
   if (names == NULL || g_strv_length (names) != (guint) nn_model_n_classes (model))
     {
@@ -275,6 +214,8 @@ em_cli_model_classes (const NnModel *model,
                    nn_model_n_classes (model));
       return NULL;
     }
+  for (guint i = 0; names[i] != NULL; i++)
+    g_strstrip (names[i]);
   return g_steal_pointer (&names);
 }
 
@@ -284,25 +225,24 @@ em_cli_model_grid (const NnModel *model,
                    GError       **error)
 {
   const char *value = nn_model_get_metadata (model, "grid");
-  g_auto(GStrv) items = value ? split_json_array (value) : NULL;
-  g_autoptr(GArray) grid = g_array_new (FALSE, FALSE, sizeof (double));
+  g_auto(GStrv) parts = value ? g_strsplit (value, ":", -1) : NULL;
+  GArray *grid;
+  double start, end, n;
 
-  for (guint i = 0; items != NULL && items[i] != NULL; i++)
-    {
-      double w;
-      if (!parse_double (items[i], &w))
-        {
-          g_clear_pointer (&items, g_strfreev);
-          break;
-        }
-      g_array_append_val (grid, w);
-    }
-  if (items == NULL || grid->len != (guint) nn_model_n_in (model))
+  if (parts == NULL || g_strv_length (parts) != 3 || !parse_double (parts[0], &start)
+      || !parse_double (parts[1], &end) || !parse_double (parts[2], &n)
+      || n != (double) nn_model_n_in (model) || !(end > start) || n < 2)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   _("model %s: metadata “grid” does not list its %d wavelengths"), model_path,
+                   _("model %s: metadata “grid” is not START:END:N for its %d inputs"), model_path,
                    nn_model_n_in (model));
       return NULL;
     }
-  return g_steal_pointer (&grid);
+  grid = g_array_sized_new (FALSE, FALSE, sizeof (double), (guint) n);
+  for (guint i = 0; i < (guint) n; i++)
+    {
+      double w = start + i * (end - start) / (n - 1);
+      g_array_append_val (grid, w);
+    }
+  return grid;
 }

@@ -32,13 +32,20 @@ EmCliSpectraTable *em_cli_read_spectra_csv   (const char        *path,
 /* The preprocessing the model metadata names ("minmax[-1,1]"). */
 #define EM_NN_PREPROCESSING "minmax[-1,1]"
 
-/* Metadata "classes" and "grid" as JSON arrays, and back.  The parsers
- * return NULL with @error naming @model_path when the value is missing or
- * malformed. */
-char              *em_cli_json_string_array  (char *const       *strings,
-                                              guint              n);
-char              *em_cli_json_double_array  (const double      *values,
-                                              guint              n);
+/* The model metadata, as the experiment layer writes it too:
+ * "classes" = the names comma-separated, in the order of the outputs;
+ * "grid" = "START:END:N", N uniform wavelengths (vacuum Å) from START to
+ * END inclusive; "preprocessing" = EM_NN_PREPROCESSING (the method's,
+ * assumed when absent). */
+#define EM_CLI_GRID_TOLERANCE 1e-3 /* Å */
+
+/* "START:END:N" for uniform wavelengths, else NULL with @error naming the
+ * column off the grid. */
+char              *em_cli_grid_string        (const double      *wave,
+                                              guint              n,
+                                              GError           **error);
+/* The parsers return NULL with @error naming @model_path when the value is
+ * missing or malformed. */
 GStrv              em_cli_model_classes      (const NnModel     *model,
                                               const char        *model_path,
                                               GError           **error);

@@ -31,6 +31,22 @@ class_order (gconstpointer a, gconstpointer b)
   return ix != iy ? ix - iy : strcmp (x, y);
 }
 
+static char *
+json_string_array (char *const *strings,
+                   guint        n)
+{
+  GString *out = g_string_new ("[");
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      em_json_string (out, strings[i]);
+    }
+  g_string_append_c (out, ']');
+  return g_string_free (out, FALSE);
+}
+
 static int
 print_epoch (int epoch, float loss, float accuracy, void *user_data)
 {
@@ -61,7 +77,7 @@ em_cli_train (int    argc,
   g_autoptr(GHashTable) class_index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GString) out = g_string_new ("{");
   g_autofree char *output = NULL, *preset = NULL, *classes_json = NULL;
-  g_autofree char *grid_json = NULL, *base = NULL, *seed_str = NULL;
+  g_autofree char *grid = NULL, *base = NULL, *seed_str = NULL, *classes_meta = NULL;
   g_autofree float *x = NULL;
   g_autofree int *y = NULL;
   float *xs = NULL;
@@ -115,6 +131,13 @@ em_cli_train (int    argc,
                        _("%s: spectrum “%s” has no label"), argv[1], table->ids[i]);
           return em_cli_fail (error);
         }
+      if (strchr (table->labels[i], ',') != NULL)
+        {
+          g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       _("%s: spectrum “%s” has a label with a comma, “%s”"), argv[1],
+                       table->ids[i], table->labels[i]);
+          return em_cli_fail (error);
+        }
       if (!g_hash_table_contains (class_index, table->labels[i]))
         {
           g_hash_table_add (class_index, table->labels[i]);
@@ -132,6 +155,13 @@ em_cli_train (int    argc,
   g_hash_table_remove_all (class_index);
   for (guint c = 0; c < classes->len; c++)
     g_hash_table_insert (class_index, g_ptr_array_index (classes, c), GUINT_TO_POINTER (c + 1));
+
+  grid = em_cli_grid_string (table->wave, table->n_flux, &error);
+  if (grid == NULL)
+    {
+      g_prefix_error (&error, "%s: ", argv[1]);
+      return em_cli_fail (error);
+    }
 
   x = g_memdup2 (table->flux, sizeof (float) * table->n_rows * table->n_flux);
   y = g_new (int, table->n_rows);
@@ -162,12 +192,14 @@ em_cli_train (int    argc,
         }
       return EM_CLI_USAGE;
     }
-  classes_json = em_cli_json_string_array ((char *const *) classes->pdata, classes->len);
-  grid_json = em_cli_json_double_array (table->wave, table->n_flux);
+  g_ptr_array_add (classes, NULL);
+  classes_meta = g_strjoinv (",", (char **) classes->pdata);
+  g_ptr_array_set_size (classes, classes->len - 1);
+  classes_json = json_string_array ((char *const *) classes->pdata, classes->len);
   base = g_path_get_basename (argv[1]);
   seed_str = g_strdup_printf ("%" G_GINT64_FORMAT, seed);
-  nn_model_set_metadata (model, "classes", classes_json);
-  nn_model_set_metadata (model, "grid", grid_json);
+  nn_model_set_metadata (model, "classes", classes_meta);
+  nn_model_set_metadata (model, "grid", grid);
   nn_model_set_metadata (model, "preprocessing", EM_NN_PREPROCESSING);
   nn_model_set_metadata (model, "training_set", base);
   nn_model_set_metadata (model, "smote", no_smote ? "none" : "k=5");

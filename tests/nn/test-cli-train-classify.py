@@ -9,6 +9,7 @@ import json
 import math
 import os
 import random
+import struct
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def run(*args):
 
 
 def main():
-    print("1..12")
+    print("1..13")
     with tempfile.TemporaryDirectory() as d:
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
         m1, m2 = os.path.join(d, "a.safetensors"), os.path.join(d, "b.safetensors")
@@ -75,6 +76,13 @@ def main():
            f"one JSON line per epoch ({len(lines) - 1})")
         ok(final["classes"] == LABELS and final["rows"] == 220 and final["rows_trained"] == 450,
            f"final line: classes in the Ondřejov order, SMOTE to 3 x 150 ({final})")
+
+        with open(m1, "rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            meta = json.loads(f.read(n))["__metadata__"]
+        ok(meta["classes"] == "absorption,emission,double-peak" and meta["grid"] == "6519:6732:140"
+           and meta["preprocessing"] == "minmax[-1,1]" and meta["smote"] == "k=5",
+           f"model metadata as the experiment layer writes it ({meta['classes']}, {meta['grid']})")
 
         r = run("classify", m1, "--csv", test_csv)
         ok(r.returncode == 0, f"classify exits 0 ({r.stderr.strip()})")
