@@ -454,8 +454,6 @@ nn_model_reserve (NnModel *m,
 
   if (B <= m->cap && (!train || B <= m->cap_train))
     return NN_OK;
-  if (B < m->cap)
-    B = m->cap;
   for (int i = 0; i < m->n_layers; i++)
     {
       const NnLayer *L = &m->layers[i];
@@ -468,11 +466,16 @@ nn_model_reserve (NnModel *m,
           max_col = col > max_col ? col : max_col;
         }
     }
-  if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
-      || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B))
-    goto oom;
-  m->cap = B;
-  if (train)
+  /* Shared by inference and training: the largest batch seen. */
+  if (B > m->cap)
+    {
+      if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
+          || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B))
+        goto oom;
+      m->cap = B;
+    }
+  /* Every activation of a training batch, for the backward pass. */
+  if (train && B > m->cap_train)
     {
       for (int i = 0; i < m->n_layers; i++)
         {
