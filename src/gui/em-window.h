@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "gui/em-application.h"
+
+G_BEGIN_DECLS
+
+#define EM_TYPE_WINDOW (em_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (EmWindow, em_window, EM, WINDOW, AdwApplicationWindow)
+
+EmWindow   *em_window_new                 (EmApplication *application);
+void        em_window_open_experiment     (EmWindow      *self,
+                                           const char    *path);
+const char *em_window_get_experiment_path (EmWindow      *self);
+char       *em_window_dup_experiment_name (EmWindow      *self);
+
+G_END_DECLS
