@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "gui/em-application.h"
+#include "gui/em-spectrum-plot.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +17,12 @@ void        em_window_open_experiment     (EmWindow      *self,
                                            const char    *path);
 const char *em_window_get_experiment_path (EmWindow      *self);
 char       *em_window_dup_experiment_name (EmWindow      *self);
+void        em_window_set_batch           (EmWindow          *self,
+                                           GListModel        *items,
+                                           guint              iteration,
+                                           const char *const *classes);
+guint       em_window_get_selected        (EmWindow      *self);
+const char *em_window_get_batch_summary   (EmWindow      *self);
+EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);
 
 G_END_DECLS
