@@ -17,6 +17,8 @@ struct _EmBatchGrid
   GtkWidget          *scrolled;
   GtkGridView        *view;
   GtkSingleSelection *selection;
+  guint               scroll_tick;
+  guint               scroll_frames;
 };
 
 G_DEFINE_FINAL_TYPE (EmBatchGrid, em_batch_grid, GTK_TYPE_WIDGET)
@@ -55,6 +57,22 @@ unbind_item (GtkSignalListItemFactory *factory,
   em_thumbnail_set_item (EM_THUMBNAIL (gtk_list_item_get_child (list_item)), NULL);
 }
 
+static gboolean
+scroll_on_tick (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  EmBatchGrid *self = EM_BATCH_GRID (widget);
+  guint position = gtk_single_selection_get_selected (self->selection);
+
+  if (position != GTK_INVALID_LIST_POSITION)
+    gtk_widget_activate_action (GTK_WIDGET (self->view), "list.scroll-to-item", "u", position);
+  if (--self->scroll_frames > 0)
+    return G_SOURCE_CONTINUE;
+  self->scroll_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_selected_changed (EmBatchGrid *self)
 {
@@ -91,8 +109,15 @@ em_batch_grid_set_selected (EmBatchGrid *self,
 {
   g_return_if_fail (EM_IS_BATCH_GRID (self));
   gtk_single_selection_set_selected (self->selection, position);
-  if (position != GTK_INVALID_LIST_POSITION)
-    gtk_widget_activate_action (GTK_WIDGET (self->view), "list.scroll-to-item", "u", position);
+  if (position == GTK_INVALID_LIST_POSITION)
+    return;
+  gtk_widget_activate_action (GTK_WIDGET (self->view), "list.scroll-to-item", "u", position);
+  /* Before the grid has been laid out (a batch just opened) GTK 4.8
+   * does not know where the item is and does not scroll: try again on
+   * the next frames, until the rows have their sizes. */
+  self->scroll_frames = 3;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_on_tick, NULL, NULL);
 }
 
 static void
@@ -136,6 +161,9 @@ em_batch_grid_dispose (GObject *object)
 {
   EmBatchGrid *self = EM_BATCH_GRID (object);
 
+  if (self->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
   g_clear_pointer (&self->scrolled, gtk_widget_unparent);
   g_clear_object (&self->selection);
   G_OBJECT_CLASS (em_batch_grid_parent_class)->dispose (object);

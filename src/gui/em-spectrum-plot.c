@@ -23,6 +23,7 @@ struct _EmSpectrumPlot
   GtkWidget parent_instance;
 
   char   *id;
+  char   *placeholder; /* shown without a spectrum */
   gsize   n;
   double *wave;
   float  *flux;   /* as read */
@@ -370,6 +371,33 @@ em_spectrum_plot_reset_zoom (EmSpectrumPlot *self)
   changed (self);
 }
 
+/* The text shown while there is no spectrum ("Loading …", an error). */
+void
+em_spectrum_plot_set_placeholder (EmSpectrumPlot *self,
+                                  const char     *text)
+{
+  g_return_if_fail (EM_IS_SPECTRUM_PLOT (self));
+  g_free (self->placeholder);
+  self->placeholder = g_strdup (text);
+  if (self->n == 0)
+    gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+const char *
+em_spectrum_plot_get_placeholder (EmSpectrumPlot *self)
+{
+  g_return_val_if_fail (EM_IS_SPECTRUM_PLOT (self), NULL);
+  return self->placeholder;
+}
+
+/* The id of the spectrum shown, NULL when none. */
+const char *
+em_spectrum_plot_get_spectrum_id (EmSpectrumPlot *self)
+{
+  g_return_val_if_fail (EM_IS_SPECTRUM_PLOT (self), NULL);
+  return self->n > 0 ? self->id : NULL;
+}
+
 /* ---- drawing ---------------------------------------------------------- */
 
 static double
@@ -431,7 +459,7 @@ get_palette (EmSpectrumPlot *self,
   p->marker[0] = 0.75, p->marker[1] = 0.11, p->marker[2] = 0.16, p->marker[3] = 0.9;
   if (dark)
     p->marker[0] = 1.0, p->marker[1] = 0.48, p->marker[2] = 0.50;
-  p->band[0] = fg.red, p->band[1] = fg.green, p->band[2] = fg.blue, p->band[3] = 0.15;
+  p->band[0] = fg.red, p->band[1] = fg.green, p->band[2] = fg.blue, p->band[3] = 0.06;
 }
 
 static void
@@ -815,7 +843,11 @@ em_spectrum_plot_draw (EmSpectrumPlot *self,
   if (self->n == 0)
     {
       set_rgba (cr, p.fg);
-      show_text (cr, layout, _("No spectrum selected"), px0 + pw / 2, py0 + ph / 2, 0.5, 0.5);
+      pango_layout_set_width (layout, (int) (pw * PANGO_SCALE));
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
+      show_text (cr, layout, self->placeholder ? self->placeholder : _("No spectrum selected"),
+                 px0 + pw / 2, py0 + ph / 2, 0.5, 0.5);
     }
 }
 
@@ -1124,6 +1156,7 @@ em_spectrum_plot_finalize (GObject *object)
   EmSpectrumPlot *self = EM_SPECTRUM_PLOT (object);
 
   g_free (self->id);
+  g_free (self->placeholder);
   g_free (self->wave);
   g_free (self->flux);
   g_free (self->shown);

@@ -38,6 +38,10 @@ void       em_spectrum_plot_zoom         (EmSpectrumPlot   *self,
 void       em_spectrum_plot_pan          (EmSpectrumPlot   *self,
                                           double            fraction);
 void       em_spectrum_plot_reset_zoom   (EmSpectrumPlot   *self);
+void       em_spectrum_plot_set_placeholder (EmSpectrumPlot *self,
+                                             const char     *text);
+const char *em_spectrum_plot_get_placeholder (EmSpectrumPlot *self);
+const char *em_spectrum_plot_get_spectrum_id (EmSpectrumPlot *self);
 void       em_spectrum_plot_draw         (EmSpectrumPlot   *self,
                                           cairo_t          *cr,
                                           int               width,

@@ -69,7 +69,7 @@ draw (EmThumbnail *self,
   gsize n_win;
   GdkRGBA fg, c;
   gboolean dark;
-  int label, predicted, tw, th;
+  int label, predicted, tw, th, sw;
   double curve_h = h - 38, ha;
   char text[128];
 
@@ -123,13 +123,12 @@ draw (EmThumbnail *self,
   pango_layout_set_width (layout, (int) ((w - 8) * PANGO_SCALE));
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
 
-  /* Prediction and score. */
+  /* Prediction, then the label (or the id while unlabelled) with the
+   * query score at the right. */
   if (predicted >= 0)
-    /* Translators: thumbnail line: predicted class, its probability, the
-     * query score (entropy of the prediction) */
-    g_snprintf (text, sizeof text, _("%s %.0f %% · score %.2f"), classes[predicted],
-                100.0 * em_batch_item_get_probability (item, (guint) predicted),
-                em_batch_item_get_score (item));
+    /* Translators: thumbnail: predicted class and its probability */
+    g_snprintf (text, sizeof text, _("%s %.0f %%"), classes[predicted],
+                100.0 * em_batch_item_get_probability (item, (guint) predicted));
   else
     g_snprintf (text, sizeof text, "%s", _("no prediction"));
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
@@ -137,20 +136,28 @@ draw (EmThumbnail *self,
   cairo_move_to (cr, 4, curve_h);
   pango_cairo_show_layout (cr, layout);
 
-  /* The label, or the id while unlabelled. */
+  /* Translators: thumbnail: the query score (entropy of the prediction) */
+  g_snprintf (text, sizeof text, _("score %.2f"), em_batch_item_get_score (item));
+  pango_layout_set_width (layout, -1);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_size (layout, &sw, &th);
+  cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
+  cairo_move_to (cr, w - 4 - sw, h - th - 2);
+  pango_cairo_show_layout (cr, layout);
+
   if (label >= 0)
     {
       /* Translators: thumbnail badge for a labelled spectrum */
       g_snprintf (text, sizeof text, _("✓ %s"), classes[label]);
       em_thumbnail_class_color (label, dark, &c);
       cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1.0);
-      pango_layout_set_attributes (layout, NULL);
     }
   else
     {
       g_snprintf (text, sizeof text, "%s", em_batch_item_get_id (item));
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
     }
+  pango_layout_set_width (layout, (int) (MAX (w - 14 - sw, 10) * PANGO_SCALE));
   pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_size (layout, &tw, &th);
   cairo_move_to (cr, 4, h - th - 2);

@@ -13,6 +13,7 @@
 #include "gui/em-spectrum-plot.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
+#include "spectra/em-spectrum-read.h"
 
 #define MAX_CLASS_KEYS 9
 
@@ -59,6 +60,14 @@ struct _EmWindow
   guint       iteration;
   char      **classes;
   GArray     *undo_steps;
+
+  /* Spectra of the batch read so far (id → EmSpectrum; ~70 kB each, so
+   * a batch of 100 fits easily), reads under way, and read failures
+   * (id → message). */
+  GHashTable   *spectra;
+  GHashTable   *loading;
+  GHashTable   *load_errors;
+  GCancellable *cancellable;
   gboolean    normalised;
   gboolean    y_locked;
 };
@@ -244,17 +253,132 @@ show_metadata (EmWindow    *self,
   set_meta (self, META_PROBABILITIES, probs->str);
 }
 
+/* cfitsio may be built without reentrancy; reads then take turns. */
+static GMutex read_lock;
+
+static void
+read_spectrum_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  const char *path = task_data;
+  gboolean serial = !em_spectrum_read_is_thread_safe ();
+  GError *error = NULL;
+  EmSpectrum *spectrum;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (serial)
+    g_mutex_lock (&read_lock);
+  spectrum = em_spectrum_read (path, &error);
+  if (serial)
+    g_mutex_unlock (&read_lock);
+  if (spectrum == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, spectrum, (GDestroyNotify) em_spectrum_free);
+}
+
+static void show_spectrum (EmWindow    *self,
+                           EmBatchItem *item);
+
+static void
+on_spectrum_read (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  EmWindow *self = EM_WINDOW (source);
+  g_autofree char *id = user_data;
+  g_autoptr (GError) error = NULL;
+  EmSpectrum *spectrum = g_task_propagate_pointer (G_TASK (result), &error);
+  EmBatchItem *selected;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_hash_table_remove (self->loading, id);
+  if (spectrum != NULL)
+    g_hash_table_insert (self->spectra, g_strdup (id), spectrum);
+  else
+    g_hash_table_insert (self->load_errors, g_strdup (id), g_strdup (error->message));
+
+  selected = em_window_get_selected_item (self);
+  if (selected != NULL && g_strcmp0 (em_batch_item_get_id (selected), id) == 0)
+    show_spectrum (self, selected);
+}
+
+/* Starts reading @item's spectrum in a worker thread unless it is read,
+ * being read, or failed already. */
+static void
+request_spectrum (EmWindow    *self,
+                  EmBatchItem *item)
+{
+  const char *id, *path;
+  g_autoptr (GTask) task = NULL;
+
+  if (item == NULL)
+    return;
+  id = em_batch_item_get_id (item);
+  path = em_batch_item_get_source_path (item);
+  if (path == NULL || g_hash_table_contains (self->spectra, id)
+      || g_hash_table_contains (self->loading, id) || g_hash_table_contains (self->load_errors, id))
+    return;
+  g_hash_table_add (self->loading, g_strdup (id));
+  task = g_task_new (self, self->cancellable, on_spectrum_read, g_strdup (id));
+  g_task_set_source_tag (task, request_spectrum);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, read_spectrum_thread);
+}
+
+static void
+show_spectrum (EmWindow    *self,
+               EmBatchItem *item)
+{
+  const char *id = item != NULL ? em_batch_item_get_id (item) : NULL;
+  EmSpectrum *spectrum = id != NULL ? g_hash_table_lookup (self->spectra, id) : NULL;
+  const char *failure = id != NULL ? g_hash_table_lookup (self->load_errors, id) : NULL;
+  g_autofree char *text = NULL;
+
+  em_spectrum_plot_set_spectrum (self->plot, spectrum);
+  if (spectrum != NULL)
+    return;
+  if (item == NULL)
+    text = NULL;
+  else if (failure != NULL)
+    text = g_strdup (failure);
+  else if (em_batch_item_get_source_path (item) == NULL)
+    /* Translators: %s is a spectrum id */
+    text = g_strdup_printf (_("No file is known for %s"), id);
+  else
+    /* Translators: %s is a spectrum id */
+    text = g_strdup_printf (_("Reading %s…"), id);
+  em_spectrum_plot_set_placeholder (self->plot, text);
+}
+
 static void
 show_item (EmWindow    *self,
            EmBatchItem *item)
 {
   const float *win = NULL;
   gsize n_win = 0;
+  guint position = em_batch_grid_get_selected (self->batch_grid);
 
   if (item != NULL)
     win = em_batch_item_get_window (item, &n_win);
+  show_spectrum (self, item);
   em_spectrum_plot_set_window (self->plot, win, n_win, 6519.0, 6732.0);
   show_metadata (self, item);
+
+  /* The selected one first, then what labelling or stepping shows next,
+   * so that the next spectrum is in memory before it is asked for. */
+  request_spectrum (self, item);
+  if (position != GTK_INVALID_LIST_POSITION)
+    {
+      request_spectrum (self, get_item (self, next_unlabelled (self, position, FALSE)));
+      request_spectrum (self, get_item (self, position + 1));
+      if (position > 0)
+        request_spectrum (self, get_item (self, position - 1));
+    }
 }
 
 static void
@@ -323,6 +447,8 @@ em_window_set_batch (EmWindow          *self,
   g_strfreev (self->classes);
   self->classes = g_strdupv ((char **) classes);
   g_array_set_size (self->undo_steps, 0);
+  g_hash_table_remove_all (self->spectra);
+  g_hash_table_remove_all (self->load_errors);
   rebuild_class_buttons (self);
 
   em_batch_grid_set_model (self->batch_grid, items);
@@ -332,6 +458,22 @@ em_window_set_batch (EmWindow          *self,
   em_batch_grid_set_selected (self->batch_grid, first);
   on_selected_changed (self);
   gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+}
+
+/* Borrowed; NULL without a batch. */
+EmBatchItem *
+em_window_get_selected_item (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return get_item (self, em_batch_grid_get_selected (self->batch_grid));
+}
+
+/* Whether spectra are being read (for tests and the benchmark). */
+gboolean
+em_window_is_loading (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return g_hash_table_size (self->loading) > 0;
 }
 
 guint
@@ -546,6 +688,7 @@ em_window_dispose (GObject *object)
 {
   EmWindow *self = EM_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->batch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EM_TYPE_WINDOW);
   G_OBJECT_CLASS (em_window_parent_class)->dispose (object);
@@ -560,6 +703,10 @@ em_window_finalize (GObject *object)
   g_strfreev (self->classes);
   g_array_unref (self->undo_steps);
   g_ptr_array_unref (self->class_buttons);
+  g_hash_table_unref (self->spectra);
+  g_hash_table_unref (self->loading);
+  g_hash_table_unref (self->load_errors);
+  g_object_unref (self->cancellable);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
 }
 
@@ -651,6 +798,11 @@ em_window_init (EmWindow *self)
 
   self->undo_steps = g_array_new (FALSE, FALSE, sizeof (UndoStep));
   self->class_buttons = g_ptr_array_new ();
+  self->spectra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) em_spectrum_free);
+  self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->load_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
 
   add_meta_row (self, META_ID, _("Id"));
   add_meta_row (self, META_DESIGNATION, _("Designation"));

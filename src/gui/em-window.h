@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "gui/em-application.h"
+#include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,8 @@ void        em_window_set_batch           (EmWindow          *self,
                                            GListModel        *items,
                                            guint              iteration,
                                            const char *const *classes);
+EmBatchItem *em_window_get_selected_item  (EmWindow      *self);
+gboolean    em_window_is_loading          (EmWindow      *self);
 guint       em_window_get_selected        (EmWindow      *self);
 const char *em_window_get_batch_summary   (EmWindow      *self);
 EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);

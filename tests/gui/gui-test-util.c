@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 
 #include "gui-test-util.h"
+#include "spectra/em-demo.h"
+#include "spectra/em-preprocess.h"
+#include "spectra/em-spectrum-read.h"
 
 /* @n items with H-alpha-like windows: absorption dips, emission peaks and
  * double peaks, probabilities that favour the drawn shape and the entropy
@@ -56,6 +60,71 @@ gui_test_make_batch (guint              n,
       item = em_batch_item_new (id, i, win, 140, classes, p, entropy);
       em_batch_item_set_metadata (item, "J055338.82+281806.4", 88.411750 + i * 0.01, 28.301778,
                                   20.0 + i, "STAR");
+      g_list_store_append (store, item);
+    }
+  return store;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* A batch of the first @n spectra of a demo survey written into @dir by
+ * the spectra layer: real files read by the real reader, windows by the
+ * real preprocessing.  The probabilities are the test's own (no network
+ * here): they favour "emission" for the truth's emission stars, so that
+ * the picture is plausible. */
+GListStore *
+gui_test_make_demo_batch (const char        *dir,
+                          guint              n,
+                          const char *const *classes)
+{
+  GListStore *store = g_list_store_new (EM_TYPE_BATCH_ITEM);
+  g_autofree char *pool = g_build_filename (dir, "pool", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) d = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (11);
+  EmPreprocessParams params;
+  const char *name;
+
+  g_assert_true (em_demo_write (dir, MAX (n, 50), 30, 1, &error));
+  g_assert_no_error (error);
+  d = g_dir_open (pool, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_strings);
+  em_preprocess_params_init (&params);
+
+  for (guint i = 0; i < names->len && g_list_model_get_n_items (G_LIST_MODEL (store)) < n; i++)
+    {
+      g_autofree char *path = g_build_filename (pool, g_ptr_array_index (names, i), NULL);
+      g_autoptr (EmSpectrum) s = em_spectrum_read (path, &error);
+      g_autoptr (EmBatchItem) item = NULL;
+      double p[3], sum = 0, entropy = 0;
+      float win[140];
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (params.grid.n, ==, 140);
+      if (!em_preprocess (s, &params, win, NULL))
+        continue; /* a dead fibre: no window, not queried */
+      for (guint k = 0; k < 3; k++)
+        {
+          p[k] = g_rand_double_range (rand, 0.05, 1.0);
+          sum += p[k];
+        }
+      for (guint k = 0; k < 3; k++)
+        {
+          p[k] /= sum;
+          entropy -= p[k] * log (p[k]);
+        }
+      item = em_batch_item_new (s->id, i, win, 140, classes, p, entropy);
+      em_batch_item_set_metadata (item, s->designation, s->ra, s->dec, s->snr, s->survey_class);
+      em_batch_item_set_source_path (item, path);
       g_list_store_append (store, item);
     }
   return store;
@@ -188,4 +257,23 @@ gui_test_every_control_named (GtkWidget *root,
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
     ok = gui_test_every_control_named (c, unnamed) && ok;
   return ok;
+}
+
+/* Removes @path and everything under it. */
+void
+gui_test_remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          gui_test_remove_tree (child);
+        }
+    }
+  g_remove (path);
 }

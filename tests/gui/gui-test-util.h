@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 GListStore *gui_test_make_batch   (guint              n,
                                    const char *const *classes,
                                    guint64            seed);
+GListStore *gui_test_make_demo_batch (const char        *dir,
+                                     guint              n,
+                                     const char *const *classes);
+void        gui_test_remove_tree  (const char        *path);
 void        gui_test_spin         (guint              ms);
 gboolean    gui_test_wait_for     (gboolean         (*condition) (gpointer),
                                    gpointer           data,

@@ -5,6 +5,8 @@
  * spectrum shown. */
 #include "em-config.h"
 
+#include <glib/gstdio.h>
+
 #include "gui-test-util.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-window.h"
@@ -137,6 +139,60 @@ test_class_buttons_and_names (Fixture       *f,
   g_assert_cmpstr (unnamed->str, ==, "");
 }
 
+static gboolean
+plot_shows_selected (gpointer data)
+{
+  EmWindow *window = data;
+  EmBatchItem *item = em_window_get_selected_item (window);
+
+  return item != NULL && g_strcmp0 (em_spectrum_plot_get_spectrum_id (em_window_get_plot (window)),
+                                    em_batch_item_get_id (item)) == 0;
+}
+
+static gboolean
+nothing_loading (gpointer data)
+{
+  return !em_window_is_loading (data);
+}
+
+/* Real demo spectra: the selected one is read in a worker thread and
+ * shown; the next one is prefetched, so that after a label it is on the
+ * plot at once, without waiting for the disk. */
+static void
+test_spectra_read_and_prefetched (Fixture       *f,
+                                  gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("emissary-demo-XXXXXX", NULL);
+  g_autoptr (GListStore) demo = gui_test_make_demo_batch (dir, 12, classes);
+  g_autoptr (EmBatchItem) broken = NULL;
+  g_autofree char *bad = g_build_filename (dir, "broken.fits", NULL);
+  const float win[3] = { 0, 1, 0 };
+
+  /* a file that is not FITS at the end: a calm message on the plot */
+  g_assert_true (g_file_set_contents (bad, "not a FITS file", -1, NULL));
+  broken = em_batch_item_new ("broken", 99, win, 3, classes, NULL, 0);
+  em_batch_item_set_source_path (broken, bad);
+  g_list_store_append (demo, broken);
+
+  em_window_set_batch (f->window, G_LIST_MODEL (demo), 1, classes);
+  g_assert_true (gui_test_wait_for (plot_shows_selected, f->window, 5000));
+  g_assert_true (gui_test_wait_for (nothing_loading, f->window, 5000));
+  for (guint i = 0; i < 11; i++)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (f->window), "win.label", "u", 0);
+      /* no main-loop iteration in between: it must be there already */
+      g_assert_true (plot_shows_selected (f->window));
+      g_assert_true (gui_test_wait_for (nothing_loading, f->window, 5000));
+    }
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.label", "u", 0);
+  g_assert_cmpstr (em_batch_item_get_id (em_window_get_selected_item (f->window)), ==, "broken");
+  g_assert_null (em_spectrum_plot_get_spectrum_id (em_window_get_plot (f->window)));
+  g_assert_true (gui_test_wait_for (nothing_loading, f->window, 5000));
+  g_assert_nonnull (strstr (em_spectrum_plot_get_placeholder (em_window_get_plot (f->window)), "broken.fits"));
+  em_window_set_batch (f->window, NULL, 0, classes);
+  gui_test_remove_tree (dir);
+}
+
 static int
 compare_double (gconstpointer a,
                 gconstpointer b)
@@ -189,5 +245,6 @@ main (int   argc,
   ADD ("label-undo-skip", test_label_undo_skip);
   ADD ("class-buttons-and-names", test_class_buttons_and_names);
   ADD ("label-to-next-fast", test_label_to_next_fast);
+  ADD ("spectra-read-and-prefetched", test_spectra_read_and_prefetched);
   return g_test_run ();
 }
