@@ -12,6 +12,7 @@ int em_cli_inspect    (int argc, char **argv);
 int em_cli_pool       (int argc, char **argv);
 int em_cli_preprocess (int argc, char **argv);
 int em_cli_samp       (int argc, char **argv);
+int em_cli_score      (int argc, char **argv);
 int em_cli_simbad     (int argc, char **argv);
 int em_cli_train      (int argc, char **argv);
 int em_cli_version    (int argc, char **argv);
@@ -25,6 +26,7 @@ int em_cli_version    (int argc, char **argv);
   X ("pool", em_cli_pool, N_("Pool information (pool info) and re-rooting (pool reroot)")) \
   X ("preprocess", em_cli_preprocess, N_("Print a spectrum resampled onto the classifier's grid")) \
   X ("samp", em_cli_samp, N_("Talk to VO tools over SAMP (clients, send-table, point, send-spectrum, listen)")) \
+  X ("score", em_cli_score, N_("Classify and score every spectrum of a pool with a model")) \
   X ("simbad", em_cli_simbad, N_("Look objects up in SIMBAD and cross-match catalogues")) \
   X ("train", em_cli_train, N_("Train a network on a labelled set")) \
   X ("version", em_cli_version, N_("Print the versions of Emissary and its libraries"))
