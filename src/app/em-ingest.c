@@ -440,8 +440,8 @@ report_progress (EmProgressFunc progress,
     format_duration (eta, sizeof eta, (total - done) / rate);
   else
     g_strlcpy (eta, "?", sizeof eta);
-  msg = g_strdup_printf (_("%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT " files · %.0f files/s · ETA %s"),
-                         done, total, rate, eta);
+  msg = g_strdup_printf (_("%zu/%zu files · %.0f files/s · ETA %s"),
+                         (size_t) done, (size_t) total, rate, eta);
   progress (total > 0 ? (double) done / total : 1.0, msg, user_data);
 }
 
@@ -700,8 +700,8 @@ em_ingest_run (const char             *pool_path,
       if (ok && g_cancellable_is_cancelled (cancellable))
         {
           g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_CANCELLED,
-                       _("Ingest into “%s” cancelled after %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " files"),
-                       pool_path, i + 1, p->n);
+                       _("Ingest into “%s” cancelled after %zu of %zu files"),
+                       pool_path, (size_t) (i + 1), (size_t) p->n);
           ok = FALSE;
           /* What was read so far is kept. */
           em_pool_writer_commit (writer, NULL);

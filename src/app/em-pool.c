@@ -137,8 +137,8 @@ pread_full (int          fd,
       if (n == 0)
         {
           g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_FORMAT,
-                       _("Pool “%s” is truncated at byte %" G_GINT64_FORMAT),
-                       path, (gint64) offset);
+                       _("Pool “%s” is truncated at byte %lld"),
+                       path, (long long) offset);
           return FALSE;
         }
       p += n;
@@ -756,8 +756,8 @@ read_layout (int          fd,
   if (version != POOL_VERSION)
     {
       g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_FORMAT,
-                   _("Pool “%s” has format version %" G_GINT64_FORMAT ", this program reads version %d"),
-                   path, version, POOL_VERSION);
+                   _("Pool “%s” has format version %lld, this program reads version %d"),
+                   path, (long long) version, POOL_VERSION);
       return FALSE;
     }
   root = g_hash_table_lookup (prim, "ROOT");
@@ -792,9 +792,9 @@ read_layout (int          fd,
   if ((guint64) (st.st_size - DATA_OFFSET) / l->row_len < l->n_rows)
     {
       g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_FORMAT,
-                   _("Pool “%s” is truncated: its header counts %" G_GUINT64_FORMAT
-                     " rows, the file holds %" G_GUINT64_FORMAT),
-                   path, l->n_rows, (guint64) (st.st_size - DATA_OFFSET) / l->row_len);
+                   _("Pool “%s” is truncated: its header counts %llu rows, the file holds %llu"),
+                   path, (unsigned long long) l->n_rows,
+                   (unsigned long long) ((guint64) (st.st_size - DATA_OFFSET) / l->row_len));
       return FALSE;
     }
   l->root = header_unescape (root);
@@ -945,9 +945,9 @@ check_range (EmPool   *pool,
   if (first > pool->layout.n_rows || n > pool->layout.n_rows - first)
     {
       g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_RANGE,
-                   _("Rows %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " are out of range: pool “%s” has %"
-                     G_GUINT64_FORMAT " rows"),
-                   first, first + n, pool->path, pool->layout.n_rows);
+                   _("Rows %llu–%llu are out of range: pool “%s” has %llu rows"),
+                   (unsigned long long) first, (unsigned long long) (first + n), pool->path,
+                   (unsigned long long) pool->layout.n_rows);
       return FALSE;
     }
   return TRUE;

@@ -285,11 +285,12 @@ report_progress (EmProgressFunc progress,
     {
       guint64 eta = (guint64) ((total - done) / rate + 0.5);
 
-      msg = g_strdup_printf (_("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " spectra · %.0f spectra/s · ETA %u:%02u"),
-                             done, total, rate, (guint) (eta / 60), (guint) (eta % 60));
+      msg = g_strdup_printf (_("%llu/%llu spectra · %.0f spectra/s · ETA %u:%02u"),
+                             (unsigned long long) done, (unsigned long long) total, rate, (guint) (eta / 60), (guint) (eta % 60));
     }
   else
-    msg = g_strdup_printf (_("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " spectra"), done, total);
+    msg = g_strdup_printf (_("%llu/%llu spectra"),
+                           (unsigned long long) done, (unsigned long long) total);
   progress (total > 0 ? (double) done / total : 1.0, msg, user_data);
 }
 
@@ -341,8 +342,8 @@ em_pool_score (EmPool           *pool,
             {
               em_score_result_clear (result);
               g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_OPEN,
-                           _("Not enough memory to keep the probabilities of %" G_GUINT64_FORMAT " rows"),
-                           n_rows);
+                           _("Not enough memory to keep the probabilities of %llu rows"),
+                           (unsigned long long) n_rows);
               return FALSE;
             }
         }
@@ -385,8 +386,8 @@ em_pool_score (EmPool           *pool,
       if (rc != NN_OK)
         {
           g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_MISMATCH,
-                       _("Cannot score rows %" G_GUINT64_FORMAT "–%" G_GUINT64_FORMAT " of pool “%s”: %s"),
-                       b->first, b->first + b->n, em_pool_get_path (pool), err != NULL ? err : "?");
+                       _("Cannot score rows %llu–%llu of pool “%s”: %s"),
+                       (unsigned long long) b->first, (unsigned long long) (b->first + b->n), em_pool_get_path (pool), err != NULL ? err : "?");
           free (err);
           ok = FALSE;
           goto recycle;
@@ -436,8 +437,8 @@ em_pool_score (EmPool           *pool,
   if (ok && done != n_rows)
     {
       g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_OPEN,
-                   _("Pool “%s”: scored %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " rows"),
-                   em_pool_get_path (pool), done, n_rows);
+                   _("Pool “%s”: scored %llu of %llu rows"),
+                   em_pool_get_path (pool), (unsigned long long) done, (unsigned long long) n_rows);
       ok = FALSE;
     }
   /* A cancel error from GIO becomes the pool's own code. */
