@@ -544,7 +544,12 @@ em_ingest_run (const char             *pool_path,
   root = options->root != NULL ? g_canonicalize_filename (options->root, NULL) : common_folder (dirs);
   if (!g_file_test (pool_path, G_FILE_TEST_EXISTS))
     {
+      g_autofree char *idx = g_strconcat (pool_path, ".idx", NULL);
       EmPreprocessParams fresh;
+
+      /* Side files left by a deleted pool belong to no pool now. */
+      g_unlink (report);
+      g_unlink (idx);
 
       if (options->preprocess_set)
         fresh = options->preprocess;
@@ -566,7 +571,15 @@ em_ingest_run (const char             *pool_path,
     }
   params = em_pool_writer_get_params (writer);
 
-  /* 3. Stored paths, sorted; duplicates named twice go once. */
+  /* 3. Stored paths, sorted; duplicates named twice go once.  The pool
+   * itself may sit inside the survey folder: it is no spectrum. */
+  {
+    g_autofree char *self = g_canonicalize_filename (pool_path, NULL);
+
+    for (guint i = files->len; i-- > 0;)
+      if (strcmp (files->pdata[i], self) == 0)
+        g_ptr_array_remove_index (files, i);
+  }
   for (guint i = 0; i < files->len; i++)
     g_ptr_array_add (rel, relative_to_root (files->pdata[i], em_pool_writer_get_root (writer)));
   sorted_abs = g_new (char *, MAX (files->len, 1));

@@ -544,6 +544,21 @@ test_ingest_reroot (void)
   g_assert_cmpuint (summary.ingested, ==, 0);
   g_assert_cmpuint (summary.skipped, ==, N_LAMOST);
   em_ingest_summary_clear (&summary);
+
+  /* A pool kept inside the survey folder is not taken for a spectrum. */
+  {
+    g_autofree char *inside = g_build_filename (new_src, "survey-pool.fits", NULL);
+
+    g_assert_true (em_ingest_run (inside, new_sources, NULL, NULL, NULL, NULL, &summary, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (summary.ingested, ==, N_LAMOST);
+    g_assert_cmpuint (summary.failed, ==, 0);
+    em_ingest_summary_clear (&summary);
+    g_assert_true (em_ingest_run (inside, new_sources, NULL, NULL, NULL, NULL, &summary, &error));
+    g_assert_cmpuint (summary.skipped, ==, N_LAMOST);
+    g_assert_cmpuint (summary.failed, ==, 0);
+    em_ingest_summary_clear (&summary);
+  }
   rm_rf (dir);
 }
 
