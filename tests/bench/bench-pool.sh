@@ -42,4 +42,9 @@ done
 
 "$BENCH" synth "$TMP/large.fits" "$ROWS"
 "$BENCH" read "$TMP/large.fits"
+# The network's own speed as `emissary-cli bench` reports it, then the pool
+# scored end to end (bench-pool also times the network alone, alternating,
+# as the machine may be shared).
+"$CLI" bench --preset "$PRESET" --infer-rows 8192 --train-rows 64 |
+  sed 's/^{/{"bench":"emissary-cli-bench",/'
 "$BENCH" score "$TMP/large.fits" "$PRESET"
