@@ -294,6 +294,45 @@ report_progress (EmProgressFunc progress,
   progress (total > 0 ? (double) done / total : 1.0, msg, user_data);
 }
 
+/* The model's metadata, when it has any (emissary-cli train writes "grid"
+ * as START:END:N and "preprocessing" as "minmax[-1,1]"), must agree with
+ * the pool; an unscaled pool is scaled batch by batch (@scale). */
+static gboolean
+check_model (EmPool    *pool,
+             NnModel   *model,
+             gboolean  *scale,
+             GError   **error)
+{
+  const EmGrid *grid = em_pool_get_grid (pool);
+  const char *meta_grid = nn_model_get_metadata (model, "grid");
+  const char *meta_pre = nn_model_get_metadata (model, "preprocessing");
+  EmPreprocessParams params;
+
+  if (nn_model_n_in (model) != (int) grid->n)
+    {
+      g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_MISMATCH,
+                   _("The model takes %d fluxes, the spectra of pool “%s” have %u"),
+                   nn_model_n_in (model), em_pool_get_path (pool), grid->n);
+      return FALSE;
+    }
+  if (meta_grid != NULL)
+    {
+      EmGrid g;
+
+      if (!em_grid_parse (meta_grid, &g, NULL)
+          || g.n != grid->n || fabs (g.start - grid->start) > 1e-6 || fabs (g.end - grid->end) > 1e-6)
+        {
+          g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_MISMATCH,
+                       _("The model was trained on the grid %s, pool “%s” has %g:%g:%u"),
+                       meta_grid, em_pool_get_path (pool), grid->start, grid->end, grid->n);
+          return FALSE;
+        }
+    }
+  em_pool_get_preprocess_params (pool, &params);
+  *scale = meta_pre != NULL && strcmp (meta_pre, "minmax[-1,1]") == 0 && !params.scale;
+  return TRUE;
+}
+
 gboolean
 em_pool_score (EmPool           *pool,
                NnModel          *model,
@@ -319,16 +358,12 @@ em_pool_score (EmPool           *pool,
   guint mc = result != NULL && result->mc_samples > 0 ? result->mc_samples : 20;
   gint64 start = g_get_monotonic_time (), last_progress = start;
   guint64 done = 0;
+  gboolean scale = FALSE;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (pool != NULL && model != NULL, FALSE);
-  if (nn_model_n_in (model) != (int) n_in)
-    {
-      g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_MISMATCH,
-                   _("The model takes %d fluxes, the spectra of pool “%s” have %u"),
-                   nn_model_n_in (model), em_pool_get_path (pool), n_in);
-      return FALSE;
-    }
+  if (!check_model (pool, model, &scale, error))
+    return FALSE;
   if (result != NULL)
     {
       em_score_result_clear (result);
@@ -379,6 +414,8 @@ em_pool_score (EmPool           *pool,
         break;      /* the reader has stopped: end, error or cancel */
       if (!ok)
         goto recycle;
+      if (scale)
+        nn_scale_minmax (b->x, b->n, (int) n_in);
       if (strategy == NN_QUERY_BALD)
         rc = nn_model_predict_mc (model, b->x, b->n, (int) mc, 0x5eed, probs, scores, &err);
       else

@@ -281,6 +281,19 @@ test_score_errors (gconstpointer data)
   g_clear_error (&error);
   nn_model_free (wrong);
 
+  /* A model trained on another grid of the same length. */
+  wrong = nn_model_new_preset ("small", 140, 3, 1, &err);
+  nn_model_set_metadata (wrong, "grid", "4000:4300:140");
+  g_assert_false (em_pool_score (f->pool, wrong, NN_QUERY_ENTROPY, NULL, 5, &r, NULL, NULL, NULL, &error));
+  g_assert_error (error, EM_POOL_ERROR, EM_POOL_ERROR_MISMATCH);
+  g_assert_nonnull (strstr (error->message, "4000:4300:140"));
+  g_clear_error (&error);
+  nn_model_set_metadata (wrong, "grid", "6519:6732:140");
+  g_assert_true (em_pool_score (f->pool, wrong, NN_QUERY_ENTROPY, NULL, 5, &r, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  em_score_result_clear (&r);
+  nn_model_free (wrong);
+
   g_cancellable_cancel (cancel);
   g_assert_false (em_pool_score (f->pool, f->model, NN_QUERY_ENTROPY, out, 5, &r, NULL, NULL, cancel, &error));
   g_assert_error (error, EM_POOL_ERROR, EM_POOL_ERROR_CANCELLED);
@@ -326,6 +339,45 @@ test_score_bald_random (gconstpointer data)
       em_score_result_clear (&a);
       em_score_result_clear (&b);
     }
+}
+
+/* A pool kept unscaled is scaled for a model trained on scaled spectra:
+ * the same probabilities as from a scaled pool. */
+static void
+test_score_unscaled (gconstpointer data)
+{
+  Fixture *f = (Fixture *) data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *lamost = g_test_build_filename (G_TEST_DIST, "data", "lamost", NULL);
+  g_autofree char *scaled_path = g_build_filename (f->dir, "scaled.fits", NULL);
+  g_autofree char *raw_path = g_build_filename (f->dir, "raw.fits", NULL);
+  const char *sources[] = { lamost, NULL };
+  g_autoptr(EmPool) scaled = NULL;
+  g_autoptr(EmPool) raw = NULL;
+  EmIngestOptions options;
+  EmScoreResult a, b;
+
+  em_ingest_options_init (&options);
+  g_assert_true (em_ingest_run (scaled_path, sources, &options, NULL, NULL, NULL, NULL, &error));
+  options.preprocess_set = TRUE;
+  options.preprocess.scale = FALSE;
+  g_assert_true (em_ingest_run (raw_path, sources, &options, NULL, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  scaled = em_pool_open (scaled_path, &error);
+  raw = em_pool_open (raw_path, &error);
+  g_assert_no_error (error);
+  nn_model_set_metadata (f->model, "preprocessing", "minmax[-1,1]");
+  em_score_result_init (&a);
+  em_score_result_init (&b);
+  a.keep_probs = b.keep_probs = TRUE;
+  g_assert_true (em_pool_score (scaled, f->model, NN_QUERY_ENTROPY, NULL, 0, &a, NULL, NULL, NULL, &error));
+  g_assert_true (em_pool_score (raw, f->model, NN_QUERY_ENTROPY, NULL, 0, &b, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (a.n_rows, ==, b.n_rows);
+  for (guint64 i = 0; i < a.n_rows * 3; i++)
+    g_assert_cmpfloat_with_epsilon (a.probs[i], b.probs[i], 1e-5);
+  em_score_result_clear (&a);
+  em_score_result_clear (&b);
 }
 
 /* `emissary-cli score` writes what em_pool_score computes and prints the
@@ -393,6 +445,7 @@ main (int    argc,
   g_test_add_data_func ("/score/errors", &f, test_score_errors);
   g_test_add_data_func ("/score/bald-random", &f, test_score_bald_random);
   g_test_add_data_func ("/score/cli", &f, test_score_cli);
+  g_test_add_data_func ("/score/unscaled", &f, test_score_unscaled);
   status = g_test_run ();
   fixture_teardown (&f, NULL);
   return status;
