@@ -688,8 +688,8 @@ validate_structure (const char *data,
       if (datasize > (guint64) (size - MIN (offset, size)))
         {
           g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
-                       _("%s: truncated: HDU %d announces %" G_GUINT64_FORMAT " bytes of data, the file holds %zu"),
-                       path, hdu, datasize, size - MIN (offset, size));
+                       _("%s: truncated: HDU %d announces %llu bytes of data, the file holds %zu"),
+                       path, hdu, (unsigned long long) datasize, size - MIN (offset, size));
           return FALSE;
         }
       offset += (gsize) ((datasize + 2879) / 2880 * 2880);
@@ -842,8 +842,8 @@ hdu_complete (fitsfile   *fits,
   if (dataend > (LONGLONG) file_size)
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
-                   _("%s: truncated: the header announces %" G_GINT64_FORMAT " bytes, the file holds %zu"), path,
-                   (gint64) dataend, file_size);
+                   _("%s: truncated: the header announces %lld bytes, the file holds %zu"), path,
+                   (long long) dataend, file_size);
       return FALSE;
     }
   return TRUE;
