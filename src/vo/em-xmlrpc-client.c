@@ -95,7 +95,8 @@ em_xmlrpc_call_sync (const char  *url,
                      guint        timeout_seconds,
                      GError     **error)
 {
-  g_autofree char *body = em_xmlrpc_build_call (method, params);
+  g_autoptr(GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  g_autofree char *body = em_xmlrpc_build_call (method, owned);
   g_autoptr(GByteArray) data = g_byte_array_new ();
   g_autoptr(GError) local = NULL;
   Sink sink = { data, EM_XMLRPC_MAX_BYTES, FALSE };

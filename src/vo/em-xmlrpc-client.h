@@ -9,7 +9,8 @@ G_BEGIN_DECLS
  * empty Expect:, no proxy).  Only for worker threads (GTask).  Errors:
  * G_IO_ERROR for transport (G_IO_ERROR_CONNECTION_REFUSED when nobody
  * listens, G_IO_ERROR_TIMED_OUT), EM_XMLRPC_ERROR for the answer (FAULT
- * for a fault).  Messages name @url and @method. */
+ * for a fault).  Messages name @url and @method.  A floating @params is
+ * consumed; the result is a full reference. */
 GVariant *em_xmlrpc_call_sync  (const char   *url,
                                 const char   *method,
                                 GVariant     *params,

@@ -44,7 +44,8 @@ gboolean  em_xmlrpc_parse_call      (const char   *data,
                                      char        **method,
                                      GVariant    **params,
                                      GError      **error);
-/* Returns the single response value; a <fault> becomes
+/* Returns the single response value (a full, not floating, reference);
+ * a <fault> becomes
  * EM_XMLRPC_ERROR_FAULT with "faultString (code N)" as the message. */
 GVariant *em_xmlrpc_parse_response  (const char   *data,
                                      gsize         length,

@@ -100,6 +100,21 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
+static void
+set_flag (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+get_flag (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
 void
 samp_hub_free (SampHub *hub)
 {
@@ -109,8 +124,15 @@ samp_hub_free (SampHub *hub)
     {
       /* A clean stop, so that the hub says goodbye and removes its
        * lockfile. */
+      gboolean exited = FALSE;
+
       g_subprocess_send_signal (hub->process, SIGTERM);
-      g_subprocess_wait (hub->process, NULL, NULL);
+      /* The hub tells its clients it is going: keep serving them
+       * meanwhile, or it waits for us and we for it. */
+      g_subprocess_wait_async (hub->process, NULL, set_flag, &exited);
+      if (!samp_wait (get_flag, &exited, 10))
+        samp_hub_kill (hub);
+      samp_wait (get_flag, &exited, 5);
       g_clear_object (&hub->process);
     }
   remove_tree (hub->dir);
@@ -120,6 +142,12 @@ samp_hub_free (SampHub *hub)
   g_free (hub);
 }
 
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 samp_wait (gboolean (*done) (gpointer data),
            gpointer data,
@@ -127,15 +155,21 @@ samp_wait (gboolean (*done) (gpointer data),
 {
   gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
 
+  /* A 50 ms tick wakes the blocking iteration to check the deadline. */
+  guint tick = g_timeout_add (50, tick_cb, NULL);
+  gboolean ok = TRUE;
+
   while (!done (data))
     {
       if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
+        {
+          ok = FALSE;
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
     }
-  return TRUE;
+  g_source_remove (tick);
+  return ok;
 }
 
 typedef struct
