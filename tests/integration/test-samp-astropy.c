@@ -94,7 +94,7 @@ test_astropy (void)
   g_autoptr(GVariant) response = NULL;
   g_autoptr(GVariant) result = NULL;
   g_autofree char *table_id = NULL;
-  const char *peer_id;
+  g_autofree char *peer_id = NULL;
 
   fx.client = em_samp_client_new ("Emissary");
   g_signal_connect (fx.client, "rows-selected", G_CALLBACK (on_rows), NULL);
@@ -104,7 +104,8 @@ test_astropy (void)
   peer = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, samp_python (), script, NULL);
   g_assert_no_error (error);
   g_assert_true (samp_wait (sees_peer, NULL, 30));
-  peer_id = em_samp_peer_get_id (em_samp_client_find_peer (fx.client, "ASTROPY-PEER"));
+  /* A copy: the peer object goes when the peer leaves. */
+  peer_id = g_strdup (em_samp_peer_get_id (em_samp_client_find_peer (fx.client, "ASTROPY-PEER")));
 
   /* The table: the peer reads it from the URL and reports what it read. */
   em_samp_client_send_table_async (fx.client, peer_id, url, "candidates", ids, &table_id, 30, NULL, store, NULL);
