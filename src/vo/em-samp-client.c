@@ -51,6 +51,8 @@ typedef struct
   GHashTable   *responses;  /* id → GVariant response map */
   guint         timeout;
   guint         timeout_source;
+  GCancellable *cancellable;
+  gulong        cancel_id;
 } Pending;
 
 struct _EmSampClient
@@ -120,6 +122,36 @@ static void hub_lost (EmSampClient *self, const char *why);
 static void start_reconnecting (EmSampClient *self);
 static void try_connect (EmSampClient *self, GTask *task);
 
+/* Timers run on the client's context, like everything else. */
+static guint
+add_timeout (EmSampClient *self,
+             guint         milliseconds,
+             GSourceFunc   func,
+             gpointer      data)
+{
+  GSource *source = g_timeout_source_new (milliseconds);
+  guint id;
+
+  g_source_set_callback (source, func, data, NULL);
+  id = g_source_attach (source, self->context);
+  g_source_unref (source);
+  return id;
+}
+
+/* g_source_remove works on the default context only. */
+static void
+remove_source (EmSampClient *self,
+               guint        *id)
+{
+  if (*id != 0)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, *id);
+      if (source)
+        g_source_destroy (source);
+      *id = 0;
+    }
+}
+
 static void
 table_free (Table *t)
 {
@@ -132,7 +164,12 @@ table_free (Table *t)
 static void
 pending_free (Pending *p)
 {
-  g_clear_handle_id (&p->timeout_source, g_source_remove);
+  remove_source (p->client, &p->timeout_source);
+  if (p->cancellable)
+    {
+      g_cancellable_disconnect (p->cancellable, p->cancel_id);
+      g_clear_object (&p->cancellable);
+    }
   g_clear_object (&p->task);
   g_free (p->tag);
   g_free (p->recipient);
@@ -820,7 +857,7 @@ clear_registration (EmSampClient *self)
   g_clear_pointer (&self->self_id, g_free);
   g_clear_pointer (&self->hub_id, g_free);
   g_clear_pointer (&self->hub_url, g_free);
-  g_clear_handle_id (&self->ping_source, g_source_remove);
+  remove_source (self, &self->ping_source);
   self->ping_in_flight = FALSE;
   g_list_store_remove_all (self->peers);
 }
@@ -930,8 +967,8 @@ lockfile_changed (GFileMonitor      *monitor,
       || event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_DELETED)
     {
       /* A hub writes its lockfile in several steps: wait until it settles. */
-      g_clear_handle_id (&self->debounce_source, g_source_remove);
-      self->debounce_source = g_timeout_add (300, debounce_tick, self);
+      remove_source (self, &self->debounce_source);
+      self->debounce_source = add_timeout (self, 300, debounce_tick, self);
     }
 }
 
@@ -967,7 +1004,7 @@ start_reconnecting (EmSampClient *self)
   /* The monitor is the quick way; the timer catches hubs whose lockfile
    * lives elsewhere (http:) or a missed event. */
   if (self->retry_source == 0)
-    self->retry_source = g_timeout_add_seconds (2, retry_tick, self);
+    self->retry_source = add_timeout (self, 2000, retry_tick, self);
 }
 
 typedef struct
@@ -1170,9 +1207,9 @@ declare_done (GObject      *source,
     if (!find_peer_by_id (self, em_samp_peer_get_id (d->peers->pdata[i]), NULL))
       g_list_store_append (self->peers, d->peers->pdata[i]);
   self->connected = TRUE;
-  g_clear_handle_id (&self->retry_source, g_source_remove);
+  remove_source (self, &self->retry_source);
   if (self->ping_interval > 0)
-    self->ping_source = g_timeout_add_seconds (self->ping_interval, ping_tick, self);
+    self->ping_source = add_timeout (self, self->ping_interval * 1000, ping_tick, self);
   if (self->auto_reconnect)
     watch_lockfile (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
@@ -1350,8 +1387,8 @@ em_samp_client_disconnect_async (EmSampClient        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, em_samp_client_disconnect_async);
   self->stopped = TRUE;
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  g_clear_handle_id (&self->debounce_source, g_source_remove);
+  remove_source (self, &self->retry_source);
+  remove_source (self, &self->debounce_source);
   was_connected = self->connected;
   key = g_strdup (self->private_key);
   if (!was_connected)
@@ -1569,6 +1606,51 @@ call_done (GObject      *source,
     }
 }
 
+typedef struct
+{
+  EmSampClient *client;
+  char         *tag;
+} CancelData;
+
+static void
+cancel_data_free (gpointer data)
+{
+  CancelData *c = data;
+
+  g_object_unref (c->client);
+  g_free (c->tag);
+  g_free (c);
+}
+
+static gboolean
+cancel_pending_idle (gpointer data)
+{
+  CancelData *c = data;
+  Pending *p = g_hash_table_lookup (c->client->pending, c->tag);
+
+  if (p)
+    fail_pending (c->client, p,
+                  g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s cancelled before it was answered", p->mtype));
+  return G_SOURCE_REMOVE;
+}
+
+/* May run in any thread, and at once from g_cancellable_connect: the
+ * work is deferred to an idle on the client's context. */
+static void
+on_call_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  CancelData *c = data;
+  CancelData *copy = g_new0 (CancelData, 1);
+  GSource *source = g_idle_source_new ();
+
+  copy->client = g_object_ref (c->client);
+  copy->tag = g_strdup (c->tag);
+  g_source_set_callback (source, cancel_pending_idle, copy, cancel_data_free);
+  g_source_attach (source, c->client->context);
+  g_source_unref (source);
+}
+
 static void
 call_raw_async (EmSampClient        *self,
                 const char          *recipient_id,
@@ -1600,10 +1682,21 @@ call_raw_async (EmSampClient        *self,
   p->responses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
   p->timeout = timeout_seconds;
   if (timeout_seconds > 0)
-    p->timeout_source = g_timeout_add_seconds (timeout_seconds, pending_timed_out, p);
+    p->timeout_source = add_timeout (self, timeout_seconds * 1000, pending_timed_out, p);
   /* Registered before the call goes out: the response can come back
    * before the hub's answer to the call itself. */
   g_hash_table_insert (self->pending, p->tag, p);
+  if (cancellable)
+    {
+      CancelData *c = g_new0 (CancelData, 1);
+
+      /* A reference cycle until the pending call ends (answer, timeout,
+       * cancellation or hub lost), which disconnects the handler. */
+      c->client = g_object_ref (self);
+      c->tag = g_strdup (p->tag);
+      p->cancellable = g_object_ref (cancellable);
+      p->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_call_cancelled), c, cancel_data_free);
+    }
   if (recipient_id)
     hub_call_async (self, "samp.hub.call",
                     g_variant_new ("(sss@a{sv})", self->private_key, recipient_id, p->tag, message), NULL,
@@ -1899,9 +1992,9 @@ em_samp_client_dispose (GObject *object)
 {
   EmSampClient *self = EM_SAMP_CLIENT (object);
 
-  g_clear_handle_id (&self->ping_source, g_source_remove);
-  g_clear_handle_id (&self->retry_source, g_source_remove);
-  g_clear_handle_id (&self->debounce_source, g_source_remove);
+  remove_source (self, &self->ping_source);
+  remove_source (self, &self->retry_source);
+  remove_source (self, &self->debounce_source);
   if (self->monitor)
     {
       g_signal_handlers_disconnect_by_data (self->monitor, self);

@@ -239,6 +239,21 @@ test_jsamp (void)
   g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT);
   g_clear_error (&error);
 
+  /* A call cancelled before the answer comes reports the cancellation. */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr(GVariant) r = NULL;
+    EmSampPeer *peer = em_samp_client_find_peer (fx.beta, "alpha");
+
+    em_samp_client_call_async (fx.beta, em_samp_peer_get_id (peer), em_samp_message_new ("samp.app.ping", NULL), 20,
+                               cancellable, store, NULL);
+    g_cancellable_cancel (cancellable);
+    r = em_samp_client_call_finish (fx.beta, wait_result (), &error);
+    g_assert_null (r);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
+
   /* Row selections for a table alpha sent map back to its ids: by
    * table-id (TOPCAT, Aladin) and by URL alone in another spelling. */
   table_id = em_samp_client_add_table (fx.alpha, url, ids);
