@@ -24,9 +24,7 @@ typedef struct
 static Fixture fx;
 
 static void
-store (GObject      *source,
-       GAsyncResult *result,
-       gpointer      user_data)
+store (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   fx.result = g_object_ref (result);
 }
@@ -46,10 +44,7 @@ wait_result (void)
 }
 
 static void
-on_rows (EmSampClient *c,
-         const char   *table_id,
-         GStrv         ids,
-         const char   *sender)
+on_rows (EmSampClient *c, const char *table_id, GStrv ids, const char *sender)
 {
   g_strfreev (fx.selected);
   fx.selected = g_strdupv (ids);
@@ -58,10 +53,7 @@ on_rows (EmSampClient *c,
 }
 
 static void
-on_highlight (EmSampClient *c,
-              const char   *table_id,
-              const char   *id,
-              const char   *sender)
+on_highlight (EmSampClient *c, const char *table_id, const char *id, const char *sender)
 {
   g_free (fx.highlighted);
   fx.highlighted = g_strdup (id);
@@ -83,16 +75,17 @@ got_rows (gpointer data)
 static void
 test_astropy (void)
 {
-  SampHub *hub = samp_hub_start ("astropy");
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "integration", "samp-astropy-peer.py", NULL);
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "samp-candidates.vot", NULL);
-  g_autofree char *url = em_samp_file_url (path);
+  SampHub         *hub = samp_hub_start ("astropy");
+  g_autofree char *script
+      = g_test_build_filename (G_TEST_DIST, "integration", "samp-astropy-peer.py", NULL);
+  g_autofree char  *path = g_test_build_filename (G_TEST_DIST, "data", "samp-candidates.vot", NULL);
+  g_autofree char  *url = em_samp_file_url (path);
   const char *const ids[] = { "101001", "101002", "101003", "101004", "101005", NULL };
-  g_autoptr(GSubprocess) peer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) responses = NULL;
-  g_autoptr(GVariant) response = NULL;
-  g_autoptr(GVariant) result = NULL;
+  g_autoptr (GSubprocess) peer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) responses = NULL;
+  g_autoptr (GVariant) response = NULL;
+  g_autoptr (GVariant) result = NULL;
   g_autofree char *table_id = NULL;
   g_autofree char *peer_id = NULL;
 
@@ -108,14 +101,16 @@ test_astropy (void)
   peer_id = g_strdup (em_samp_peer_get_id (em_samp_client_find_peer (fx.client, "ASTROPY-PEER")));
 
   /* The table: the peer reads it from the URL and reports what it read. */
-  em_samp_client_send_table_async (fx.client, peer_id, url, "candidates", ids, &table_id, 30, NULL, store, NULL);
+  em_samp_client_send_table_async (fx.client, peer_id, url, "candidates", ids, &table_id, 30, NULL,
+                                   store, NULL);
   g_assert_true (em_samp_client_send_finish (fx.client, wait_result (), &responses, &error));
   g_assert_no_error (error);
   response = g_variant_lookup_value (responses, peer_id, G_VARIANT_TYPE_VARDICT);
   g_assert_nonnull (response);
   result = g_variant_lookup_value (response, "samp.result", G_VARIANT_TYPE_VARDICT);
   g_assert_cmpstr (em_samp_map_get_string (result, "rows"), ==, "5");
-  g_assert_cmpstr (em_samp_map_get_string (result, "ids"), ==, "101001,101002,101003,101004,101005");
+  g_assert_cmpstr (em_samp_map_get_string (result, "ids"), ==,
+                   "101001,101002,101003,101004,101005");
 
   /* It then selects rows 1 and 3 by table-id and highlights row 4 by
    * URL only (file:/ spelling): both come back as our ids. */
@@ -129,21 +124,22 @@ test_astropy (void)
   /* A spectrum to every subscriber: the peer checks the SSA meta keys. */
   {
     const char *meta[] = { "ssa:Target.Name", "LAMOST J053432+220052", NULL };
-    g_autoptr(GVariant) r = NULL;
-    em_samp_client_send_async (fx.client, NULL,
-                               em_samp_msg_spectrum_load_ssa (url, "101001", "101001", "application/x-votable+xml",
-                                                              meta),
-                               30, NULL, store, NULL);
+    g_autoptr (GVariant) r = NULL;
+    em_samp_client_send_async (
+        fx.client, NULL,
+        em_samp_msg_spectrum_load_ssa (url, "101001", "101001", "application/x-votable+xml", meta),
+        30, NULL, store, NULL);
     g_assert_true (em_samp_client_send_finish (fx.client, wait_result (), &r, &error));
     g_assert_no_error (error);
   }
 
   /* A refusal: the error names the peer and carries its text. */
-  em_samp_client_call_async (fx.client, peer_id,
-                             em_samp_message_new ("x.fail", em_samp_map_new_strings ("what", "this", NULL)), 30,
-                             NULL, store, NULL);
+  em_samp_client_call_async (
+      fx.client, peer_id,
+      em_samp_message_new ("x.fail", em_samp_map_new_strings ("what", "this", NULL)), 30, NULL,
+      store, NULL);
   {
-    g_autoptr(GVariant) r = em_samp_client_call_finish (fx.client, wait_result (), &error);
+    g_autoptr (GVariant) r = em_samp_client_call_finish (fx.client, wait_result (), &error);
     g_assert_null (r);
     g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_PEER);
     g_assert_nonnull (strstr (error->message, "astropy-peer"));
@@ -151,9 +147,10 @@ test_astropy (void)
     g_clear_error (&error);
   }
 
-  em_samp_client_notify_async (fx.client, peer_id, em_samp_message_new ("stop.now", NULL), NULL, store, NULL);
+  em_samp_client_notify_async (fx.client, peer_id, em_samp_message_new ("stop.now", NULL), NULL,
+                               store, NULL);
   {
-    g_auto(GStrv) to = em_samp_client_notify_finish (fx.client, wait_result (), &error);
+    g_auto (GStrv) to = em_samp_client_notify_finish (fx.client, wait_result (), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (to[0], ==, peer_id);
   }
@@ -169,8 +166,7 @@ test_astropy (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/samp/astropy", test_astropy);

@@ -5,8 +5,8 @@
  * Prints "samp-soak calls=N seconds=S rss_start_kb=A rss_end_kb=B". */
 #include "em-config.h"
 
-#include <stdio.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "samp-fixture.h"
@@ -23,9 +23,9 @@
 #endif
 #endif
 #ifdef UNDER_ASAN
-#define N_CALLS   2000
+#define N_CALLS 2000
 #else
-#define N_CALLS   10000
+#define N_CALLS 10000
 #endif
 #define N_WARM_UP 1000
 #define IN_FLIGHT 4
@@ -46,13 +46,11 @@ typedef struct
 static void call_next (Soak *s);
 
 static void
-call_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Soak *s = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) v = em_samp_client_call_finish (EM_SAMP_CLIENT (source), result, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) v = em_samp_client_call_finish (EM_SAMP_CLIENT (source), result, &error);
 
   if (v == NULL)
     {
@@ -75,8 +73,8 @@ static void
 call_next (Soak *s)
 {
   s->started++;
-  em_samp_client_call_async (s->caller, s->callee_id, em_samp_message_new ("samp.app.ping", NULL), 30, NULL,
-                             call_done, s);
+  em_samp_client_call_async (s->caller, s->callee_id, em_samp_message_new ("samp.app.ping", NULL),
+                             30, NULL, call_done, s);
 }
 
 static gboolean
@@ -96,13 +94,13 @@ static void
 test_soak (void)
 {
   SampHub *hub = samp_hub_start ("jsamp");
-  g_autoptr(EmSampClient) caller = em_samp_client_new ("Caller");
-  g_autoptr(EmSampClient) callee = em_samp_client_new ("Callee");
-  Soak s = { 0 };
-  gint64 t0, t1;
-  long rss_end;
+  g_autoptr (EmSampClient) caller = em_samp_client_new ("Caller");
+  g_autoptr (EmSampClient) callee = em_samp_client_new ("Callee");
+  Soak        s = { 0 };
+  gint64      t0, t1;
+  long        rss_end;
   const char *n_env = g_getenv ("EM_SOAK_CALLS");
-  guint n_calls = n_env ? (guint) atoi (n_env) : N_CALLS;
+  guint       n_calls = n_env ? (guint)atoi (n_env) : N_CALLS;
 
   samp_connect (callee);
   samp_connect (caller);
@@ -117,10 +115,13 @@ test_soak (void)
   g_assert_true (samp_wait (all_done, &s, 110));
   t1 = g_get_monotonic_time ();
   rss_end = samp_rss_kb ();
-  printf ("samp-soak calls=%u in_flight=%d seconds=%.2f per_call_ms=%.3f rss_warm_kb=%ld rss_mid_kb=%ld "
-          "rss_end_kb=%ld\n", n_calls, IN_FLIGHT, (t1 - t0) / 1e6, (t1 - t0) / 1e3 / n_calls, s.rss_start,
-          s.rss_mid, rss_end);
-  printf ("samp-soak heap_in_use_growth_kb=%ld\n", (long) (mallinfo2 ().uordblks - s.heap_start) / 1024);
+  printf ("samp-soak calls=%u in_flight=%d seconds=%.2f per_call_ms=%.3f rss_warm_kb=%ld "
+          "rss_mid_kb=%ld "
+          "rss_end_kb=%ld\n",
+          n_calls, IN_FLIGHT, (t1 - t0) / 1e6, (t1 - t0) / 1e3 / n_calls, s.rss_start, s.rss_mid,
+          rss_end);
+  printf ("samp-soak heap_in_use_growth_kb=%ld\n",
+          (long)(mallinfo2 ().uordblks - s.heap_start) / 1024);
   fflush (stdout);
   g_assert_cmpuint (s.failed, ==, 0);
   /* Flat: after the warm-up (thread pool, caches) the resident size
@@ -135,8 +136,7 @@ test_soak (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/samp/soak", test_soak);
