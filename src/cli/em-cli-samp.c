@@ -21,6 +21,7 @@ typedef struct
   GAsyncResult *result;
   gboolean      interrupted;
   guint         max_messages;
+  gboolean      hub_events;
   guint         n_messages;
 } Run;
 
@@ -237,8 +238,12 @@ on_message (EmSampClient *client,
             gboolean      is_call,
             Run          *run)
 {
-  g_autoptr (GString) out = g_string_new ("{");
+  g_autoptr (GString) out = NULL;
 
+  /* Hub events are bookkeeping; show them only when asked. */
+  if (!run->hub_events && g_str_has_prefix (mtype, "samp.hub."))
+    return;
+  out = g_string_new ("{");
   em_json_key (out, "sender");
   em_json_string (out, sender);
   em_json_key (out, "mtype");
@@ -280,6 +285,8 @@ cmd_listen (Run *run, char **subscribe)
     em_samp_client_subscribe (run->client, subscribe[i]);
   g_signal_connect (run->client, "message-received", G_CALLBACK (on_message), run);
   g_signal_connect (run->client, "notify::connected", G_CALLBACK (on_connected_changed), run);
+  g_printerr ("emissary-cli: listening as SAMP client %s\n",
+              em_samp_client_get_self_id (run->client));
   sigint = g_unix_signal_add (SIGINT, on_interrupt, run);
   sigterm = g_unix_signal_add (SIGTERM, on_interrupt, run);
   g_main_loop_run (run->loop);
@@ -329,13 +336,28 @@ em_cli_samp (int argc, char **argv)
             N_ ("MTYPE") },
           { "count", 0, 0, G_OPTION_ARG_INT, &count, N_ ("listen: stop after this many messages"),
             N_ ("N") },
+          { "hub-events", 0, 0, G_OPTION_ARG_NONE, &run.hub_events,
+            N_ ("listen: also print the hub's events (samp.hub.*)"), NULL },
           { NULL } };
 
   g_option_context_set_summary (context, _ ("Talk to Virtual Observatory tools over SAMP."));
   g_option_context_set_description (context, usage_description);
   g_option_context_add_main_entries (context, entries, NULL);
+  /* "samp point 83.6 -5.4": GOption would take -5.4 for an option, so
+   * unknown ones are let through and refused here unless numbers. */
+  g_option_context_set_ignore_unknown_options (context, TRUE);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  for (int i = 1; i < argc; i++)
+    {
+      char *end;
+
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (argv[i][0] == '-' && argv[i][1] != '\0'
+          && (g_ascii_strtod (argv[i], &end), end == argv[i] || *end != '\0'))
+        return em_cli_usage ("samp", _ ("unknown option “%s”"), argv[i]);
+    }
   if (argc < 2)
     return em_cli_usage ("samp", _ ("missing sub-command"));
   if (timeout < 0 || count < 0)
