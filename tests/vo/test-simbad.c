@@ -679,6 +679,17 @@ test_crossmatch (void)
     }
   g_assert_nonnull (strstr (lines[0], "\"upload_rows\": 1000"));
   g_assert_nonnull (strstr (lines[2], "\"upload_rows\": 499"));
+
+  /* Cross-matching the result again replaces the SIMBAD columns. */
+  {
+    g_autoptr (EmVotable) again
+        = em_simbad_crossmatch (client, out, 3.0, 1000, NULL, NULL, &counts, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (em_votable_get_n_fields (again), ==, em_votable_get_n_fields (out));
+    g_assert_cmpuint (counts.emission, ==, n_emission);
+    g_assert_cmpstr (em_votable_get_string (again, 0, (guint)main_id), ==, "* gam Cas");
+  }
 }
 
 static void
