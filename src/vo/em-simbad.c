@@ -393,8 +393,9 @@ perform_once (EmSimbadClient *client,
   curl_easy_setopt (curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  /* A 303 from a TAP service must keep the POST semantics out of a GET. */
-  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+  /* A moved endpoint (301/302) gets the POST again; a 303, which a TAP
+   * sync service may use to point at its result, is followed by a GET. */
+  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)(CURL_REDIR_POST_301 | CURL_REDIR_POST_302));
   curl_easy_setopt (curl, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -452,7 +453,7 @@ perform_once (EmSimbadClient *client,
                  EM_VOTABLE_MAX_BYTES);
   else if (code == CURLE_OPERATION_TIMEDOUT)
     g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_TIMEOUT,
-                 "SIMBAD at %s did not answer within %.0f s", client->url, client->timeout);
+                 "SIMBAD at %s did not answer within %g s", client->url, client->timeout);
   else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
            || code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR
            || code == CURLE_SEND_ERROR
