@@ -366,7 +366,7 @@ run_and_kill (const char *pool_path,
               guint       delay_ms)
 {
   const char *cli = g_getenv ("EM_CLI");
-  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "40", NULL };
+  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "20", NULL };
   g_autoptr(GError) error = NULL;
   GPid pid;
   int status = 0;
@@ -448,7 +448,7 @@ test_ingest_sigkill (void)
   g_autoptr(GError) error = NULL;
   EmIngestOptions options;
   EmIngestSummary summary;
-  const guint n = 1500;
+  const guint n = 800;
   guint kills = 0, partial = 0;
   guint64 last_rows = 0;
 
@@ -460,7 +460,7 @@ test_ingest_sigkill (void)
   make_survey (src, 0, n);
   /* Kill at growing delays until a run gets to the end by itself; between
    * kills, the committed rows only grow. */
-  for (guint delay = 15; delay < 20000; delay += 15 + delay / 4)
+  for (guint delay = 10; delay < 60000; delay += 10 + delay / 3)
     {
       guint64 rows;
 
@@ -486,12 +486,12 @@ test_ingest_sigkill (void)
   assert_pools_equal (killed, whole);
 
   /* New files, killed again while adding them: only they are added. */
-  make_survey (src, n, 300);
-  for (guint delay = 10; delay < 20000; delay += 10 + delay / 4)
+  make_survey (src, n, 200);
+  for (guint delay = 10; delay < 60000; delay += 10 + delay / 3)
     if (!run_and_kill (killed, src, delay))
       break;
   g_assert_true (em_ingest_run (whole, sources, &options, NULL, NULL, NULL, &summary, &error));
-  g_assert_cmpuint (summary.ingested + summary.failed, ==, 300);
+  g_assert_cmpuint (summary.ingested + summary.failed, ==, 200);
   g_assert_cmpuint (summary.skipped, ==, n);
   em_ingest_summary_clear (&summary);
   assert_pools_equal (killed, whole);
