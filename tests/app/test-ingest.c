@@ -498,6 +498,53 @@ test_ingest_sigkill (void)
   rm_rf (dir);
 }
 
+/* Ctrl-C: the command stops with status 1 after committing what it read;
+ * the same command then finishes the job. */
+static void
+test_ingest_sigint (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *src = g_build_filename (dir, "survey", NULL);
+  g_autofree char *pool_path = g_build_filename (dir, "p.fits", NULL);
+  const char *cli = g_getenv ("EM_CLI");
+  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "5", NULL };
+  g_autoptr(GError) error = NULL;
+  const char *sources[] = { src, NULL };
+  EmIngestSummary summary;
+  GPid pid;
+  int status = 0;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("EM_CLI not set");
+      return;
+    }
+  make_survey (src, 0, 600);
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &pid, &error));
+  /* The pool appears once the ingest runs, after the handler is set. */
+  for (guint i = 0; i < 20000 && !g_file_test (pool_path, G_FILE_TEST_EXISTS); i++)
+    g_usleep (1000);
+  kill (pid, SIGINT);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  /* Handled, not killed: exit 1 (cancelled) or 0 (it had finished). */
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), <=, 1);
+  g_assert_true (em_ingest_run (pool_path, sources, NULL, NULL, NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.skipped + summary.ingested + summary.failed, ==, 600);
+  em_ingest_summary_clear (&summary);
+  {
+    g_autoptr(EmPool) pool = em_pool_open (pool_path, &error);
+
+    g_assert_cmpuint (em_pool_get_n_rows (pool) + em_pool_get_n_failures (pool), ==, 600);
+    g_assert_cmpuint (em_pool_count_distinct_ids (pool, &error), ==, em_pool_get_n_rows (pool));
+  }
+  rm_rf (dir);
+}
+
 /* The survey folder moves: re-rooting finds the files again, and a
  * re-ingest from the new place adds nothing. */
 static void
@@ -776,6 +823,7 @@ main (int    argc,
   g_test_add_func ("/ingest/reroot", test_ingest_reroot);
   g_test_add_func ("/ingest/cancel", test_ingest_cancel);
   g_test_add_func ("/ingest/cli", test_ingest_cli);
+  g_test_add_func ("/ingest/sigint", test_ingest_sigint);
   g_test_add_func ("/ingest/sigkill", test_ingest_sigkill);
   return g_test_run ();
 }
