@@ -170,6 +170,47 @@ raw_call_done (gpointer data)
   return g_atomic_int_get (&((RawCall *)data)->done);
 }
 
+typedef struct
+{
+  char    *url;
+  char    *status_line;
+  gboolean done;
+} RawPost;
+
+/* Announces a 1 GB body and reports the status line of the answer. */
+static gpointer
+raw_post_thread (gpointer data)
+{
+  RawPost *r = data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GUri) uri = g_uri_parse (r->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, NULL);
+  const char *request = "POST /xmlrpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"
+                        "Content-Length: 1000000000\r\n\r\n<methodCall>";
+  char buf[256] = "";
+
+  if (conn
+      && g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                                    strlen (request), NULL, NULL, NULL))
+    {
+      /* One read: the server may keep the connection open afterwards. */
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                      sizeof buf - 1, NULL, NULL);
+      buf[MAX (n, 0)] = '\0';
+      buf[strcspn (buf, "\r")] = '\0';
+    }
+  r->status_line = g_strdup (buf);
+  g_atomic_int_set (&r->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+raw_post_done (gpointer data)
+{
+  return g_atomic_int_get (&((RawPost *)data)->done);
+}
+
 static void
 test_jsamp (void)
 {
@@ -286,6 +327,16 @@ test_jsamp (void)
     g_assert_cmpuint (fx.n_points, ==, 1);
     g_clear_error (&c.error);
     g_variant_unref (c.params);
+  }
+
+  /* ... and will not buffer a huge body. */
+  {
+    RawPost r = { 0 };
+    r.url = (char *)em_samp_client_get_callback_url (fx.alpha);
+    g_thread_unref (g_thread_new ("raw-post", raw_post_thread, &r));
+    g_assert_true (samp_wait (raw_post_done, &r, 15));
+    g_assert_cmpstr (r.status_line, ==, "HTTP/1.1 413 Request Entity Too Large");
+    g_free (r.status_line);
   }
 
   /* Hub killed (no goodbye, stale lockfile), then restarted: both
