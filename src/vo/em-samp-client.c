@@ -1938,6 +1938,43 @@ em_samp_client_point_at_sky_async (EmSampClient       *self,
                              timeout_seconds, cancellable, callback, user_data);
 }
 
+void
+em_samp_client_select_ids_async (EmSampClient       *self,
+                                 const char         *recipient_id,
+                                 const char         *table_id,
+                                 const char *const  *ids,
+                                 guint               timeout_seconds,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  Table *t = lookup_table (self, table_id, NULL);
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; ids && ids[i]; i++)
+    g_hash_table_add (wanted, (gpointer)ids[i]);
+  /* Row order, whatever the order of @ids. */
+  for (guint r = 0; t && t->row_ids && t->row_ids[r]; r++)
+    if (g_hash_table_contains (wanted, t->row_ids[r]))
+      g_array_append_val (rows, r);
+  if (rows->len == 0)
+    {
+      g_task_report_new_error (self, callback, user_data, em_samp_client_send_async, EM_SAMP_ERROR,
+                               EM_SAMP_ERROR_NO_RECIPIENT,
+                               t ? "none of the ids is a row of table %s"
+                                 : "table %s was not sent by this client",
+                               table_id);
+      return;
+    }
+  em_samp_client_send_async (
+      self, recipient_id,
+      rows->len == 1
+          ? em_samp_msg_table_highlight_row (t->id, t->url, g_array_index (rows, guint, 0))
+          : em_samp_msg_table_select_row_list (t->id, t->url, (const guint *)rows->data, rows->len),
+      timeout_seconds, cancellable, callback, user_data);
+}
+
 /* ---- object ------------------------------------------------------------ */
 
 EmSampClient *

@@ -161,4 +161,17 @@ void em_samp_client_point_at_sky_async (EmSampClient       *self,
                                         GAsyncReadyCallback callback,
                                         gpointer            user_data);
 
+/* Selects the rows with ids @ids (NULL-terminated) of table @table_id
+ * we sent, at @recipient_id or every subscriber: table.select.rowList
+ * with the table-id and URL (a single id: table.highlight.row).  Ids
+ * not in the table are skipped; none at all is an error. */
+void em_samp_client_select_ids_async (EmSampClient       *self,
+                                      const char         *recipient_id,
+                                      const char         *table_id,
+                                      const char *const  *ids,
+                                      guint               timeout_seconds,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+
 G_END_DECLS

@@ -22,6 +22,7 @@ typedef struct
   GStrv         selected;
   char         *highlighted;
   GVariant     *spectrum;
+  GVariant     *beta_selection;
   GAsyncResult *result;
 } Fixture;
 
@@ -59,7 +60,22 @@ on_message (EmSampClient *c,
   if (strcmp (mtype, "spectrum.load.ssa-generic") == 0)
     {
       g_clear_pointer (&fx.spectrum, g_variant_unref);
+      g_clear_pointer (&fx.beta_selection, g_variant_unref);
       fx.spectrum = g_variant_ref (params);
+    }
+}
+
+static void
+on_beta_message (EmSampClient *c,
+                 const char   *sender,
+                 const char   *mtype,
+                 GVariant     *params,
+                 gboolean      is_call)
+{
+  if (strcmp (mtype, "table.select.rowList") == 0)
+    {
+      g_clear_pointer (&fx.beta_selection, g_variant_unref);
+      fx.beta_selection = g_variant_ref (params);
     }
 }
 
@@ -379,6 +395,32 @@ test_jsamp (void)
   g_assert_cmpstr (fx.selected[1], ==, "101002");
   g_assert_cmpstr (fx.highlighted, ==, "101003");
 
+  /* The other way: alpha selects by ids; beta gets the row indices of
+   * alpha's table (and, not knowing that table, says so). */
+  {
+    const char *const pick[] = { "101004", "101001", "nope", NULL };
+    g_autoptr (GVariant) list = NULL;
+    g_autoptr (GVariant) first = NULL;
+    g_autoptr (GVariant) second = NULL;
+
+    g_signal_connect (fx.beta, "message-received", G_CALLBACK (on_beta_message), NULL);
+    em_samp_client_select_ids_async (fx.alpha, em_samp_client_get_self_id (fx.beta), table_id, pick,
+                                     20, NULL, store, NULL);
+    g_assert_false (em_samp_client_send_finish (fx.alpha, wait_result (), NULL, &error));
+    g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_PEER);
+    g_assert_nonnull (strstr (error->message, "not a table sent by this client"));
+    g_clear_error (&error);
+    g_assert_nonnull (fx.beta_selection);
+    g_assert_cmpstr (em_samp_map_get_string (fx.beta_selection, "table-id"), ==, table_id);
+    g_assert_cmpstr (em_samp_map_get_string (fx.beta_selection, "url"), ==, url);
+    list = g_variant_lookup_value (fx.beta_selection, "row-list", G_VARIANT_TYPE ("av"));
+    g_assert_cmpuint (g_variant_n_children (list), ==, 2);
+    g_variant_get_child (list, 0, "v", &first);
+    g_variant_get_child (list, 1, "v", &second);
+    g_assert_cmpstr (g_variant_get_string (first, NULL), ==, "0");
+    g_assert_cmpstr (g_variant_get_string (second, NULL), ==, "3");
+  }
+
   /* The hub refuses a wrong secret ... */
   {
     g_autoptr (GError) e = NULL;
@@ -452,6 +494,7 @@ test_jsamp (void)
   g_clear_pointer (&fx.selected, g_strfreev);
   g_clear_pointer (&fx.highlighted, g_free);
   g_clear_pointer (&fx.spectrum, g_variant_unref);
+  g_clear_pointer (&fx.beta_selection, g_variant_unref);
   samp_hub_free (hub);
 }
 
