@@ -1054,7 +1054,6 @@ write_pool (const char *dir,
 
 /* ---- the Ondřejov-layout seed set -------------------------------------- */
 
-static const char *const star_names[] = { "HD", "BD", "HR", "V", "EM*", "HIP" };
 static const char *const constellations[] = { "Cas", "Cyg", "Per", "Aur", "Gem", "Mon", "Ori", "Tau", "Lac", "Cep",
                                               "Sgr", "Sco", "Oph", "Her", "Lyr", "Aql", "And", "CMa", "Pup", "Vul" };
 
@@ -1063,7 +1062,8 @@ seed_object (Rng  *r,
              char *buf,
              gsize size)
 {
-  guint kind = below (r, G_N_ELEMENTS (star_names));
+  /* HD, BD, HR, variable-star, MWC and HIP names */
+  guint kind = below (r, 6);
 
   switch (kind)
     {
