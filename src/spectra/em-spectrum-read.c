@@ -811,9 +811,10 @@ open_fits (const char *path,
   o->mem_ptr = (void *) g_bytes_get_data (o->memory, &o->mem_size);
   o->file_size = o->mem_size;
 
-  /* A read-only memory file: cfitsio neither reallocates nor frees it,
-   * and takes no file name syntax from the path. */
-  if (fits_open_memfile (&o->fits, path, READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
+  /* A read-only memory file: cfitsio neither reallocates nor frees it.
+   * It still parses the name it is given for its extended syntax ("[1]",
+   * "[COADD]"), so it gets a plain one; messages name the real path. */
+  if (fits_open_memfile (&o->fits, "spectrum.fits", READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
     {
       fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("not a readable FITS file"));
       o->fits = NULL;

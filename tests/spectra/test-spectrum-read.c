@@ -271,6 +271,17 @@ test_read_bad_input (void)
     g_assert_cmpfloat (s->flux[0], ==, 886.310791015625f);
   }
   {
+    /* names that look like cfitsio's extended syntax are just names */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *odd = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "odd[COADD]+1.fits",
+                                           92160 - 1);
+    g_autoptr(EmSpectrum) s = em_spectrum_read (odd, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (s->id, ==, "odd[COADD]+1");
+    g_assert_cmpuint (s->n_pixels, ==, 3909);
+  }
+  {
     /* one data byte short: truncated */
     g_autofree char *short_data = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "short-data.fits",
                                                   11520 + 3909 * 5 * 4 - 1);
