@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,8 +117,75 @@ nn_set_error (char      **err,
   *err = s;
 }
 
+/* The passes between GEMMs are memory-bound and would leave the other
+ * cores idle: they are split over as many threads as the BLAS uses, in
+ * disjoint ranges (so the result does not depend on the split). */
+#define NN_MAX_PASS_THREADS 16
+
+typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
+
+typedef struct
+{
+  NnRangeFunc fn;
+  void       *ctx;
+  size_t      begin, end;
+} NnRange;
+
+static void *
+run_range (void *data)
+{
+  NnRange *r = data;
+
+  r->fn (r->begin, r->end, r->ctx);
+  return NULL;
+}
+
+/* Calls fn over [0, n) in up to nn_blas_threads () parts of at least
+ * @min_part items each. */
+static void
+parallel_for (size_t n, size_t min_part, NnRangeFunc fn, void *ctx)
+{
+  int T = nn_blas_threads ();
+  NnRange parts[NN_MAX_PASS_THREADS];
+  pthread_t threads[NN_MAX_PASS_THREADS];
+  int started[NN_MAX_PASS_THREADS] = { 0 };
+
+  if (T > NN_MAX_PASS_THREADS)
+    T = NN_MAX_PASS_THREADS;
+  if (min_part < 1)
+    min_part = 1;
+  if ((size_t) T > n / min_part)
+    T = (int) (n / min_part);
+  if (T <= 1)
+    {
+      fn (0, n, ctx);
+      return;
+    }
+  for (int i = 0; i < T; i++)
+    {
+      parts[i] = (NnRange) { fn, ctx, n * i / T, n * (i + 1) / T };
+      if (i > 0)
+        started[i] = pthread_create (&threads[i], NULL, run_range, &parts[i]) == 0;
+    }
+  run_range (&parts[0]);
+  for (int i = 1; i < T; i++)
+    if (started[i])
+      pthread_join (threads[i], NULL);
+    else
+      run_range (&parts[i]);
+}
+
+/* Work below this many floats per thread is not worth a thread. */
+#define NN_PASS_MIN_FLOATS (1 << 16)
+
+static size_t
+min_items (size_t floats_per_item)
+{
+  return NN_PASS_MIN_FLOATS / (floats_per_item ? floats_per_item : 1) + 1;
+}
+
 NN_CLONES static void
-bias_act (float *y, size_t rows, int n, const float *b, int relu)
+bias_act_rows (float *y, size_t rows, int n, const float *b, int relu)
 {
   for (size_t r = 0; r < rows; r++)
     {
@@ -132,6 +200,29 @@ bias_act (float *y, size_t rows, int n, const float *b, int relu)
         for (int o = 0; o < n; o++)
           row[o] += b[o];
     }
+}
+
+typedef struct
+{
+  float       *y;
+  const float *b;
+  int          n, relu;
+} BiasAct;
+
+static void
+bias_act_range (size_t begin, size_t end, void *ctx)
+{
+  BiasAct *a = ctx;
+
+  bias_act_rows (a->y + begin * a->n, end - begin, a->n, a->b, a->relu);
+}
+
+static void
+bias_act (float *y, size_t rows, int n, const float *b, int relu)
+{
+  BiasAct a = { y, b, n, relu };
+
+  parallel_for (rows, min_items (n), bias_act_range, &a);
 }
 
 /* dy *= (y > 0), and db = column sums of dy, in one pass. */
@@ -156,6 +247,34 @@ relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *
         for (int o = 0; o < n; o++)
           db[o] += drow[o];
     }
+}
+
+typedef struct
+{
+  const float *x;
+  float       *col;
+  int          L, L_out, C_in, KC;
+} Im2col;
+
+static void
+im2col_range (size_t begin, size_t end, void *ctx)
+{
+  Im2col *a = ctx;
+
+  for (size_t s = begin; s < end; s++)
+    for (int t = 0; t < a->L_out; t++)
+      memcpy (a->col + (s * a->L_out + t) * a->KC, a->x + (s * a->L + t) * a->C_in,
+              sizeof (float) * a->KC);
+}
+
+/* im2col: output row t of a sample reads the K*C_in floats from input row
+ * t on, contiguous, so every row is one copy. */
+static void
+im2col (const float *x, int B, int L, int L_out, int C_in, int KC, float *col)
+{
+  Im2col a = { x, col, L, L_out, C_in, KC };
+
+  parallel_for (B, min_items ((size_t) L_out * KC), im2col_range, &a);
 }
 
 /* y[r][o] = b[o] + sum_j win_r[j] w[o][j] for short windows, vectorised
@@ -212,10 +331,7 @@ nn_conv1d_forward (const float *x,
       conv1d_direct_forward (x, B, L, C_in, w, b, C_out, K, relu, y);
       return;
     }
-  for (int s = 0; s < B; s++)
-    for (int t = 0; t < L_out; t++)
-      memcpy (col + ((size_t) s * L_out + t) * KC, x + ((size_t) s * L + t) * C_in,
-              sizeof (float) * KC);
+  im2col (x, B, L, L_out, C_in, KC, col);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
                0.0f, y, C_out);
   bias_act (y, M, C_out, b, relu);
@@ -262,17 +378,42 @@ conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, 
 }
 
 NN_CLONES static void
-col2im_add (const float *dcol, int B, int L, int L_out, int C_in, int KC, float *dx)
+col2im_samples (const float *dcol, size_t s0, size_t s1, int L, int L_out, int C_in, int KC,
+                float *dx)
 {
-  memset (dx, 0, sizeof (float) * (size_t) B * L * C_in);
-  for (int s = 0; s < B; s++)
+  memset (dx + s0 * L * C_in, 0, sizeof (float) * (s1 - s0) * L * C_in);
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *src = dcol + ((size_t) s * L_out + t) * KC;
-        float *dst = dx + ((size_t) s * L + t) * C_in;
+        const float *src = dcol + (s * L_out + t) * KC;
+        float *dst = dx + (s * L + t) * C_in;
         for (int j = 0; j < KC; j++)
           dst[j] += src[j];
       }
+}
+
+typedef struct
+{
+  const float *dcol;
+  float       *dx;
+  int          L, L_out, C_in, KC;
+} Col2im;
+
+static void
+col2im_range (size_t begin, size_t end, void *ctx)
+{
+  Col2im *a = ctx;
+
+  col2im_samples (a->dcol, begin, end, a->L, a->L_out, a->C_in, a->KC, a->dx);
+}
+
+/* Each sample's rows of dx are its own: samples split over threads. */
+static void
+col2im_add (const float *dcol, int B, int L, int L_out, int C_in, int KC, float *dx)
+{
+  Col2im a = { dcol, dx, L, L_out, C_in, KC };
+
+  parallel_for (B, min_items ((size_t) L_out * KC), col2im_range, &a);
 }
 
 void
@@ -329,10 +470,7 @@ nn_conv1d_forward_raw (const float *x,
 
   if (NN_USE_DIRECT (KC, C_out))
     return 0;
-  for (int s = 0; s < B; s++)
-    for (int t = 0; t < L_out; t++)
-      memcpy (col + ((size_t) s * L_out + t) * KC, x + ((size_t) s * L + t) * C_in,
-              sizeof (float) * KC);
+  im2col (x, B, L, L_out, C_in, KC, col);
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
                0.0f, y, C_out);
   return 1;
@@ -340,18 +478,13 @@ nn_conv1d_forward_raw (const float *x,
 
 /* relu (max (y) + b) = max (relu (y + b)): bias and ReLU after the pool,
  * on half the values, in the same pass. */
-NN_CLONES void
-nn_maxpool_bias_relu (const float *x,
-                      int          B,
-                      int          L,
-                      int          C,
-                      int          P,
-                      const float *b,
-                      float       *y)
+NN_CLONES static void
+pool_bias_relu_samples (const float *x, size_t s0, size_t s1, int L, int C, int P, const float *b,
+                        float *y)
 {
   int L_out = L / P;
 
-  for (int s = 0; s < B; s++)
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
         const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
@@ -365,6 +498,35 @@ nn_maxpool_bias_relu (const float *x,
             out[c] = v > 0.0f ? v : 0.0f;
           }
       }
+}
+
+typedef struct
+{
+  const float *x, *b;
+  float       *y;
+  int          L, C, P;
+} PoolBiasRelu;
+
+static void
+pool_bias_relu_range (size_t begin, size_t end, void *ctx)
+{
+  PoolBiasRelu *a = ctx;
+
+  pool_bias_relu_samples (a->x, begin, end, a->L, a->C, a->P, a->b, a->y);
+}
+
+void
+nn_maxpool_bias_relu (const float *x,
+                      int          B,
+                      int          L,
+                      int          C,
+                      int          P,
+                      const float *b,
+                      float       *y)
+{
+  PoolBiasRelu a = { x, b, y, L, C, P };
+
+  parallel_for (B, min_items ((size_t) L * C), pool_bias_relu_range, &a);
 }
 
 NN_CLONES void

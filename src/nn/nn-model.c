@@ -275,6 +275,7 @@ nn_model_new (const char *architecture,
     }
   init_weights (m, seed);
   nn_rng_seed (&m->rng, seed ^ 0x5eed5eed5eed5eedULL);
+  m->infer_chunk = NN_INFER_CHUNK;
   return m;
 }
 
@@ -620,7 +621,7 @@ nn_model_predict (NnModel     *m,
                   float       *probs,
                   char       **err)
 {
-  int chunk = n < NN_INFER_CHUNK ? (int) n : NN_INFER_CHUNK;
+  int chunk = n < (size_t) m->infer_chunk ? (int) n : m->infer_chunk;
 
   if (n == 0)
     return NN_OK;
@@ -657,7 +658,7 @@ nn_model_predict_mc (NnModel     *m,
                      char       **err)
 {
   int C = m->n_classes;
-  int chunk = n < NN_INFER_CHUNK ? (int) n : NN_INFER_CHUNK;
+  int chunk = n < (size_t) m->infer_chunk ? (int) n : m->infer_chunk;
   double *sum_p = NULL, *sum_h = NULL;
   float *mean = NULL;
   NnRng saved = m->rng;

@@ -119,6 +119,7 @@ struct NnModel
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */
+  int      infer_chunk;  /* inputs per inference pass */
 
   int      n_meta;
   char   **meta_keys, **meta_values;
