@@ -227,7 +227,7 @@ bias_act (float *y, size_t rows, int n, const float *b, int relu)
 
 /* dy *= (y > 0), and db = column sums of dy, in one pass. */
 NN_CLONES static void
-relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *db)
+relu_bias_grad_rows (const float *y, float *dy, size_t rows, int n, int relu, float *db)
 {
   memset (db, 0, sizeof (float) * n);
   for (size_t r = 0; r < rows; r++)
@@ -247,6 +247,53 @@ relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *
         for (int o = 0; o < n; o++)
           db[o] += drow[o];
     }
+}
+
+typedef struct
+{
+  const float *y;
+  float       *dy, *db_parts;
+  size_t       rows;
+  int          n, relu, parts;
+} ReluBiasGrad;
+
+static void
+relu_bias_grad_range (size_t begin, size_t end, void *ctx)
+{
+  ReluBiasGrad *a = ctx;
+
+  for (size_t part = begin; part < end; part++)
+    {
+      size_t r0 = a->rows * part / a->parts, r1 = a->rows * (part + 1) / a->parts;
+      relu_bias_grad_rows (a->y + r0 * a->n, a->dy + r0 * a->n, r1 - r0, a->n, a->relu,
+                           a->db_parts + part * a->n);
+    }
+}
+
+/* Rows split over the threads, each summing its own part of db; the parts
+ * are added in a fixed order, so a thread count gives one result. */
+static void
+relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *db)
+{
+  int parts = nn_blas_threads ();
+  float *db_parts;
+  ReluBiasGrad a;
+
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
+  if (parts <= 1 || rows * n < 2 * NN_PASS_MIN_FLOATS
+      || (db_parts = malloc (sizeof (float) * parts * n)) == NULL)
+    {
+      relu_bias_grad_rows (y, dy, rows, n, relu, db);
+      return;
+    }
+  a = (ReluBiasGrad) { y, dy, db_parts, rows, n, relu, parts };
+  parallel_for ((size_t) parts, 1, relu_bias_grad_range, &a);
+  memcpy (db, db_parts, sizeof (float) * n);
+  for (int part = 1; part < parts; part++)
+    for (int o = 0; o < n; o++)
+      db[o] += db_parts[part * n + o];
+  free (db_parts);
 }
 
 typedef struct
