@@ -508,33 +508,87 @@ nn_conv1d_forward_raw (const float *x,
                        const float *w,
                        int          C_out,
                        int          K,
-                       float       *col,
-                       float       *y)
+                       float       *raw)
 {
-  int L_out = L - K + 1;
   int KC = K * C_in;
-  size_t M = (size_t) B * L_out;
+  size_t R = (size_t) B * L - (K - 1);
 
   if (NN_USE_DIRECT (KC, C_out))
     return 0;
-  im2col (x, B, L, L_out, C_in, KC, col);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
-               0.0f, y, C_out);
+  /* raw[r] = sum_k x[r + k] W_k: the whole batch as one sequence, each
+   * shift of the input a plain matrix (row stride C_in), no copy.  Rows
+   * whose window crosses into the next sample are computed and ignored
+   * (K - 1 per sample). */
+  for (int k = 0; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) R, C_out, C_in, 1.0f,
+                 x + (size_t) k * C_in, C_in, w + (size_t) k * C_in, KC, k > 0 ? 1.0f : 0.0f, raw,
+                 C_out);
   return 1;
+}
+
+NN_CLONES static void
+bias_act_compact_samples (const float *raw, size_t s0, size_t s1, int S, int L_out, int C,
+                          const float *b, int relu, float *y)
+{
+  for (size_t s = s0; s < s1; s++)
+    for (int t = 0; t < L_out; t++)
+      {
+        const float *in = raw + (s * S + t) * C;
+        float *out = y + (s * L_out + t) * C;
+        if (relu)
+          for (int c = 0; c < C; c++)
+            {
+              float v = in[c] + b[c];
+              out[c] = v > 0.0f ? v : 0.0f;
+            }
+        else
+          for (int c = 0; c < C; c++)
+            out[c] = in[c] + b[c];
+      }
+}
+
+typedef struct
+{
+  const float *raw, *b;
+  float       *y;
+  int          S, L_out, C, relu;
+} BiasActCompact;
+
+static void
+bias_act_compact_range (size_t begin, size_t end, void *ctx)
+{
+  BiasActCompact *a = ctx;
+
+  bias_act_compact_samples (a->raw, begin, end, a->S, a->L_out, a->C, a->b, a->relu, a->y);
+}
+
+void
+nn_bias_act_compact (const float *raw,
+                     int          B,
+                     int          S,
+                     int          L_out,
+                     int          C,
+                     const float *b,
+                     int          relu,
+                     float       *y)
+{
+  BiasActCompact a = { raw, b, y, S, L_out, C, relu };
+
+  parallel_for (B, min_items ((size_t) L_out * C), bias_act_compact_range, &a);
 }
 
 /* relu (max (y) + b) = max (relu (y + b)): bias and ReLU after the pool,
  * on half the values, in the same pass. */
 NN_CLONES static void
-pool_bias_relu_samples (const float *x, size_t s0, size_t s1, int L, int C, int P, const float *b,
-                        float *y)
+pool_bias_relu_samples (const float *x, size_t s0, size_t s1, int S, int L, int C, int P,
+                        const float *b, float *y)
 {
   int L_out = L / P;
 
   for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
+        const float *in = x + ((size_t) s * S + (size_t) t * P) * C;
         float *out = y + ((size_t) s * L_out + t) * C;
         for (int c = 0; c < C; c++)
           {
@@ -551,7 +605,7 @@ typedef struct
 {
   const float *x, *b;
   float       *y;
-  int          L, C, P;
+  int          S, L, C, P;
 } PoolBiasRelu;
 
 static void
@@ -559,19 +613,20 @@ pool_bias_relu_range (size_t begin, size_t end, void *ctx)
 {
   PoolBiasRelu *a = ctx;
 
-  pool_bias_relu_samples (a->x, begin, end, a->L, a->C, a->P, a->b, a->y);
+  pool_bias_relu_samples (a->x, begin, end, a->S, a->L, a->C, a->P, a->b, a->y);
 }
 
 void
 nn_maxpool_bias_relu (const float *x,
                       int          B,
+                      int          S,
                       int          L,
                       int          C,
                       int          P,
                       const float *b,
                       float       *y)
 {
-  PoolBiasRelu a = { x, b, y, L, C, P };
+  PoolBiasRelu a = { x, b, y, S, L, C, P };
 
   parallel_for (B, min_items ((size_t) L * C), pool_bias_relu_range, &a);
 }

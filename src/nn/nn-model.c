@@ -309,7 +309,8 @@ free_workspace (NnModel *m)
   free (m->grad_a);
   free (m->grad_b);
   free (m->probs);
-  m->col = m->dcol = m->grad_a = m->grad_b = m->probs = NULL;
+  free (m->raw);
+  m->col = m->dcol = m->grad_a = m->grad_b = m->probs = m->raw = NULL;
   m->cap = m->cap_train = 0;
 }
 
@@ -454,7 +455,7 @@ nn_model_reserve (NnModel *m,
                   int      train,
                   char   **err)
 {
-  size_t max_act = (size_t) m->n_in, max_col = 1;
+  size_t max_act = (size_t) m->n_in, max_col = 1, max_raw = 1;
 
   if (B <= m->cap && (!train || B <= m->cap_train))
     return NN_OK;
@@ -466,15 +467,17 @@ nn_model_reserve (NnModel *m,
       max_act = in > max_act ? in : max_act;
       if (L->kind == NN_LAYER_CONV)
         {
-          size_t col = (size_t) L->l_out * L->k * L->c_in;
+          size_t col = (size_t) L->l_out * L->k * L->c_in, raw = (size_t) L->l_in * L->c_out;
           max_col = col > max_col ? col : max_col;
+          max_raw = raw > max_raw ? raw : max_raw;
         }
     }
   /* Shared by inference and training: the largest batch seen. */
   if (B > m->cap)
     {
       if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
-          || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B))
+          || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B)
+          || !grow (&m->raw, max_raw * B))
         goto oom;
       m->cap = B;
     }
@@ -529,15 +532,17 @@ nn_model_forward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
-          if (!store && L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL
-              && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->col, out))
+          if (!store && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->raw))
             {
-              NnLayer *P = &m->layers[++i];
-              float *pooled = out == m->grad_a ? m->grad_b : m->grad_a;
-              nn_maxpool_bias_relu (out, B, L->l_out, L->c_out, P->k, b, pooled);
-              L->out = NULL; /* never the activation: no backward pass follows */
-              out = pooled;
-              L = P;
+              if (L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL)
+                {
+                  NnLayer *P = &m->layers[++i];
+                  nn_maxpool_bias_relu (m->raw, B, L->l_in, L->l_out, L->c_out, P->k, b, out);
+                  L->out = NULL; /* never the activation: no backward pass follows */
+                  L = P;
+                }
+              else
+                nn_bias_act_compact (m->raw, B, L->l_in, L->l_out, L->c_out, b, L->relu, out);
               break;
             }
           nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,

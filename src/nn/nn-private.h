@@ -52,12 +52,19 @@ void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int 
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
                             float *dcol, float *dx);
-/* Inference shortcut for a conv + ReLU followed by a max-pool: the raw
- * GEMM output (no bias, no ReLU), then pool + bias + ReLU in one pass.
- * nn_conv1d_forward_raw returns 0 (and does nothing) for short windows. */
+/* Inference without im2col: the raw convolution (no bias, no ReLU) of the
+ * batch as one sequence, K accumulated GEMMs over shifted views of x, into
+ * @raw with B*L - K + 1 rows of C_out: sample s, position t at row
+ * s*L + t (rows t >= L - K + 1 are junk).  Returns 0 (and does nothing)
+ * for short windows, which nn_conv1d_forward computes directly.  Then
+ * nn_bias_act_compact or nn_maxpool_bias_relu (relu (max (y) + b) =
+ * max (relu (y + b))) read it with the row stride S = L. */
 int   nn_conv1d_forward_raw (const float *x, int B, int L, int C_in, const float *w, int C_out,
-                             int K, float *col, float *y);
-void  nn_maxpool_bias_relu (const float *x, int B, int L, int C, int P, const float *b, float *y);
+                             int K, float *raw);
+void  nn_bias_act_compact  (const float *raw, int B, int S, int L_out, int C, const float *b,
+                            int relu, float *y);
+void  nn_maxpool_bias_relu (const float *x, int B, int S, int L, int C, int P, const float *b,
+                            float *y);
 /* Max-pool of size P, stride P (a trailing partial window is dropped). */
 void  nn_maxpool_forward   (const float *x, int B, int L, int C, int P, float *y);
 void  nn_maxpool_backward  (const float *x, int B, int L, int C, int P,
@@ -115,7 +122,7 @@ struct NnModel
 
   /* Workspace for a batch capacity; grown on demand, never per call. */
   int      cap, cap_train;
-  float   *col, *dcol, *grad_a, *grad_b, *probs;
+  float   *col, *dcol, *grad_a, *grad_b, *probs, *raw;
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */
