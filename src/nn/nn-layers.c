@@ -298,30 +298,32 @@ relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *
 
 typedef struct
 {
-  const float *x;
-  float       *col;
-  int          L, L_out, C_in, KC;
-} Im2col;
+  const float *dy;
+  float       *pad;
+  int          L_out, L, C;
+} PadRows;
 
 static void
-im2col_range (size_t begin, size_t end, void *ctx)
+pad_rows_range (size_t begin, size_t end, void *ctx)
 {
-  Im2col *a = ctx;
+  PadRows *a = ctx;
 
   for (size_t s = begin; s < end; s++)
-    for (int t = 0; t < a->L_out; t++)
-      memcpy (a->col + (s * a->L_out + t) * a->KC, a->x + (s * a->L + t) * a->C_in,
-              sizeof (float) * a->KC);
+    {
+      memcpy (a->pad + s * a->L * a->C, a->dy + s * a->L_out * a->C,
+              sizeof (float) * a->L_out * a->C);
+      memset (a->pad + (s * a->L + a->L_out) * a->C, 0,
+              sizeof (float) * (a->L - a->L_out) * a->C);
+    }
 }
 
-/* im2col: output row t of a sample reads the K*C_in floats from input row
- * t on, contiguous, so every row is one copy. */
+/* Compact rows (B x L_out) to rows of stride L, zeros in between. */
 static void
-im2col (const float *x, int B, int L, int L_out, int C_in, int KC, float *col)
+pad_rows (const float *dy, int B, int L_out, int L, int C, float *pad)
 {
-  Im2col a = { x, col, L, L_out, C_in, KC };
+  PadRows a = { dy, pad, L_out, L, C };
 
-  parallel_for (B, min_items ((size_t) L_out * KC), im2col_range, &a);
+  parallel_for (B, min_items ((size_t) L * C), pad_rows_range, &a);
 }
 
 /* y[r][o] = b[o] + sum_j win_r[j] w[o][j] for short windows, vectorised
@@ -378,10 +380,9 @@ nn_conv1d_forward (const float *x,
       conv1d_direct_forward (x, B, L, C_in, w, b, C_out, K, relu, y);
       return;
     }
-  im2col (x, B, L, L_out, C_in, KC, col);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
-               0.0f, y, C_out);
-  bias_act (y, M, C_out, b, relu);
+  (void) M;
+  nn_conv1d_forward_raw (x, B, L, C_in, w, C_out, K, col);
+  nn_bias_act_compact (col, B, L, L_out, C_out, b, relu, y);
 }
 
 /* dw[o][j] = sum_r dy[r][o] win_r[j]; dx[win_r + j] += sum_o dy[r][o] w[o][j]. */
@@ -424,45 +425,6 @@ conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, 
       dw[o * KC + j] = dwt[j * C_out + o];
 }
 
-NN_CLONES static void
-col2im_samples (const float *dcol, size_t s0, size_t s1, int L, int L_out, int C_in, int KC,
-                float *dx)
-{
-  memset (dx + s0 * L * C_in, 0, sizeof (float) * (s1 - s0) * L * C_in);
-  for (size_t s = s0; s < s1; s++)
-    for (int t = 0; t < L_out; t++)
-      {
-        const float *src = dcol + (s * L_out + t) * KC;
-        float *dst = dx + (s * L + t) * C_in;
-        for (int j = 0; j < KC; j++)
-          dst[j] += src[j];
-      }
-}
-
-typedef struct
-{
-  const float *dcol;
-  float       *dx;
-  int          L, L_out, C_in, KC;
-} Col2im;
-
-static void
-col2im_range (size_t begin, size_t end, void *ctx)
-{
-  Col2im *a = ctx;
-
-  col2im_samples (a->dcol, begin, end, a->L, a->L_out, a->C_in, a->KC, a->dx);
-}
-
-/* Each sample's rows of dx are its own: samples split over threads. */
-static void
-col2im_add (const float *dcol, int B, int L, int L_out, int C_in, int KC, float *dx)
-{
-  Col2im a = { dcol, dx, L, L_out, C_in, KC };
-
-  parallel_for (B, min_items ((size_t) L_out * KC), col2im_range, &a);
-}
-
 void
 nn_conv1d_backward (const float *x,
                     const float *col,
@@ -482,7 +444,7 @@ nn_conv1d_backward (const float *x,
 {
   int L_out = L - K + 1;
   int KC = K * C_in;
-  size_t M = (size_t) B * L_out;
+  size_t M = (size_t) B * L_out, R = (size_t) B * L - (K - 1);
 
   relu_bias_grad (y, dy, M, C_out, relu, db);
   if (NN_USE_DIRECT (KC, C_out))
@@ -490,14 +452,22 @@ nn_conv1d_backward (const float *x,
       conv1d_direct_backward (x, B, L, C_in, w, C_out, K, dy, dw, dx);
       return;
     }
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, KC, (int) M, 1.0f, dy, C_out, col,
-               KC, 0.0f, dw, KC);
+  /* dy in the layout of the forward pass's raw output (row s*L + t),
+   * zero on the junk rows, so that every shift of x is one GEMM again. */
+  (void) col;
+  pad_rows (dy, B, L_out, L, C_out, dcol);
+  for (int k = 0; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, (int) R, 1.0f, dcol, C_out,
+                 x + (size_t) k * C_in, C_in, 0.0f, dw + (size_t) k * C_in, KC);
   if (dx == NULL)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) M, KC, C_out, 1.0f, dy, C_out, w,
-               KC, 0.0f, dcol, KC);
-  /* col2im: the window of output t covers input rows t..t+K-1. */
-  col2im_add (dcol, B, L, L_out, C_in, KC, dx);
+  /* dx[r + k] += dy[r] W_k, r over all rows: the junk rows add zeros. */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) R, C_in, C_out, 1.0f, dcol, C_out,
+               w, KC, 0.0f, dx, C_in);
+  memset (dx + R * C_in, 0, sizeof (float) * (K - 1) * C_in);
+  for (int k = 1; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) R, C_in, C_out, 1.0f, dcol,
+                 C_out, w + (size_t) k * C_in, KC, 1.0f, dx + (size_t) k * C_in, C_in);
 }
 
 int

@@ -455,7 +455,7 @@ nn_model_reserve (NnModel *m,
                   int      train,
                   char   **err)
 {
-  size_t max_act = (size_t) m->n_in, max_col = 1, max_raw = 1;
+  size_t max_act = (size_t) m->n_in, max_raw = 1;
 
   if (B <= m->cap && (!train || B <= m->cap_train))
     return NN_OK;
@@ -467,8 +467,7 @@ nn_model_reserve (NnModel *m,
       max_act = in > max_act ? in : max_act;
       if (L->kind == NN_LAYER_CONV)
         {
-          size_t col = (size_t) L->l_out * L->k * L->c_in, raw = (size_t) L->l_in * L->c_out;
-          max_col = col > max_col ? col : max_col;
+          size_t raw = (size_t) L->l_in * L->c_out;
           max_raw = raw > max_raw ? raw : max_raw;
         }
     }
@@ -476,7 +475,7 @@ nn_model_reserve (NnModel *m,
   if (B > m->cap)
     {
       if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
-          || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B)
+          || !grow (&m->probs, (size_t) m->n_classes * B)
           || !grow (&m->raw, max_raw * B))
         goto oom;
       m->cap = B;
@@ -494,10 +493,8 @@ nn_model_reserve (NnModel *m,
             goto oom;
           if (L->kind == NN_LAYER_DROPOUT && !grow (&L->mask, out))
             goto oom;
-          if (L->kind == NN_LAYER_CONV && !grow (&L->col, (size_t) L->l_out * L->k * L->c_in * B))
-            goto oom;
         }
-      if (!grow (&m->dcol, max_col * B))
+      if (!grow (&m->dcol, max_raw * B))
         goto oom;
       m->cap_train = B;
     }
@@ -545,8 +542,7 @@ nn_model_forward (NnModel     *m,
                 nn_bias_act_compact (m->raw, B, L->l_in, L->l_out, L->c_out, b, L->relu, out);
               break;
             }
-          nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,
-                             store ? L->col : m->col, out);
+          nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu, m->raw, out);
           break;
         case NN_LAYER_POOL:
           nn_maxpool_forward (cur, B, L->l_in, L->c_in, L->k, out);
@@ -597,7 +593,7 @@ nn_model_backward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
-          nn_conv1d_backward (in, L->col, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
+          nn_conv1d_backward (in, NULL, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
                               dw, db, m->dcol, dx);
           break;
         case NN_LAYER_POOL:

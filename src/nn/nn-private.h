@@ -39,19 +39,19 @@ uint64_t nn_rng_below   (NnRng *r, uint64_t n);
  * GEMM with M = batch * L_out, N = C_out, K = K * C_in.
  * Weights: conv (C_out, K, C_in), dense (out, in), as GEMM's B^T. */
 
-/* y = act (col(x) w^T + b); @col receives im2col(x) (B*L_out x K*C_in),
- * kept for the backward pass. */
+/* y = act (conv (x, w) + b), valid padding, stride 1.  @scratch holds
+ * B*L*C_out floats (the raw result, see nn_conv1d_forward_raw). */
 void  nn_conv1d_forward    (const float *x, int B, int L, int C_in,
                             const float *w, const float *b, int C_out, int K, int relu,
-                            float *col, float *y);
-/* Given x or its im2col (short windows use x, others col), y
- * (post-activation) and dy: overwrites dw and db, and writes dx when it is
- * not NULL (dcol is scratch of col's size).  With @relu, dy is masked in
+                            float *scratch, float *y);
+/* Given x, y (post-activation) and dy: overwrites dw and db, and writes dx
+ * when it is not NULL.  @scratch holds B*L*C_out floats; @col is unused
+ * (kept for callers of the im2col version).  With @relu, dy is masked in
  * place. */
 void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int C_in,
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
-                            float *dcol, float *dx);
+                            float *scratch, float *dx);
 /* Inference without im2col: the raw convolution (no bias, no ReLU) of the
  * batch as one sequence, K accumulated GEMMs over shifted views of x, into
  * @raw with B*L - K + 1 rows of C_out: sample s, position t at row

@@ -88,7 +88,7 @@ test_gradient_conv (void)
       ConvCase c = { .B = 3, .L = 11, .C_in = C_in, .C_out = 5, .K = 3, .relu = relu };
       int L_out = c.L - c.K + 1;
       size_t nx = (size_t) c.B * c.L * c.C_in, ny = (size_t) c.B * L_out * c.C_out;
-      size_t nw = (size_t) c.C_out * c.K * c.C_in, ncol = (size_t) c.B * L_out * c.K * c.C_in;
+      size_t nw = (size_t) c.C_out * c.K * c.C_in, ncol = (size_t) c.B * c.L * c.C_out;
       g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, c.C_out);
       g_autofree float *col = g_new (float, ncol), *y = g_new (float, ny), *r = g_new (float, ny);
       g_autofree float *dy = g_new (float, ny), *dw = g_new (float, nw), *db = g_new (float, c.C_out);
