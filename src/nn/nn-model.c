@@ -301,16 +301,14 @@ free_workspace (NnModel *m)
     {
       free (m->layers[i].act);
       free (m->layers[i].mask);
-      free (m->layers[i].col);
-      m->layers[i].act = m->layers[i].mask = m->layers[i].col = NULL;
+      m->layers[i].act = m->layers[i].mask = NULL;
     }
-  free (m->col);
   free (m->dcol);
   free (m->grad_a);
   free (m->grad_b);
   free (m->probs);
   free (m->raw);
-  m->col = m->dcol = m->grad_a = m->grad_b = m->probs = m->raw = NULL;
+  m->dcol = m->grad_a = m->grad_b = m->probs = m->raw = NULL;
   m->cap = m->cap_train = 0;
 }
 

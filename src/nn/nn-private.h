@@ -33,11 +33,13 @@ uint64_t nn_rng_below   (NnRng *r, uint64_t n);
 
 /* Layer kernels.  Activations are (batch * length) x channels, row-major:
  * channels of one position are contiguous, positions of one sample follow
- * each other, samples follow each other.  A valid convolution with kernel
- * K then reads, for output position t, the K*C_in contiguous floats that
- * start at input row t: im2col is a row copy, and the convolution is one
- * GEMM with M = batch * L_out, N = C_out, K = K * C_in.
- * Weights: conv (C_out, K, C_in), dense (out, in), as GEMM's B^T. */
+ * each other, samples follow each other.  Taking the whole batch as one
+ * sequence of B*L rows, a valid convolution with kernel K is the sum over
+ * k of (x shifted by k rows) W_k: K GEMMs with M = B*L - K + 1,
+ * N = C_out, K = C_in on views of x, no im2col copy; the K - 1 rows per
+ * sample whose window crosses into the next sample are computed and
+ * skipped.  Weights: conv (C_out, K, C_in), dense (out, in), as GEMM's
+ * B^T. */
 
 /* y = act (conv (x, w) + b), valid padding, stride 1.  @scratch holds
  * B*L*C_out floats (the raw result, see nn_conv1d_forward_raw). */
@@ -46,8 +48,7 @@ void  nn_conv1d_forward    (const float *x, int B, int L, int C_in,
                             float *scratch, float *y);
 /* Given x, y (post-activation) and dy: overwrites dw and db, and writes dx
  * when it is not NULL.  @scratch holds B*L*C_out floats; @col is unused
- * (kept for callers of the im2col version).  With @relu, dy is masked in
- * place. */
+ * (NULL).  With @relu, dy is masked in place. */
 void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int C_in,
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
@@ -106,7 +107,6 @@ typedef struct
   size_t      w_off, b_off, n_w; /* offsets into the parameter arena */
   float      *act;          /* output activations, B * l_out * c_out (training) */
   float      *mask;         /* dropout mask (training) */
-  float      *col;          /* im2col of the input (training) */
   float      *out;          /* where the last forward pass put the output */
 } NnLayer;
 
@@ -122,7 +122,9 @@ struct NnModel
 
   /* Workspace for a batch capacity; grown on demand, never per call. */
   int      cap, cap_train;
-  float   *col, *dcol, *grad_a, *grad_b, *probs, *raw;
+  /* raw: a convolution's result before bias and ReLU; dcol: the padded
+   * gradient of the backward pass; grad_a/grad_b: ping-pong. */
+  float   *dcol, *grad_a, *grad_b, *probs, *raw;
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */
