@@ -112,6 +112,8 @@ typedef struct
 typedef struct
 {
   char    *spectrum_id;
+  char    *designation;             /* or NULL */
+  double   ra, dec;                 /* degrees; NAN when unknown */
   gint64   row;                     /* pool row, -1 if not in the pool */
   int      predicted_class;         /* -1 if not predicted a target */
   float   *probabilities;           /* n_classes, or NULL */
