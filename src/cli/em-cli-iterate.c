@@ -15,8 +15,18 @@ print_progress (double      fraction,
 {
   /* One line per report on stderr, flushed: scripts (and the crash tests)
    * follow the phases as they happen. */
+  const char *stall_at = g_getenv ("EMISSARY_STALL_AT");
+
   fprintf (stderr, "progress %.3f %s\n", fraction, message);
   fflush (stderr);
+  /* Crash-test hook: park the process inside the named phase so that a
+   * test can SIGKILL it there (tests/app/test-experiment-crash.c). */
+  if (stall_at != NULL && *stall_at != '\0' && g_str_has_prefix (message, stall_at))
+    {
+      fprintf (stderr, "stalled\n");
+      fflush (stderr);
+      g_usleep (120 * G_USEC_PER_SEC);
+    }
 }
 
 int

@@ -13,8 +13,18 @@ print_progress (double      fraction,
                 const char *message,
                 gpointer    user_data)
 {
+  const char *stall_at = g_getenv ("EMISSARY_STALL_AT");
+
   fprintf (stderr, "progress %.3f %s\n", fraction, message);
   fflush (stderr);
+  /* Crash-test hook: park the process inside the named phase so that a
+   * test can SIGKILL it there (tests/app/test-experiment-crash.c). */
+  if (stall_at != NULL && *stall_at != '\0' && g_str_has_prefix (message, stall_at))
+    {
+      fprintf (stderr, "stalled\n");
+      fflush (stderr);
+      g_usleep (120 * G_USEC_PER_SEC);
+    }
 }
 
 static void
