@@ -39,10 +39,28 @@ typedef struct
   float  *flux;
   float  *ivar;
   guint8 *mask;
+
+  /* FALSE when the file gives no variance (generic 1-D WCS spectra): ivar
+   * is then 1 for every usable pixel and 0 for unusable ones. */
+  gboolean ivar_known;
+  char    *data_release;  /* DATA_V, e.g. "LAMOST DR7"; NULL if none */
 } EmSpectrum;
 
-EmSpectrum *em_spectrum_new  (gsize n_pixels);
-void        em_spectrum_free (EmSpectrum *spectrum);
+EmSpectrum *em_spectrum_new        (gsize        n_pixels);
+void        em_spectrum_free       (EmSpectrum  *spectrum);
+
+/* Right ascension: sexagesimal hours ("13:25:11.580", "13 25 11.58") or
+ * decimal degrees ("201.298"); declination: sexagesimal degrees
+ * ("-11:09:40.70") or decimal degrees.  FALSE on anything else or out of
+ * range. */
+gboolean    em_parse_ra            (const char  *text,
+                                    double      *degrees);
+gboolean    em_parse_dec           (const char  *text,
+                                    double      *degrees);
+
+/* The id of a spectrum file: its name without directory and without
+ * .fits/.fit/.fts (optionally followed by .gz/.fz/.bz2/.Z). */
+char       *em_spectrum_id_from_path (const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmSpectrum, em_spectrum_free)
 
