@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fitsio.h>
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -471,40 +472,115 @@ finish (EmSpectrum *s,
 
 /* ---- opening ------------------------------------------------------------ */
 
-static fitsfile *
+/* A gzip-compressed file, uncompressed into memory by us rather than by
+ * cfitsio: cfitsio sizes its buffer from the gzip trailer, so a truncated
+ * or forged file makes it allocate gigabytes. */
+#define MAX_UNCOMPRESSED (512 * 1024 * 1024)
+
+static GBytes *
+gunzip_file (const char *path,
+             GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GByteArray) out = NULL;
+  g_autofree char *contents = NULL;
+  gsize length, in_pos = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, "%s", local_error->message);
+      return NULL;
+    }
+  out = g_byte_array_sized_new ((guint) MIN (length * 3, (gsize) MAX_UNCOMPRESSED));
+  for (;;)
+    {
+      guint8 chunk[65536];
+      gsize read = 0, written = 0;
+      GConverterResult res;
+
+      res = g_converter_convert (G_CONVERTER (z), contents + in_pos, length - in_pos, chunk, sizeof chunk,
+                                 G_CONVERTER_INPUT_AT_END, &read, &written, &local_error);
+      if (res == G_CONVERTER_ERROR)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+            g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: truncated gzip data"), path);
+          else
+            g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: broken gzip data: %s"), path,
+                         local_error->message);
+          return NULL;
+        }
+      in_pos += read;
+      if (out->len + written > MAX_UNCOMPRESSED)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
+                       _("%s: uncompresses to more than %d MiB, not a spectrum"), path, MAX_UNCOMPRESSED >> 20);
+          return NULL;
+        }
+      g_byte_array_append (out, chunk, (guint) written);
+      if (res == G_CONVERTER_FINISHED)
+        break;
+      if (read == 0 && written == 0)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: truncated gzip data"), path);
+          return NULL;
+        }
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+typedef struct
+{
+  fitsfile *fits;
+  GBytes   *memory;   /* the uncompressed file, for gzip input */
+  void     *mem_ptr;  /* what cfitsio's memory driver points at */
+  size_t    mem_size;
+  gsize     file_size; /* of the (uncompressed) FITS file */
+} Opened;
+
+static void
+opened_close (Opened *o)
+{
+  close_fits (o->fits);
+  o->fits = NULL;
+  g_clear_pointer (&o->memory, g_bytes_unref);
+}
+
+static gboolean
 open_fits (const char *path,
+           Opened     *o,
            GError    **error)
 {
   static const char gzip_magic[2] = { 0x1f, (char) 0x8b };
   GStatBuf st;
   char head[10] = "";
-  fitsfile *fits = NULL;
   int status = 0;
   FILE *fp;
   gsize got;
 
+  memset (o, 0, sizeof *o);
   if (g_stat (path, &st) != 0)
     {
       int saved = errno;
 
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: cannot open: %s"), path,
                    g_strerror (saved));
-      return NULL;
+      return FALSE;
     }
   if (S_ISDIR (st.st_mode))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: is a directory"), path);
-      return NULL;
+      return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: not a regular file"), path);
-      return NULL;
+      return FALSE;
     }
   if (st.st_size == 0)
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: empty file"), path);
-      return NULL;
+      return FALSE;
     }
 
   /* Tell "not FITS at all" from "a broken FITS file" ourselves: cfitsio
@@ -516,27 +592,51 @@ open_fits (const char *path,
 
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: cannot open: %s"), path,
                    g_strerror (saved));
-      return NULL;
+      return FALSE;
     }
   got = fread (head, 1, sizeof head - 1, fp);
   fclose (fp);
-  if (!(got >= 9 && memcmp (head, "SIMPLE  =", 9) == 0) && !(got >= 2 && memcmp (head, gzip_magic, 2) == 0))
+
+  if (got >= 2 && memcmp (head, gzip_magic, 2) == 0)
+    {
+      if ((o->memory = gunzip_file (path, error)) == NULL)
+        return FALSE;
+      o->mem_ptr = (void *) g_bytes_get_data (o->memory, &o->mem_size);
+      if (o->mem_size < 9 || memcmp (o->mem_ptr, "SIMPLE  =", 9) != 0)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN,
+                       _("%s: a gzip file that holds no FITS file"), path);
+          opened_close (o);
+          return FALSE;
+        }
+      /* read-only memory file: cfitsio never reallocates or frees it */
+      if (fits_open_memfile (&o->fits, path, READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
+        {
+          fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("not a readable FITS file"));
+          o->fits = NULL;
+          opened_close (o);
+          return FALSE;
+        }
+      o->file_size = o->mem_size;
+      return TRUE;
+    }
+  if (!(got >= 9 && memcmp (head, "SIMPLE  =", 9) == 0))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN,
                    _("%s: not a FITS file (neither plain nor gzip-compressed)"), path);
-      return NULL;
+      return FALSE;
     }
 
   /* The disk-file variant takes the name literally: no cfitsio extended
-   * syntax, so names with brackets or "+" are not misread; compressed
-   * files are still uncompressed in memory. */
-  if (fits_open_diskfile (&fits, path, READONLY, &status) != 0)
+   * syntax, so names with brackets or "+" are not misread. */
+  if (fits_open_diskfile (&o->fits, path, READONLY, &status) != 0)
     {
       fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("not a readable FITS file"));
-      close_fits (fits);
-      return NULL;
+      o->fits = NULL;
+      return FALSE;
     }
-  return fits;
+  o->file_size = (gsize) st.st_size;
+  return TRUE;
 }
 
 static gboolean
@@ -550,9 +650,34 @@ move_to_extension (fitsfile   *fits,
   return fits_movnam_hdu (fits, BINARY_TBL, template, 0, &status) == 0;
 }
 
+/* The current HDU's data must lie within the file before we allocate
+ * for it: a truncated or forged header must not cost gigabytes. */
+static gboolean
+hdu_complete (fitsfile   *fits,
+              const char *path,
+              gsize       file_size,
+              GError    **error)
+{
+  LONGLONG headstart = 0, datastart = 0, dataend = 0;
+  int status = 0;
+
+  if (fits_get_hduaddrll (fits, &headstart, &datastart, &dataend, &status) != 0)
+    return fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("cannot locate the data"));
+  /* the last block's padding may be missing in sloppy writers */
+  if (dataend > (LONGLONG) file_size + 2880)
+    {
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
+                   _("%s: truncated: the header announces %" G_GINT64_FORMAT " bytes, the file holds %zu"), path,
+                   (gint64) dataend, file_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static EmSpectrum *
 read_layout (fitsfile   *fits,
              const char *path,
+             gsize       file_size,
              GError    **error)
 {
   EmSpectrum *s;
@@ -567,12 +692,16 @@ read_layout (fitsfile   *fits,
 
   if (move_to_extension (fits, "COADD"))
     {
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if ((s = read_coadd_table (fits, path, "lamost-lrs-coadd", error)) != NULL)
         read_lamost_metadata (fits, s);
       return s;
     }
   if (move_to_extension (fits, "COADD_R"))
     {
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if ((s = read_coadd_table (fits, path, "lamost-mrs-coadd", error)) != NULL)
         read_lamost_metadata (fits, s);
       return s;
@@ -596,6 +725,8 @@ read_layout (fitsfile   *fits,
         continue;
       if (naxes[0] < 2 || naxes[0] > MAX_PIXELS)
         break;
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if (hdu == 1 && naxis == 2 && naxes[1] >= 3 && naxes[1] <= 9)
         {
           if ((s = read_lamost_image (fits, path, naxes[0], naxes[1], error)) != NULL)
@@ -618,24 +749,24 @@ em_spectrum_read (const char *path,
                   GError    **error)
 {
   g_autoptr(EmSpectrum) s = NULL;
-  fitsfile *fits;
+  Opened opened;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if ((fits = open_fits (path, error)) == NULL)
+  if (!open_fits (path, &opened, error))
     return NULL;
-  s = read_layout (fits, path, error);
+  s = read_layout (opened.fits, path, opened.file_size, error);
   if (s != NULL)
     {
-      int vacuum = key_logical (fits, "VACUUM");
+      int vacuum = key_logical (opened.fits, "VACUUM");
 
       /* LAMOST states VACUUM = T; should a file say F, convert. */
       if (vacuum == 0 && g_str_has_prefix (s->format, "lamost"))
         for (gsize i = 0; i < s->n_pixels; i++)
           s->wave[i] = em_air_to_vacuum (s->wave[i]);
     }
-  close_fits (fits);
+  opened_close (&opened);
   if (s == NULL || !finish (s, path, error))
     return NULL;
   s->id = em_spectrum_id_from_path (path);

@@ -602,11 +602,13 @@ em_simbad_tap_query (EmSimbadClient  *client,
                    status->content && *status->content ? status->content : "(no message)");
       return NULL;
     }
-  if (status == NULL || em_votable_get_n_fields (table) == 0)
+  /* TAP requires QUERY_STATUS, but a result table without it is still
+   * an answer: its columns are checked by the caller. */
+  if (em_votable_get_n_fields (table) == 0)
     {
       g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_MALFORMED,
-                   "SIMBAD at %s sent a VOTable without %s", client->url,
-                   status == NULL ? "QUERY_STATUS" : "a result table");
+                   "SIMBAD at %s sent a VOTable without a result table (QUERY_STATUS %s)",
+                   client->url, status && status->value ? status->value : "missing");
       return NULL;
     }
   if (client->cache && !from_cache)
@@ -939,6 +941,21 @@ enum
   XM_N_COLUMNS
 };
 
+/* TAP: an INFO QUERY_STATUS=OVERFLOW (after the table) says the answer was
+ * cut at the service's row limit. */
+static gboolean
+is_overflow (const EmVotable *table)
+{
+  for (guint i = 0; i < table->infos->len; i++)
+    {
+      const EmVotableInfo *info = g_ptr_array_index (table->infos, i);
+
+      if (g_strcmp0 (info->name, "QUERY_STATUS") == 0 && g_strcmp0 (info->value, "OVERFLOW") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 EmVotable *
 em_simbad_crossmatch (EmSimbadClient  *client,
                       const EmVotable *catalogue,
@@ -961,7 +978,9 @@ em_simbad_crossmatch (EmSimbadClient  *client,
   g_autofree gsize *queryable = NULL;
   gsize             n_queryable = 0;
   EmSimbadCounts    local_counts = { 0 };
-  guint             base;
+  g_autoptr (GArray) pending = NULL;
+  gsize done = 0;
+  guint base;
 
   if (ra_col < 0 || dec_col < 0)
     {
@@ -1048,13 +1067,28 @@ em_simbad_crossmatch (EmSimbadClient  *client,
 
   if (progress)
     progress (0, n_queryable, progress_data);
-  for (gsize start = 0; start < n_queryable; start += chunk_rows)
+  /* Ranges of queryable[] still to send, last first; a range whose
+   * answer overflows SIMBAD's row limit is split in two and sent again. */
+  pending = g_array_new (FALSE, FALSE, sizeof (gsize) * 2);
+  for (gsize start = n_queryable; start > 0;)
     {
-      gsize end = MIN (start + chunk_rows, n_queryable);
+      gsize range[2];
+
+      range[1] = start;
+      range[0] = ((start - 1) / chunk_rows) * chunk_rows;
+      g_array_append_val (pending, range);
+      start = range[0];
+    }
+  while (pending->len > 0)
+    {
+      gsize *range = &g_array_index (pending, gsize, 2 * (pending->len - 1));
+      gsize  start = range[0], end = range[1];
       g_autoptr (EmVotable) upload = em_votable_new ("cands");
       g_autoptr (EmVotable) result = NULL;
       Columns c;
       int     cand;
+
+      g_array_set_size (pending, pending->len - 1);
 
       /* id is the row number in the catalogue: unique whatever the
        * catalogue's own identifiers are. */
@@ -1075,6 +1109,24 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       result = em_simbad_tap_query (client, adql, upload, "cands", cancellable, error);
       if (result == NULL)
         return NULL;
+      if (is_overflow (result))
+        {
+          gsize half = start + (end - start) / 2;
+          gsize first[2] = { start, half }, second[2] = { half, end };
+
+          if (end - start < 2)
+            {
+              g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_MALFORMED,
+                           "SIMBAD at %s truncated the matches of catalogue row %" G_GSIZE_FORMAT
+                           " (QUERY_STATUS OVERFLOW): radius %g″ too large for this field",
+                           client->url, queryable[start] + 1, radius_arcsec);
+              return NULL;
+            }
+          /* Partial answers are never used: split and ask again. */
+          g_array_append_val (pending, second);
+          g_array_append_val (pending, first);
+          continue;
+        }
       if (!find_columns (result, &c, client->url, TRUE, error))
         return NULL;
       cand = em_votable_find_field (result, "cand_id");
@@ -1118,8 +1170,9 @@ em_simbad_crossmatch (EmSimbadClient  *client,
           em_votable_set_double (out, row, base + XM_SEP, isnan (sep) ? 0.0 : sep);
           em_votable_set_string (out, row, base + XM_CLASS, em_simbad_class_to_string (o->klass));
         }
+      done += end - start;
       if (progress)
-        progress (end, n_queryable, progress_data);
+        progress (done, n_queryable, progress_data);
     }
 
   local_counts.total = catalogue->n_rows;

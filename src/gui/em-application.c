@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "em-config.h"
+
+#include <glib/gi18n.h>
+
+#include "gui/em-application.h"
+#include "gui/em-window.h"
+
+struct _EmApplication
+{
+  AdwApplication parent_instance;
+
+  GSettings *settings;   /* NULL when the schema is not installed */
+};
+
+G_DEFINE_FINAL_TYPE (EmApplication, em_application, ADW_TYPE_APPLICATION)
+
+/* Accelerators with a modifier live on the application so that menus show
+ * them; plain keys (1…9, Backspace, s) are bindings of the window class,
+ * handled in the bubble phase so they never steal keys from text entries. */
+static const struct
+{
+  const char *action;
+  const char *accels[3];
+} accels[] = {
+  { "app.quit", { "<Control>q", NULL } },
+  { "window.close", { "<Control>w", NULL } },
+  { "win.undo", { "<Control>z", NULL } },
+  { "win.train", { "<Control>t", NULL } },
+  { "win.cancel-training", { "<Control>period", NULL } },
+  { "win.zoom-reset", { "<Control>0", NULL } },
+  { "win.show-in-aladin", { "<Control><Shift>a", NULL } },
+  { "win.send-batch", { "<Control><Shift>t", NULL } },
+  { "win.send-spectrum", { "<Control><Shift>s", NULL } },
+};
+
+static void
+em_application_activate (GApplication *app)
+{
+  EmApplication *self = EM_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    {
+      g_autofree char *path = em_application_dup_startup_path (self);
+
+      window = GTK_WINDOW (em_window_new (self));
+      em_window_open_experiment (EM_WINDOW (window), path);
+    }
+  gtk_window_present (window);
+}
+
+static void
+em_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  EmApplication *self = EM_APPLICATION (app);
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_file_get_path (files[i]);
+      EmWindow *window;
+
+      if (path == NULL)
+        continue;
+      window = em_window_new (self);
+      em_window_open_experiment (window, path);
+      gtk_window_present (GTK_WINDOW (window));
+    }
+}
+
+static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GApplication *app = G_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  g_autoptr (GList) copy = g_list_copy (windows);
+
+  /* Closing the windows (rather than g_application_quit) lets each one
+   * cancel its running task and save its size. */
+  for (GList *it = copy; it != NULL; it = it->next)
+    gtk_window_close (GTK_WINDOW (it->data));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  const char *developers[] = { "The Emissary developers", NULL };
+  g_autofree char *versions = NULL;
+
+  versions = g_strdup_printf ("GTK %u.%u.%u\nlibadwaita %u.%u.%u\nGLib %u.%u.%u",
+                              gtk_get_major_version (), gtk_get_minor_version (),
+                              gtk_get_micro_version (), adw_get_major_version (),
+                              adw_get_minor_version (), adw_get_micro_version (),
+                              glib_major_version, glib_minor_version, glib_micro_version);
+  adw_show_about_window (gtk_application_get_active_window (app),
+                         "application-name", _("Emissary"),
+                         "application-icon", EM_APP_ID,
+                         "version", EM_VERSION,
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "comments", _("Find emission-line stars in survey spectra by "
+                                       "active deep learning"),
+                         "debug-info", versions,
+                         /* Translators: replace with your name and e-mail */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated },
+  { "about", about_activated },
+};
+
+static void
+em_application_startup (GApplication *app)
+{
+  G_APPLICATION_CLASS (em_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
+                                   app);
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
+                                           accels[i].accels);
+}
+
+static void
+em_application_dispose (GObject *object)
+{
+  EmApplication *self = EM_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (em_application_parent_class)->dispose (object);
+}
+
+static void
+em_application_class_init (EmApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = em_application_dispose;
+  app_class->activate = em_application_activate;
+  app_class->open = em_application_open;
+  app_class->startup = em_application_startup;
+}
+
+static void
+em_application_init (EmApplication *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  /* Without an installed schema (running from the build tree before the
+   * schema is compiled) the application still runs, with defaults. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, EM_APP_ID, TRUE);
+  if (schema != NULL)
+    self->settings = g_settings_new (EM_APP_ID);
+}
+
+EmApplication *
+em_application_new (void)
+{
+  return g_object_new (EM_TYPE_APPLICATION,
+                       "application-id", EM_APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/emissary/Emissary",
+                       NULL);
+}
+
+/* May be NULL: see em_application_init(). */
+GSettings *
+em_application_get_settings (EmApplication *self)
+{
+  g_return_val_if_fail (EM_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+/* The bundled demo experiment lives in the user's data folder. */
+char *
+em_application_dup_demo_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "emissary", "Demo.emissary", NULL);
+}
+
+/* The experiment opened last if it still exists, else the demo. */
+char *
+em_application_dup_startup_path (EmApplication *self)
+{
+  g_return_val_if_fail (EM_IS_APPLICATION (self), NULL);
+
+  if (self->settings != NULL)
+    {
+      g_autofree char *last = g_settings_get_string (self->settings, "last-experiment");
+
+      if (last != NULL && last[0] != '\0' && g_file_test (last, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer (&last);
+    }
+  return em_application_dup_demo_path ();
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define EM_TYPE_APPLICATION (em_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (EmApplication, em_application, EM, APPLICATION, AdwApplication)
+
+EmApplication *em_application_new                  (void);
+GSettings     *em_application_get_settings         (EmApplication *self);
+char          *em_application_dup_demo_path        (void);
+char          *em_application_dup_startup_path     (EmApplication *self);
+
+G_END_DECLS

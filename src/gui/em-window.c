@@ -1,0 +1,831 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The labelling workstation: the query batch as thumbnails, the selected
+ * spectrum in the large plot with its metadata, and the labelling
+ * actions (win.label(k), win.undo, win.skip, …) that keys, buttons and
+ * tests all go through. */
+#include "em-config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "gui/em-batch-grid.h"
+#include "gui/em-batch-item.h"
+#include "gui/em-spectrum-plot.h"
+#include "gui/em-thumbnail.h"
+#include "gui/em-window.h"
+#include "spectra/em-spectrum-read.h"
+
+#define MAX_CLASS_KEYS 9
+
+/* Rows of the metadata panel. */
+enum
+{
+  META_ID,
+  META_DESIGNATION,
+  META_SEXAGESIMAL,
+  META_DEGREES,
+  META_SNR,
+  META_SURVEY_CLASS,
+  META_PROBABILITIES,
+  N_META
+};
+
+/* What an undo restores. */
+typedef struct
+{
+  guint position;
+  int   previous;
+} UndoStep;
+
+struct _EmWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template children */
+  AdwWindowTitle *window_title;
+  GtkStack       *main_stack;
+  AdwStatusPage  *status_page;
+  GtkLabel       *batch_label;
+  EmBatchGrid    *batch_grid;
+  EmSpectrumPlot *plot;
+  GtkBox         *label_box;
+  GtkWidget      *skip_button;
+  GtkGrid        *metadata_grid;
+
+  GtkLabel  *meta_values[N_META];
+  GPtrArray *class_buttons;
+
+  char       *experiment_path;
+  GListModel *batch;
+  guint       iteration;
+  char      **classes;
+  GArray     *undo_steps;
+
+  /* Spectra of the batch read so far (id → EmSpectrum; ~70 kB each, so
+   * a batch of 100 fits easily), reads under way, and read failures
+   * (id → message). */
+  GHashTable   *spectra;
+  GHashTable   *loading;
+  GHashTable   *load_errors;
+  GCancellable *cancellable;
+  gboolean    normalised;
+  gboolean    y_locked;
+};
+
+G_DEFINE_FINAL_TYPE (EmWindow, em_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum
+{
+  PROP_0,
+  PROP_EXPERIMENT_PATH,
+  PROP_NORMALISED,
+  PROP_Y_LOCKED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* "Demo" for ".../Demo.emissary". */
+char *
+em_window_dup_experiment_name (EmWindow *self)
+{
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  if (self->experiment_path == NULL)
+    return NULL;
+  base = g_path_get_basename (self->experiment_path);
+  if (g_str_has_suffix (base, ".emissary"))
+    base[strlen (base) - strlen (".emissary")] = '\0';
+  return g_steal_pointer (&base);
+}
+
+static void
+update_title (EmWindow *self)
+{
+  g_autofree char *name = em_window_dup_experiment_name (self);
+  g_autofree char *title = NULL;
+
+  if (name != NULL)
+    /* Translators: window title, "Emissary — <experiment name>" */
+    title = g_strdup_printf (C_("window title", "Emissary — %s"), name);
+  else
+    title = g_strdup (_("Emissary"));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_window_title_set_title (self->window_title, _("Emissary"));
+  adw_window_title_set_subtitle (self->window_title, name != NULL ? name : "");
+}
+
+/* ---- the batch -------------------------------------------------------- */
+
+static EmBatchItem *
+get_item (EmWindow *self,
+          guint     position)
+{
+  if (self->batch == NULL || position >= g_list_model_get_n_items (self->batch))
+    return NULL;
+  /* the store keeps a reference; the caller only borrows */
+  g_autoptr (EmBatchItem) item = g_list_model_get_item (self->batch, position);
+  return item;
+}
+
+static guint
+count_labelled (EmWindow *self)
+{
+  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  guint labelled = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (em_batch_item_get_label (get_item (self, i)) >= 0)
+      labelled++;
+  return labelled;
+}
+
+/* The next unlabelled position after @from (wrapping round the batch,
+ * @from itself last), or GTK_INVALID_LIST_POSITION when all are done. */
+static guint
+next_unlabelled (EmWindow *self,
+                 guint     from,
+                 gboolean  include_from)
+{
+  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+
+  if (n == 0)
+    return GTK_INVALID_LIST_POSITION;
+  if (from >= n)
+    from = n - 1;
+  for (guint k = 1; k <= n; k++)
+    {
+      guint p = (from + k) % n;
+
+      if (p == from && !include_from)
+        break;
+      if (em_batch_item_get_label (get_item (self, p)) < 0)
+        return p;
+    }
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static void
+update_batch_label (EmWindow *self)
+{
+  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  guint labelled = count_labelled (self);
+  g_autofree char *text = NULL;
+
+  /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
+   * labelled" */
+  text = g_strdup_printf (_("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
+  gtk_label_set_text (self->batch_label, text);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", self->undo_steps->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.skip",
+                                 next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid),
+                                                  FALSE)
+                                   != GTK_INVALID_LIST_POSITION);
+}
+
+static void
+set_meta (EmWindow   *self,
+          guint       row,
+          const char *text)
+{
+  gtk_label_set_text (self->meta_values[row], text != NULL && text[0] != '\0' ? text : "—");
+}
+
+/* 83.633083 → "05:34:31.94", -22.0145 → "−22:00:52.2" */
+static char *
+format_sexagesimal (double ra,
+                    double dec)
+{
+  double h = ra / 15.0, d = fabs (dec);
+  int hh = (int) h, hm = (int) ((h - hh) * 60);
+  double hs = ((h - hh) * 60 - hm) * 60;
+  int dd = (int) d, dm = (int) ((d - dd) * 60);
+  double ds = ((d - dd) * 60 - dm) * 60;
+
+  /* rounding up to 60.00 s would print an impossible time */
+  if (hs >= 59.995)
+    hs = 59.99;
+  if (ds >= 59.95)
+    ds = 59.9;
+  return g_strdup_printf ("%02d:%02d:%05.2f %s%02d:%02d:%04.1f", hh, hm, hs,
+                          dec < 0 ? "−" : "+", dd, dm, ds);
+}
+
+static void
+show_metadata (EmWindow    *self,
+               EmBatchItem *item)
+{
+  g_autofree char *sexa = NULL;
+  g_autofree char *deg = NULL;
+  g_autofree char *snr = NULL;
+  g_autoptr (GString) probs = g_string_new (NULL);
+
+  if (item == NULL)
+    {
+      for (guint r = 0; r < N_META; r++)
+        set_meta (self, r, NULL);
+      return;
+    }
+  set_meta (self, META_ID, em_batch_item_get_id (item));
+  set_meta (self, META_DESIGNATION, em_batch_item_get_designation (item));
+  if (isfinite (em_batch_item_get_ra (item)) && isfinite (em_batch_item_get_dec (item)))
+    {
+      sexa = format_sexagesimal (em_batch_item_get_ra (item), em_batch_item_get_dec (item));
+      deg = g_strdup_printf ("%.6f° %+.6f°", em_batch_item_get_ra (item),
+                             em_batch_item_get_dec (item));
+    }
+  set_meta (self, META_SEXAGESIMAL, sexa);
+  set_meta (self, META_DEGREES, deg);
+  if (isfinite (em_batch_item_get_snr (item)))
+    snr = g_strdup_printf ("%.1f", em_batch_item_get_snr (item));
+  set_meta (self, META_SNR, snr);
+  set_meta (self, META_SURVEY_CLASS, em_batch_item_get_survey_class (item));
+  for (guint k = 0; k < em_batch_item_get_n_classes (item); k++)
+    {
+      double p = em_batch_item_get_probability (item, k);
+
+      if (!isfinite (p))
+        break;
+      g_string_append_printf (probs, "%s%s %.3f", probs->len > 0 ? "  " : "",
+                              em_batch_item_get_classes (item)[k], p);
+    }
+  set_meta (self, META_PROBABILITIES, probs->str);
+}
+
+/* cfitsio may be built without reentrancy; reads then take turns. */
+static GMutex read_lock;
+
+static void
+read_spectrum_thread (GTask        *task,
+                      gpointer      source_object,
+                      gpointer      task_data,
+                      GCancellable *cancellable)
+{
+  const char *path = task_data;
+  gboolean serial = !em_spectrum_read_is_thread_safe ();
+  GError *error = NULL;
+  EmSpectrum *spectrum;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (serial)
+    g_mutex_lock (&read_lock);
+  spectrum = em_spectrum_read (path, &error);
+  if (serial)
+    g_mutex_unlock (&read_lock);
+  if (spectrum == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, spectrum, (GDestroyNotify) em_spectrum_free);
+}
+
+static void show_spectrum (EmWindow    *self,
+                           EmBatchItem *item);
+
+static void
+on_spectrum_read (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  EmWindow *self = EM_WINDOW (source);
+  g_autofree char *id = user_data;
+  g_autoptr (GError) error = NULL;
+  EmSpectrum *spectrum = g_task_propagate_pointer (G_TASK (result), &error);
+  EmBatchItem *selected;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_hash_table_remove (self->loading, id);
+  if (spectrum != NULL)
+    g_hash_table_insert (self->spectra, g_strdup (id), spectrum);
+  else
+    g_hash_table_insert (self->load_errors, g_strdup (id), g_strdup (error->message));
+
+  selected = em_window_get_selected_item (self);
+  if (selected != NULL && g_strcmp0 (em_batch_item_get_id (selected), id) == 0)
+    show_spectrum (self, selected);
+}
+
+/* Starts reading @item's spectrum in a worker thread unless it is read,
+ * being read, or failed already. */
+static void
+request_spectrum (EmWindow    *self,
+                  EmBatchItem *item)
+{
+  const char *id, *path;
+  g_autoptr (GTask) task = NULL;
+
+  if (item == NULL)
+    return;
+  id = em_batch_item_get_id (item);
+  path = em_batch_item_get_source_path (item);
+  if (path == NULL || g_hash_table_contains (self->spectra, id)
+      || g_hash_table_contains (self->loading, id) || g_hash_table_contains (self->load_errors, id))
+    return;
+  g_hash_table_add (self->loading, g_strdup (id));
+  task = g_task_new (self, self->cancellable, on_spectrum_read, g_strdup (id));
+  g_task_set_source_tag (task, request_spectrum);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, read_spectrum_thread);
+}
+
+static void
+show_spectrum (EmWindow    *self,
+               EmBatchItem *item)
+{
+  const char *id = item != NULL ? em_batch_item_get_id (item) : NULL;
+  EmSpectrum *spectrum = id != NULL ? g_hash_table_lookup (self->spectra, id) : NULL;
+  const char *failure = id != NULL ? g_hash_table_lookup (self->load_errors, id) : NULL;
+  g_autofree char *text = NULL;
+
+  em_spectrum_plot_set_spectrum (self->plot, spectrum);
+  if (spectrum != NULL)
+    return;
+  if (item == NULL)
+    text = NULL;
+  else if (failure != NULL)
+    text = g_strdup (failure);
+  else if (em_batch_item_get_source_path (item) == NULL)
+    /* Translators: %s is a spectrum id */
+    text = g_strdup_printf (_("No file is known for %s"), id);
+  else
+    /* Translators: %s is a spectrum id */
+    text = g_strdup_printf (_("Reading %s…"), id);
+  em_spectrum_plot_set_placeholder (self->plot, text);
+}
+
+static void
+show_item (EmWindow    *self,
+           EmBatchItem *item)
+{
+  const float *win = NULL;
+  gsize n_win = 0;
+  guint position = em_batch_grid_get_selected (self->batch_grid);
+
+  if (item != NULL)
+    win = em_batch_item_get_window (item, &n_win);
+  show_spectrum (self, item);
+  em_spectrum_plot_set_window (self->plot, win, n_win, 6519.0, 6732.0);
+  show_metadata (self, item);
+
+  /* The selected one first, then what labelling or stepping shows next,
+   * so that the next spectrum is in memory before it is asked for. */
+  request_spectrum (self, item);
+  if (position != GTK_INVALID_LIST_POSITION)
+    {
+      request_spectrum (self, get_item (self, next_unlabelled (self, position, FALSE)));
+      request_spectrum (self, get_item (self, position + 1));
+      if (position > 0)
+        request_spectrum (self, get_item (self, position - 1));
+    }
+}
+
+static void
+on_selected_changed (EmWindow *self)
+{
+  show_item (self, get_item (self, em_batch_grid_get_selected (self->batch_grid)));
+  update_batch_label (self);
+}
+
+static void
+on_class_button_clicked (GtkButton *button,
+                         EmWindow  *self)
+{
+  guint k = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "em-class"));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.label", "u", k);
+}
+
+static void
+rebuild_class_buttons (EmWindow *self)
+{
+  for (guint i = 0; i < self->class_buttons->len; i++)
+    gtk_box_remove (self->label_box, g_ptr_array_index (self->class_buttons, i));
+  g_ptr_array_set_size (self->class_buttons, 0);
+
+  for (guint k = 0; self->classes != NULL && self->classes[k] != NULL; k++)
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *a11y = NULL;
+      GtkWidget *button;
+      GtkWidget *sibling;
+
+      /* Translators: a label button: the key (1…9) and the class name */
+      text = k < MAX_CLASS_KEYS ? g_strdup_printf (_("%u %s"), k + 1, self->classes[k])
+                                : g_strdup (self->classes[k]);
+      button = gtk_button_new_with_label (text);
+      g_object_set_data (G_OBJECT (button), "em-class", GUINT_TO_POINTER (k));
+      g_signal_connect (button, "clicked", G_CALLBACK (on_class_button_clicked), self);
+      /* Translators: accessible name of a label button */
+      a11y = g_strdup_printf (_("Label as %s"), self->classes[k]);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      a11y, -1);
+      gtk_widget_set_tooltip_text (button, a11y);
+      sibling = self->class_buttons->len > 0
+                  ? g_ptr_array_index (self->class_buttons, self->class_buttons->len - 1)
+                  : NULL;
+      gtk_box_insert_child_after (self->label_box, button, sibling);
+      g_ptr_array_add (self->class_buttons, button);
+    }
+}
+
+/* Shows @items (EmBatchItem) as the current query batch of @iteration with
+ * the class scheme @classes, and selects its first unlabelled spectrum. */
+void
+em_window_set_batch (EmWindow          *self,
+                     GListModel        *items,
+                     guint              iteration,
+                     const char *const *classes)
+{
+  guint first;
+
+  g_return_if_fail (EM_IS_WINDOW (self));
+
+  g_set_object (&self->batch, items);
+  self->iteration = iteration;
+  g_strfreev (self->classes);
+  self->classes = g_strdupv ((char **) classes);
+  g_array_set_size (self->undo_steps, 0);
+  g_hash_table_remove_all (self->spectra);
+  g_hash_table_remove_all (self->load_errors);
+  rebuild_class_buttons (self);
+
+  em_batch_grid_set_model (self->batch_grid, items);
+  first = next_unlabelled (self, items != NULL ? g_list_model_get_n_items (items) - 1 : 0, TRUE);
+  if (first == GTK_INVALID_LIST_POSITION)
+    first = 0;
+  em_batch_grid_set_selected (self->batch_grid, first);
+  on_selected_changed (self);
+  gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+}
+
+/* Borrowed; NULL without a batch. */
+EmBatchItem *
+em_window_get_selected_item (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return get_item (self, em_batch_grid_get_selected (self->batch_grid));
+}
+
+/* Whether spectra are being read (for tests and the benchmark). */
+gboolean
+em_window_is_loading (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return g_hash_table_size (self->loading) > 0;
+}
+
+guint
+em_window_get_selected (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), GTK_INVALID_LIST_POSITION);
+  return em_batch_grid_get_selected (self->batch_grid);
+}
+
+EmSpectrumPlot *
+em_window_get_plot (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->plot;
+}
+
+const char *
+em_window_get_batch_summary (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->batch_label);
+}
+
+/* ---- actions ---------------------------------------------------------- */
+
+static void
+action_label (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  guint k = g_variant_get_uint32 (parameter);
+  guint position = em_batch_grid_get_selected (self->batch_grid);
+  EmBatchItem *item = get_item (self, position);
+  UndoStep step;
+  guint next;
+
+  if (item == NULL || k >= em_batch_item_get_n_classes (item))
+    return;
+  step.position = position;
+  step.previous = em_batch_item_get_label (item);
+  g_array_append_val (self->undo_steps, step);
+  em_batch_item_set_label (item, (int) k);
+
+  next = next_unlabelled (self, position, FALSE);
+  if (next != GTK_INVALID_LIST_POSITION)
+    em_batch_grid_set_selected (self->batch_grid, next);
+  update_batch_label (self);
+}
+
+static void
+action_undo (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  UndoStep step;
+  EmBatchItem *item;
+
+  if (self->undo_steps->len == 0)
+    return;
+  step = g_array_index (self->undo_steps, UndoStep, self->undo_steps->len - 1);
+  g_array_set_size (self->undo_steps, self->undo_steps->len - 1);
+  item = get_item (self, step.position);
+  if (item != NULL)
+    {
+      em_batch_item_set_label (item, step.previous);
+      em_batch_grid_set_selected (self->batch_grid, step.position);
+    }
+  update_batch_label (self);
+}
+
+static void
+action_skip (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  guint next = next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid), FALSE);
+
+  if (next != GTK_INVALID_LIST_POSITION)
+    em_batch_grid_set_selected (self->batch_grid, next);
+}
+
+static void
+action_step (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  guint position = em_batch_grid_get_selected (self->batch_grid);
+  int delta = g_variant_get_int32 (parameter);
+
+  if (n == 0 || position == GTK_INVALID_LIST_POSITION)
+    return;
+  if (delta < 0 && position < (guint) -delta)
+    return;
+  if (position + delta >= n)
+    return;
+  em_batch_grid_set_selected (self->batch_grid, position + delta);
+}
+
+static void
+action_zoom_reset (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  em_spectrum_plot_reset_zoom (EM_WINDOW (widget)->plot);
+}
+
+static void
+action_zoom_halpha (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  em_spectrum_plot_set_x_range (EM_WINDOW (widget)->plot, 6519.0, 6732.0);
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+void
+em_window_open_experiment (EmWindow   *self,
+                           const char *path)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (EM_IS_WINDOW (self));
+  g_return_if_fail (path != NULL);
+
+  g_free (self->experiment_path);
+  self->experiment_path = g_strdup (path);
+  update_title (self);
+
+  name = em_window_dup_experiment_name (self);
+  /* Translators: %s is the folder of an experiment */
+  description = g_strdup_printf (_("The experiment in %s would open here."), path);
+  adw_status_page_set_title (self->status_page, name);
+  adw_status_page_set_description (self->status_page, description);
+  gtk_stack_set_visible_child_name (self->main_stack, "status");
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+}
+
+const char *
+em_window_get_experiment_path (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->experiment_path;
+}
+
+/* ---- GObject ---------------------------------------------------------- */
+
+static void
+em_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  EmWindow *self = EM_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_EXPERIMENT_PATH:
+      g_value_set_string (value, self->experiment_path);
+      break;
+    case PROP_NORMALISED:
+      g_value_set_boolean (value, self->normalised);
+      break;
+    case PROP_Y_LOCKED:
+      g_value_set_boolean (value, self->y_locked);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+em_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  EmWindow *self = EM_WINDOW (object);
+  gboolean b;
+
+  switch (prop_id)
+    {
+    case PROP_NORMALISED:
+      b = g_value_get_boolean (value);
+      if (b != self->normalised)
+        {
+          self->normalised = b;
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_Y_LOCKED:
+      b = g_value_get_boolean (value);
+      if (b != self->y_locked)
+        {
+          self->y_locked = b;
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+em_window_dispose (GObject *object)
+{
+  EmWindow *self = EM_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->batch);
+  gtk_widget_dispose_template (GTK_WIDGET (self), EM_TYPE_WINDOW);
+  G_OBJECT_CLASS (em_window_parent_class)->dispose (object);
+}
+
+static void
+em_window_finalize (GObject *object)
+{
+  EmWindow *self = EM_WINDOW (object);
+
+  g_free (self->experiment_path);
+  g_strfreev (self->classes);
+  g_array_unref (self->undo_steps);
+  g_ptr_array_unref (self->class_buttons);
+  g_hash_table_unref (self->spectra);
+  g_hash_table_unref (self->loading);
+  g_hash_table_unref (self->load_errors);
+  g_object_unref (self->cancellable);
+  G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
+}
+
+static void
+em_window_class_init (EmWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = em_window_dispose;
+  object_class->finalize = em_window_finalize;
+  object_class->get_property = em_window_get_property;
+  object_class->set_property = em_window_set_property;
+
+  properties[PROP_EXPERIMENT_PATH] =
+    g_param_spec_string ("experiment-path", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_NORMALISED] =
+    g_param_spec_boolean ("normalised", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_Y_LOCKED] =
+    g_param_spec_boolean ("y-locked", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (EM_TYPE_BATCH_GRID);
+  g_type_ensure (EM_TYPE_SPECTRUM_PLOT);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/emissary/Emissary/em-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_label);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_grid);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, plot);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, label_box);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, skip_button);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, metadata_grid);
+
+  gtk_widget_class_install_action (widget_class, "win.label", "u", action_label);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, action_undo);
+  gtk_widget_class_install_action (widget_class, "win.skip", NULL, action_skip);
+  gtk_widget_class_install_action (widget_class, "win.step", "i", action_step);
+  gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, action_zoom_reset);
+  gtk_widget_class_install_action (widget_class, "win.zoom-halpha", NULL, action_zoom_halpha);
+  gtk_widget_class_install_property_action (widget_class, "win.normalised", "normalised");
+  gtk_widget_class_install_property_action (widget_class, "win.lock-y", "y-locked");
+
+  /* Plain keys as bindings (bubble phase): a focused entry keeps them. */
+  for (guint k = 0; k < MAX_CLASS_KEYS; k++)
+    {
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + k, 0, "win.label", "u", k);
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + k, 0, "win.label", "u",
+                                           k);
+    }
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_BackSpace, 0, "win.undo", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.skip", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.step", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.step", "i", -1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, 0, "win.normalised", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, 0, "win.lock-y", NULL);
+}
+
+static void
+add_meta_row (EmWindow   *self,
+              guint       row,
+              const char *name)
+{
+  GtkWidget *key = gtk_label_new (name);
+  GtkWidget *value = gtk_label_new ("—");
+
+  gtk_label_set_xalign (GTK_LABEL (key), 1.0);
+  gtk_widget_add_css_class (key, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (value), 0.0);
+  gtk_label_set_selectable (GTK_LABEL (value), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_END);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  key, NULL, -1);
+  gtk_grid_attach (self->metadata_grid, key, 0, row, 1, 1);
+  gtk_grid_attach (self->metadata_grid, value, 1, row, 1, 1);
+  self->meta_values[row] = GTK_LABEL (value);
+}
+
+static void
+em_window_init (EmWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->undo_steps = g_array_new (FALSE, FALSE, sizeof (UndoStep));
+  self->class_buttons = g_ptr_array_new ();
+  self->spectra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) em_spectrum_free);
+  self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->load_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cancellable = g_cancellable_new ();
+
+  add_meta_row (self, META_ID, _("Id"));
+  add_meta_row (self, META_DESIGNATION, _("Designation"));
+  /* Translators: coordinates in hours/degrees, minutes, seconds */
+  add_meta_row (self, META_SEXAGESIMAL, _("RA, Dec"));
+  /* Translators: coordinates in decimal degrees */
+  add_meta_row (self, META_DEGREES, _("RA, Dec (°)"));
+  /* Translators: signal-to-noise ratio */
+  add_meta_row (self, META_SNR, _("S/N"));
+  add_meta_row (self, META_SURVEY_CLASS, _("Survey class"));
+  add_meta_row (self, META_PROBABILITIES, _("Probabilities"));
+
+  g_object_bind_property (self, "normalised", self->plot, "normalised",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self, "y-locked", self->plot, "y-locked",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_swapped (self->batch_grid, "notify::selected",
+                            G_CALLBACK (on_selected_changed), self);
+  update_batch_label (self);
+}
+
+EmWindow *
+em_window_new (EmApplication *application)
+{
+  return g_object_new (EM_TYPE_WINDOW, "application", application, NULL);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "gui/em-application.h"
+#include "gui/em-batch-item.h"
+#include "gui/em-spectrum-plot.h"
+
+G_BEGIN_DECLS
+
+#define EM_TYPE_WINDOW (em_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (EmWindow, em_window, EM, WINDOW, AdwApplicationWindow)
+
+EmWindow   *em_window_new                 (EmApplication *application);
+void        em_window_open_experiment     (EmWindow      *self,
+                                           const char    *path);
+const char *em_window_get_experiment_path (EmWindow      *self);
+char       *em_window_dup_experiment_name (EmWindow      *self);
+void        em_window_set_batch           (EmWindow          *self,
+                                           GListModel        *items,
+                                           guint              iteration,
+                                           const char *const *classes);
+EmBatchItem *em_window_get_selected_item  (EmWindow      *self);
+gboolean    em_window_is_loading          (EmWindow      *self);
+guint       em_window_get_selected        (EmWindow      *self);
+const char *em_window_get_batch_summary   (EmWindow      *self);
+EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);
+
+G_END_DECLS

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "em-config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "gui/em-application.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (EmApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, EM_LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = em_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}
