@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "app/em-experiment.h"
+#include "app/em-pool.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,7 @@ struct _EmExperiment
   guint       max_epochs;
   guint64     seed;
   guint       n_flux;
+  EmPool     *pool;          /* opened on first need (label validation) */
 };
 
 /* Seed spectra handed to em_experiment_create_raw (the CSV reader lives in

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -11,6 +12,9 @@
 #include <glib/gstdio.h>
 
 #include "app/em-experiment-private.h"
+#include "nn/nn.h"
+#include "spectra/em-labelled-set.h"
+#include "spectra/em-preprocess.h"
 
 #define EM_EXPERIMENT_SCHEMA_VERSION "1"
 
@@ -196,6 +200,7 @@ em_experiment_close (EmExperiment *exp)
       flock (exp->lock_fd, LOCK_UN);
       close (exp->lock_fd);
     }
+  g_clear_pointer (&exp->pool, em_pool_unref);
   g_ptr_array_unref (exp->classes);
   g_array_unref (exp->targets);
   g_free (exp->dir);
@@ -259,7 +264,7 @@ open_db (EmExperiment  *exp,
   int flags = exp->read_only ? SQLITE_OPEN_READONLY
                              : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 
-  if (sqlite3_open_v2 (exp->db_path, &exp->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+  if (sqlite3_open_v2 (exp->db_path, &exp->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
     return em_experiment_db_error (exp, error);
   sqlite3_busy_timeout (exp->db, 10000);
   if (!exp->read_only)
@@ -364,6 +369,40 @@ load_config (EmExperiment  *exp,
   return TRUE;
 }
 
+/* Removes checkpoint and prediction files that no committed iteration
+ * names: leftovers of an iteration killed or cancelled before its commit. */
+static void
+sweep_orphans (EmExperiment *exp)
+{
+  static const char *const folders[] = { "checkpoints", "predictions" };
+
+  for (guint f = 0; f < G_N_ELEMENTS (folders); f++)
+    {
+      g_autofree char *path = g_build_filename (exp->dir, folders[f], NULL);
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      if (dir == NULL)
+        continue;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *rel = g_build_filename (folders[f], name, NULL);
+          g_autoptr(sqlite3_stmt) stmt = em_experiment_prepare (exp,
+            "SELECT 1 FROM iterations WHERE checkpoint = ?1 OR predictions = ?1", NULL);
+
+          if (stmt == NULL)
+            return;
+          sqlite3_bind_text (stmt, 1, rel, -1, SQLITE_STATIC);
+          if (sqlite3_step (stmt) != SQLITE_ROW)
+            {
+              g_autofree char *full = g_build_filename (exp->dir, rel, NULL);
+              g_debug ("Removing %s, left by an unfinished iteration", full);
+              g_remove (full);
+            }
+        }
+    }
+}
+
 static EmExperiment *
 open_common (const char  *dir,
              gboolean     read_only,
@@ -382,6 +421,8 @@ open_common (const char  *dir,
     return NULL;
   if (!open_db (exp, FALSE, error) || !load_config (exp, error))
     return NULL;
+  if (!read_only)
+    sweep_orphans (exp);
   return g_steal_pointer (&exp);
 }
 
@@ -424,6 +465,29 @@ check_class_names (const char *const  *names,
           }
     }
   return TRUE;
+}
+
+/* Undoes a failed creation: removes what create made in the new folder,
+ * and the folder (nothing else can be in it). */
+static void
+remove_new_experiment (const char *dir)
+{
+  static const char *const files[] = { "experiment.sqlite", "experiment.sqlite-wal",
+                                       "experiment.sqlite-shm", "experiment.sqlite-journal",
+                                       "experiment.lock" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[i], NULL);
+      g_remove (path);
+    }
+  {
+    g_autofree char *p = g_build_filename (dir, "predictions", NULL);
+    g_autofree char *c = g_build_filename (dir, "checkpoints", NULL);
+    g_rmdir (p);
+    g_rmdir (c);
+  }
+  g_rmdir (dir);
 }
 
 EmExperiment *
@@ -483,6 +547,31 @@ em_experiment_create_raw (const char                *dir,
         return NULL;
       }
   }
+  {
+    NnQueryStrategy strategy;
+    char *err = NULL;
+    NnModel *probe;
+
+    if (config->strategy != NULL && nn_query_strategy_from_string (config->strategy, &strategy) != NN_OK)
+      {
+        g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
+                     _("Unknown query strategy “%s” (entropy, margin, least-confidence, random, bald)"),
+                     config->strategy);
+        return NULL;
+      }
+    /* Let the network layer judge the preset (and the input length). */
+    probe = nn_model_new_preset (config->preset ? config->preset : "reference",
+                                 (int) seed->n_flux, (int) n_classes, 0, &err);
+    if (probe == NULL)
+      {
+        g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
+                     _("Network preset “%s”: %s"), config->preset ? config->preset : "reference",
+                     err ? err : "");
+        free (err);
+        return NULL;
+      }
+    nn_model_free (probe);
+  }
   if (seed->n_rows == 0 || seed->n_flux == 0)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
@@ -513,13 +602,13 @@ em_experiment_create_raw (const char                *dir,
         int saved = errno;
         g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                      _("Cannot create folders in “%s”: %s"), dir, g_strerror (saved));
-        return NULL;
+        goto fail;
       }
   }
   if (!take_lock (exp, error) || !open_db (exp, TRUE, error))
-    return NULL;
+    goto fail;
   if (!em_experiment_exec (exp, "BEGIN IMMEDIATE", error))
-    return NULL;
+    goto fail;
   if (!em_experiment_exec (exp, schema_sql, error))
     goto rollback;
 
@@ -572,6 +661,8 @@ em_experiment_create_raw (const char                *dir,
       "INSERT INTO labels (spectrum_id, class, source, pool_row, iteration, created, who)"
       " VALUES (?, ?, 'seed', -1, -1, ?, ?)", error);
     const char *who = config->seed_set_path ? config->seed_set_path : "seed set";
+    g_autoptr(GHashTable) seen_ids = g_hash_table_new (g_str_hash, g_str_equal);
+    g_autofree char *unique_id = NULL;
 
     if (spec == NULL || lab == NULL)
       goto rollback;
@@ -590,8 +681,20 @@ em_experiment_create_raw (const char                *dir,
                          seed->ids[r], seed->labels[r] ? seed->labels[r] : "");
             goto rollback;
           }
+        /* Seed sets may repeat an id for different spectra (different
+         * exposures, or a generator's collision): keep every row, the
+         * repeats as ID#2, ID#3, … */
+        g_clear_pointer (&unique_id, g_free);
+        {
+          guint seen = GPOINTER_TO_UINT (g_hash_table_lookup (seen_ids, seed->ids[r]));
+          g_hash_table_insert (seen_ids, (gpointer) seed->ids[r], GUINT_TO_POINTER (seen + 1));
+          unique_id = seen ? g_strdup_printf ("%s#%u", seed->ids[r], seen + 1) : g_strdup (seed->ids[r]);
+          if (seen)
+            g_message ("Seed set “%s”, row %u: the id “%s” appears again; stored as “%s”",
+                       config->seed_set_path ? config->seed_set_path : "", r + 1, seed->ids[r], unique_id);
+        }
         sqlite3_reset (spec);
-        sqlite3_bind_text (spec, 1, seed->ids[r], -1, SQLITE_STATIC);
+        sqlite3_bind_text (spec, 1, unique_id, -1, SQLITE_STATIC);
         if (seed->ra != NULL && isfinite (seed->ra[r]))
           sqlite3_bind_double (spec, 2, seed->ra[r]);
         else
@@ -613,7 +716,7 @@ em_experiment_create_raw (const char                *dir,
             goto rollback;
           }
         sqlite3_reset (lab);
-        sqlite3_bind_text (lab, 1, seed->ids[r], -1, SQLITE_STATIC);
+        sqlite3_bind_text (lab, 1, unique_id, -1, SQLITE_STATIC);
         sqlite3_bind_text (lab, 2, seed->labels[r], -1, SQLITE_STATIC);
         sqlite3_bind_text (lab, 3, now, -1, SQLITE_STATIC);
         sqlite3_bind_text (lab, 4, who, -1, SQLITE_STATIC);
@@ -627,11 +730,14 @@ em_experiment_create_raw (const char                *dir,
   if (!em_experiment_exec (exp, "COMMIT", error))
     goto rollback;
   if (!load_config (exp, error))
-    return NULL;
+    goto fail;
   return g_steal_pointer (&exp);
 
 rollback:
   sqlite3_exec (exp->db, "ROLLBACK", NULL, NULL, NULL);
+fail:
+  g_clear_pointer (&exp, em_experiment_close);
+  remove_new_experiment (dir);
   return NULL;
 }
 
@@ -771,10 +877,13 @@ em_experiment_add_label_with_row (EmExperiment  *exp,
     }
   if (em_experiment_find_class (exp, class_name) < 0)
     {
-      g_autofree char *list = g_strjoinv (", ", (char **) exp->classes->pdata);
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (guint i = 0; i < exp->classes->len; i++)
+        g_string_append_printf (list, "%s%s", i ? ", " : "", (char *) exp->classes->pdata[i]);
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND,
                    _("Unknown class “%s” (the classes of “%s”: %s)"),
-                   class_name ? class_name : "", exp->dir, list);
+                   class_name ? class_name : "", exp->dir, list->str);
       return FALSE;
     }
   if (source == EM_LABEL_SOURCE_SEED)
@@ -791,6 +900,16 @@ em_experiment_add_label_with_row (EmExperiment  *exp,
     }
   if (pool_row < 0)
     pool_row = known_pool_row (exp, spectrum_id);
+  if (pool_row < 0 && exp->pool_path != NULL)
+    {
+      if (exp->pool == NULL)
+        exp->pool = em_pool_open (exp->pool_path, error);
+      if (exp->pool == NULL)
+        return FALSE;
+      pool_row = em_pool_find_id (exp->pool, spectrum_id, error);
+      if (pool_row < 0 && error != NULL && *error != NULL)
+        return FALSE;
+    }
   if (pool_row < 0)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND,
@@ -1078,4 +1197,66 @@ em_experiment_get_iterations (EmExperiment  *exp,
       g_ptr_array_add (list, info);
     }
   return list;
+}
+
+EmExperiment *
+em_experiment_create (const char                *dir,
+                      const EmExperimentConfig  *config,
+                      GError                   **error)
+{
+  g_autoptr(EmPool) pool = NULL;
+  g_autoptr(EmLabelledSet) set = NULL;
+  g_autofree float *flux = NULL;
+  g_autofree char *pool_path = NULL;
+  g_autofree char *seed_path = NULL;
+  EmExperimentConfig resolved;
+  EmPreprocessParams params;
+  EmSeedData seed;
+  guint n;
+
+  g_return_val_if_fail (dir != NULL && config != NULL, NULL);
+  if (config->pool_path == NULL || config->seed_set_path == NULL)
+    {
+      g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
+                   _("An experiment needs a pool and a seed set"));
+      return NULL;
+    }
+  /* Absolute paths: the experiment may be opened from anywhere. */
+  pool_path = g_canonicalize_filename (config->pool_path, NULL);
+  seed_path = g_canonicalize_filename (config->seed_set_path, NULL);
+  pool = em_pool_open (pool_path, error);
+  if (pool == NULL)
+    return NULL;
+  set = em_labelled_set_read_csv (seed_path, error);
+  if (set == NULL)
+    return NULL;
+
+  /* The seed spectra go onto the pool's grid with the pool's scaling, so
+   * that training and scoring see the same representation.  (The seed set
+   * is already at survey resolution: no blur.) */
+  em_pool_get_preprocess_params (pool, &params);
+  n = em_pool_get_n_fluxes (pool);
+  flux = g_new (float, (gsize) set->n_rows * n);
+  for (guint r = 0; r < set->n_rows; r++)
+    {
+      g_autofree char *what = g_strdup_printf ("%s, row %u (%s)", seed_path, r + 1, set->ids[r]);
+      float *out = flux + (gsize) r * n;
+
+      if (!em_resample_linear (set->wave, set->flux + (gsize) r * set->n_flux, set->n_flux,
+                               &params.grid, out, what, error))
+        return NULL;
+      if (params.scale)
+        em_scale_minmax (out, n);
+    }
+  resolved = *config;
+  resolved.pool_path = pool_path;
+  resolved.seed_set_path = seed_path;
+  seed.n_rows = set->n_rows;
+  seed.n_flux = n;
+  seed.ids = (const char *const *) set->ids;
+  seed.labels = (const char *const *) set->labels;
+  seed.ra = set->ra;
+  seed.dec = set->dec;
+  seed.flux = flux;
+  return em_experiment_create_raw (dir, &resolved, &seed, error);
 }

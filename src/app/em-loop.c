@@ -358,7 +358,7 @@ train_watch (int    epoch,
 }
 
 gboolean
-em_loop_iterate (EmExperiment            *exp,
+em_loop_iterate (EmExperiment            *shared,
                  const EmIterateOptions  *options,
                  EmProgressFunc           progress,
                  gpointer                 user_data,
@@ -367,6 +367,8 @@ em_loop_iterate (EmExperiment            *exp,
                  GError                 **error)
 {
   static const EmIterateOptions defaults = { 0 };
+  EmExperiment worker;
+  EmExperiment *exp = &worker;
   g_autoptr(EmPool) pool = NULL;
   g_autoptr(GArray) x = g_array_new (FALSE, FALSE, sizeof (float));
   g_autoptr(GArray) y = g_array_new (FALSE, FALSE, sizeof (int));
@@ -374,6 +376,7 @@ em_loop_iterate (EmExperiment            *exp,
   g_autofree char *checkpoint_path = NULL, *partial_path = NULL, *predictions_path = NULL;
   g_autofree char *classes = NULL, *targets = NULL, *grid = NULL;
   g_autoptr(GTimer) timer = g_timer_new ();
+  g_autoptr(GError) local = NULL;
   float *x_bal = NULL;
   int *y_bal = NULL;
   size_t n_bal = 0;
@@ -386,14 +389,35 @@ em_loop_iterate (EmExperiment            *exp,
   TrainWatch watch = { 0 };
   char *err = NULL;
   guint64 n_rows;
-  guint dim = exp->n_flux, n_classes = exp->classes->len;
+  guint dim = shared->n_flux, n_classes = shared->classes->len;
   int status, latest;
   gboolean ok = FALSE;
 
   if (options == NULL)
     options = &defaults;
-  if (!em_experiment_require_writable (exp, error))
+  if (!em_experiment_require_writable (shared, error))
     return FALSE;
+  /* The loop runs in a worker thread while the GUI goes on labelling
+   * through @shared: it works on its own connection, so that its commit
+   * transaction never swallows (or rolls back) a label given meanwhile.
+   * WAL serialises the two writers; the lock on the folder stays with
+   * @shared. */
+  worker = *shared;
+  worker.pool = NULL;
+  worker.db = NULL;
+  if (sqlite3_open_v2 (shared->db_path, &worker.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      em_experiment_db_error (&worker, error);
+      sqlite3_close_v2 (worker.db);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (worker.db, 30000);
+  if (!em_experiment_exec (&worker, "PRAGMA synchronous = FULL", error))
+    {
+      sqlite3_close_v2 (worker.db);
+      return FALSE;
+    }
   rec.strategy = g_strdup (options->strategy ? options->strategy : exp->strategy);
   if (nn_query_strategy_from_string (rec.strategy, &strategy) != NN_OK)
     {
@@ -572,8 +596,13 @@ em_loop_iterate (EmExperiment            *exp,
   report (&lp, TRAIN_END, "score: starting");
   if (!em_pool_score (pool, model, strategy, partial_path,
                       options->batch_size ? options->batch_size : exp->batch_size,
-                      &res, score_progress, &lp, cancellable, error))
+                      &res, score_progress, &lp, cancellable, &local))
     {
+      /* One way to say "cancelled" to our callers, whatever the layer. */
+      if (g_error_matches (local, EM_POOL_ERROR, EM_POOL_ERROR_CANCELLED))
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
       em_score_result_clear (&res);
       g_remove (partial_path);
       goto out;
@@ -626,6 +655,7 @@ out:
   nn_model_free (model);
   free (x_bal);
   free (y_bal);
+  sqlite3_close_v2 (worker.db);
   g_free (rec.strategy);
   g_free (rec.started);
   g_free (rec.checkpoint);

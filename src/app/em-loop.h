@@ -4,17 +4,10 @@
 #include <gio/gio.h>
 
 #include "app/em-experiment.h"
+#include "app/em-progress.h"
 
 G_BEGIN_DECLS
 
-#ifndef EM_PROGRESS_FUNC_DEFINED
-#define EM_PROGRESS_FUNC_DEFINED
-/* Same as in app/em-progress.h: @fraction in [0, 1] of the whole
- * operation, @message a short human-readable phase description. */
-typedef void (*EmProgressFunc) (double      fraction,
-                                const char *message,
-                                gpointer    user_data);
-#endif
 
 /* Phases as announced in the progress messages ("PHASE: …"):
  *   "load: …"   reading the training spectra

@@ -2,6 +2,7 @@
 #include "em-config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "app/em-candidates.h"
 #include "app/em-experiment-private.h"
@@ -130,6 +131,15 @@ rollback:
   return FALSE;
 }
 
+static double
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static gboolean
 run_one (EmExperiment            *exp,
          GHashTable              *truth,
@@ -146,10 +156,12 @@ run_one (EmExperiment            *exp,
   g_autoptr(GPtrArray) iterations = NULL;
   EmSimulateStep step = { 0 };
   guint number = 0;
+  double cpu = cpu_now ();
 
   if (!em_loop_iterate (exp, options, progress, progress_data, cancellable, &number, error))
     return FALSE;
   step.seconds = g_timer_elapsed (timer, NULL);
+  step.cpu_seconds = cpu_now () - cpu;
   step.iteration = number;
   iterations = em_experiment_get_iterations (exp, error);
   if (iterations == NULL)

@@ -16,6 +16,7 @@ typedef struct
   double  precision;       /* of the candidates against the truth */
   double  recall;
   double  seconds;         /* wall time of the iteration (train + score) */
+  double  cpu_seconds;     /* CPU time of the process (all threads) in it */
 } EmSimulateStep;
 
 typedef void (*EmSimulateStepFunc) (const EmSimulateStep *step,

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "em-cli-commands.h"
 #include "em-cli.h"
@@ -246,6 +247,13 @@ run_id (int argc, char **argv)
   return EM_CLI_OK;
 }
 
+/* On a terminal, how far the cross-match got (it can take minutes). */
+static void
+print_progress (gsize done, gsize total, gpointer user_data)
+{
+  g_printerr ("\rcross-match: %" G_GSIZE_FORMAT " / %" G_GSIZE_FORMAT " candidates", done, total);
+}
+
 static int
 run_crossmatch (int argc, char **argv)
 {
@@ -302,8 +310,11 @@ run_crossmatch (int argc, char **argv)
     return em_cli_fail (error);
   client = make_client (&opts, &error);
   start = g_get_monotonic_time ();
-  result = em_simbad_crossmatch (client, catalogue, opts.radius, (gsize)chunk, NULL, NULL, &counts,
+  result = em_simbad_crossmatch (client, catalogue, opts.radius, (gsize)chunk,
+                                 isatty (STDERR_FILENO) ? print_progress : NULL, NULL, &counts,
                                  NULL, &error);
+  if (isatty (STDERR_FILENO))
+    g_printerr ("\n");
   if (result == NULL || !em_votable_write_file (result, output, &error))
     return em_cli_fail (error);
   em_json_key (out, "rows");

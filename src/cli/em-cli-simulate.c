@@ -49,6 +49,8 @@ print_step (const EmSimulateStep *step,
   em_json_number (out, step->recall);
   em_json_key (out, "seconds");
   em_json_number (out, step->seconds);
+  em_json_key (out, "cpu_seconds");
+  em_json_number (out, step->cpu_seconds);
   g_string_append_c (out, '}');
   g_print ("%s\n", out->str);
   fflush (stdout);

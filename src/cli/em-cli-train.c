@@ -11,6 +11,7 @@
 #include "em-cli-commands.h"
 #include "em-cli-nn.h"
 #include "nn/nn.h"
+#include "spectra/em-labelled-set.h"
 
 /* The Ondřejov classes, in the order of its numeric coding. */
 static const char *const known_classes[] = { "absorption", "emission", "double-peak" };
@@ -72,7 +73,7 @@ em_cli_train (int    argc,
 {
   g_autoptr(GOptionContext) context = g_option_context_new (_("LABELLED.csv"));
   g_autoptr(GError) error = NULL;
-  g_autoptr(EmCliSpectraTable) table = NULL;
+  g_autoptr(EmLabelledSet) table = NULL;
   g_autoptr(GPtrArray) classes = g_ptr_array_new ();
   g_autoptr(GHashTable) class_index = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GString) out = g_string_new ("{");
@@ -118,7 +119,7 @@ em_cli_train (int    argc,
     return em_cli_usage ("train", _("--epochs and --batch-size must be positive, --seed and --threads not negative"));
 
   t0 = g_get_monotonic_time () / 1e6;
-  table = em_cli_read_spectra_csv (argv[1], &error);
+  table = em_labelled_set_read_csv (argv[1], &error);
   if (table == NULL)
     return em_cli_fail (error);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NN_FORMAT          "emissary-cnn-1"
@@ -619,10 +620,17 @@ nn_model_load (const char *path,
   size_t n_in, n_classes, data_size, n_tensors = 0;
   NnModel *m = NULL;
   char *merr = NULL;
+  struct stat st;
 
   if ((f = fopen (path, "rb")) == NULL)
     {
       nn_set_error (err, "cannot open model “%s”: %s", path, strerror (errno));
+      return NULL;
+    }
+  if (fstat (fileno (f), &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      nn_set_error (err, "cannot read model “%s”: not a regular file", path);
+      fclose (f);
       return NULL;
     }
   if (fseek (f, 0, SEEK_END) != 0 || (size = ftell (f)) < 0 || fseek (f, 0, SEEK_SET) != 0)

@@ -393,8 +393,9 @@ perform_once (EmSimbadClient *client,
   curl_easy_setopt (curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  /* A 303 from a TAP service must keep the POST semantics out of a GET. */
-  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+  /* A moved endpoint (301/302) gets the POST again; a 303, which a TAP
+   * sync service may use to point at its result, is followed by a GET. */
+  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)(CURL_REDIR_POST_301 | CURL_REDIR_POST_302));
   curl_easy_setopt (curl, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -452,7 +453,7 @@ perform_once (EmSimbadClient *client,
                  EM_VOTABLE_MAX_BYTES);
   else if (code == CURLE_OPERATION_TIMEDOUT)
     g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_TIMEOUT,
-                 "SIMBAD at %s did not answer within %.0f s", client->url, client->timeout);
+                 "SIMBAD at %s did not answer within %g s", client->url, client->timeout);
   else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
            || code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR
            || code == CURLE_SEND_ERROR
@@ -906,6 +907,17 @@ em_simbad_lookup_id (EmSimbadClient *client,
 /* ------------------------------------------------------------------ */
 /* Cross-match                                                        */
 
+static const char *const crossmatch_columns[] = {
+  "simbad_main_id", "simbad_otype", "simbad_otype_txt", "simbad_sp_type", "simbad_v", "simbad_ra",
+  "simbad_dec",     "simbad_sep",   "simbad_n_matches", "simbad_class",   NULL
+};
+
+static gboolean
+is_crossmatch_column (const char *name)
+{
+  return g_strv_contains (crossmatch_columns, name);
+}
+
 static int
 find_coordinate (const EmVotable *t, const char *ucd, const char *const *names)
 {
@@ -919,8 +931,14 @@ find_coordinate (const EmVotable *t, const char *ucd, const char *const *names)
       if (f->ucd && g_str_has_prefix (f->ucd, ucd) && strstr (f->ucd, "meta.main"))
         col = (int)i;
     }
-  if (col < 0)
-    col = em_votable_find_ucd (t, ucd);
+  for (guint i = 0; i < em_votable_get_n_fields (t) && col < 0; i++)
+    {
+      const EmVotableField *f = em_votable_get_field (t, i);
+
+      /* Never SIMBAD's position from an earlier cross-match. */
+      if (f->ucd && g_str_has_prefix (f->ucd, ucd) && !is_crossmatch_column (f->name))
+        col = (int)i;
+    }
   for (guint k = 0; names[k] && col < 0; k++)
     col = em_votable_find_field (t, names[k]);
   return col;
@@ -979,6 +997,7 @@ em_simbad_crossmatch (EmSimbadClient  *client,
   gsize             n_queryable = 0;
   EmSimbadCounts    local_counts = { 0 };
   g_autoptr (GArray) pending = NULL;
+  g_autoptr (GArray) kept = NULL;
   gsize done = 0;
   guint base;
 
@@ -1005,14 +1024,21 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       = g_strdup_printf ("%s%sCross-matched with SIMBAD (%s) within %g arcsec",
                          catalogue->description ? catalogue->description : "",
                          catalogue->description ? " — " : "", client->url, radius_arcsec);
+  /* The columns of an earlier cross-match are replaced, not repeated. */
+  kept = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < n_in; i++)
     {
       const EmVotableField *f = em_votable_get_field (catalogue, i);
-      guint col = em_votable_add_field (out, f->name, f->datatype, f->arraysize, f->unit, f->ucd,
-                                        f->utype, f->description);
-      EmVotableField *copy = g_ptr_array_index (out->fields, col);
+      guint                 col;
+      EmVotableField       *copy;
 
+      if (is_crossmatch_column (f->name))
+        continue;
+      col = em_votable_add_field (out, f->name, f->datatype, f->arraysize, f->unit, f->ucd,
+                                  f->utype, f->description);
+      copy = g_ptr_array_index (out->fields, col);
       copy->null_value = g_strdup (f->null_value);
+      g_array_append_val (kept, i);
     }
   base = em_votable_add_field (out, "simbad_main_id", EM_VOTABLE_CHAR, "*", NULL, "meta.id", NULL,
                                "Main identifier of the nearest SIMBAD object");
@@ -1043,8 +1069,9 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       double ra = em_votable_get_double (catalogue, r, (guint)ra_col);
       double dec = em_votable_get_double (catalogue, r, (guint)dec_col);
 
-      for (guint i = 0; i < n_in; i++)
-        em_votable_set_cell (out, row, i, em_votable_get_cell (catalogue, r, i));
+      for (guint i = 0; i < kept->len; i++)
+        em_votable_set_cell (out, row, i,
+                             em_votable_get_cell (catalogue, r, g_array_index (kept, guint, i)));
       if (isfinite (ra) && isfinite (dec) && ra >= 0 && ra < 360 && dec >= -90 && dec <= 90)
         {
           queryable[n_queryable++] = r;

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <math.h>
+#include <string.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "app/em-candidates.h"
+#include "app/em-estimate.h"
 #include "app/em-experiment-private.h"
 
 typedef struct
@@ -56,9 +59,13 @@ create_small (const char  *dir,
 {
   static const char *const ids[] = { "s1", "s2", "s3", "s4" };
   static const char *const labels[] = { "absorption", "emission", "double-peak", "absorption" };
-  float flux[4 * 3] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-  EmSeedData seed = { 4, 3, ids, labels, NULL, NULL, flux };
-  EmExperimentConfig config = { .seed_set_path = "seed.csv", .pool_path = "pool.fits", .seed = 7 };
+  float flux[4 * 140];
+  EmSeedData seed = { 4, 140, ids, labels, NULL, NULL, flux };
+  /* No pool: spectrum ids are known from the fake batches alone. */
+  EmExperimentConfig config = { .seed_set_path = "seed.csv", .preset = "small", .seed = 7 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (flux); i++)
+    flux[i] = (float) (i % 140) / 140.0f;
 
   return em_experiment_create_raw (dir, &config, &seed, error);
 }
@@ -128,7 +135,8 @@ test_create_open (Fixture       *f,
 
   exp = em_experiment_open (f->dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (em_experiment_get_pool_path (exp), ==, "pool.fits");
+  g_assert_null (em_experiment_get_pool_path (exp));
+  g_assert_cmpstr (em_experiment_get_preset (exp), ==, "small");
   g_assert_cmpuint (em_experiment_get_seed (exp), ==, 7);
 }
 
@@ -142,9 +150,9 @@ test_bad_config (Fixture       *f,
   static const char *const classes[] = { "star", "star", NULL };
   static const char *const classes2[] = { "star", "galaxy", NULL };
   static const char *const targets[] = { "quasar", NULL };
-  float flux[2] = { 1, 2 };
-  EmSeedData seed = { 1, 2, ids, labels, NULL, NULL, flux };
-  EmExperimentConfig config = { .classes = classes };
+  float flux[140] = { 0 };
+  EmSeedData seed = { 1, 140, ids, labels, NULL, NULL, flux };
+  EmExperimentConfig config = { .classes = classes, .preset = "small" };
   EmExperiment *exp;
 
   exp = em_experiment_create_raw (f->dir, &config, &seed, &error);
@@ -166,6 +174,8 @@ test_bad_config (Fixture       *f,
   g_assert_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "star"));
   g_clear_error (&error);
+  /* A failed creation leaves nothing behind: the name can be used again. */
+  g_assert_false (g_file_test (f->dir, G_FILE_TEST_EXISTS));
   exp = em_experiment_open (f->tmp, &error);
   g_assert_null (exp);
   g_assert_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND);
@@ -282,6 +292,87 @@ test_lock (Fixture       *f,
   g_assert_no_error (error);
 }
 
+static void
+test_estimate_sample (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = create_small (f->dir, &error);
+  g_autoptr(EmEstimateReport) report = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  g_auto(GStrv) ids = NULL;
+  int sample;
+
+  g_assert_no_error (error);
+  report = em_estimate_report (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report->sample, ==, -1);
+  g_clear_pointer (&report, em_estimate_report_free);
+  g_assert_cmpint (em_estimate_draw_sample (exp, 5, &error), ==, -1);
+  g_assert_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  fake_batch (exp);
+  g_assert_true (em_experiment_add_label (exp, "p2", "double-peak", EM_LABEL_SOURCE_ORACLE, 1, NULL, &error));
+  list = em_candidates_list (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((EmCandidate *) list->pdata[0])->spectrum_id, ==, "p0");
+  g_assert_cmpint (((EmCandidate *) list->pdata[0])->predicted_class, ==, 1);
+  g_assert_cmpstr (((EmCandidate *) list->pdata[1])->label, ==, "double-peak");
+  g_assert_cmpint (((EmCandidate *) list->pdata[1])->predicted_class, ==, -1);
+
+  /* More asked than there are: the sample holds all 3. */
+  sample = em_estimate_draw_sample (exp, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sample, ==, 1);
+  ids = em_estimate_get_sample_ids (exp, &error);
+  g_assert_cmpuint (g_strv_length (ids), ==, 3);
+  /* The oracle: p0 is no emission star after all. */
+  g_assert_true (em_experiment_add_label (exp, "p0", "absorption", EM_LABEL_SOURCE_ORACLE, 1, NULL, &error));
+  report = em_estimate_report (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report->sample, ==, 1);
+  g_assert_cmpuint (report->n_rows, ==, 3);
+  g_assert_cmpuint (report->rows[0].n_sampled, ==, 3);
+  g_assert_cmpuint (report->rows[0].n_labelled, ==, 2);
+  g_assert_cmpuint (report->rows[0].n_correct, ==, 1);
+  g_assert_cmpfloat (report->rows[0].precision, ==, 0.5);
+  g_assert_cmpfloat_with_epsilon (report->rows[0].t_lower, em_estimate_t_lower_limit (1, 2, 0.95), 1e-12);
+  g_assert_cmpstr (report->rows[1].name, ==, "emission");
+  g_assert_cmpuint (report->rows[1].n_labelled, ==, 1);
+  g_assert_cmpuint (report->rows[1].n_correct, ==, 0);
+  g_assert_cmpstr (report->rows[2].name, ==, "double-peak");
+  g_assert_cmpuint (report->rows[2].n_correct, ==, 1);
+}
+
+static void
+test_candidates_write (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = create_small (f->dir, &error);
+  g_autofree char *csv = g_build_filename (f->tmp, "c.csv", NULL);
+  g_autofree char *vot = g_build_filename (f->tmp, "c.vot", NULL);
+  g_autofree char *fits = g_build_filename (f->tmp, "c.fits", NULL);
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  fake_batch (exp);
+  g_assert_true (em_experiment_add_label (exp, "p2", "double-peak", EM_LABEL_SOURCE_ORACLE, 1, NULL, &error));
+  g_assert_cmpint (em_candidates_write (exp, csv, EM_CANDIDATES_FORMAT_CSV, &error), ==, 3);
+  g_assert_true (g_file_get_contents (csv, &text, NULL, &error));
+  g_assert_true (g_str_has_prefix (text, "id,designation,ra,dec,predicted_class,p_absorption,p_emission,p_double-peak,label,label_source\n"));
+  g_assert_nonnull (strstr (text, "\np2,,10,20,,0.200000003,0.5,0.300000012,double-peak,oracle\n"));
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (em_candidates_write (exp, vot, EM_CANDIDATES_FORMAT_VOTABLE, &error), ==, 3);
+  g_assert_true (g_file_get_contents (vot, &text, NULL, &error));
+  g_assert_nonnull (strstr (text, "ucd=\"pos.eq.ra;meta.main\""));
+  g_assert_cmpint (em_candidates_write (exp, fits, EM_CANDIDATES_FORMAT_FITS, &error), ==, 3);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (fits, G_FILE_TEST_IS_REGULAR));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -291,5 +382,7 @@ main (int    argc,
   g_test_add ("/experiment/bad-config", Fixture, NULL, fixture_setup, test_bad_config, fixture_teardown);
   g_test_add ("/experiment/labels-undo", Fixture, NULL, fixture_setup, test_labels_undo, fixture_teardown);
   g_test_add ("/experiment/lock", Fixture, NULL, fixture_setup, test_lock, fixture_teardown);
+  g_test_add ("/experiment/estimate-sample", Fixture, NULL, fixture_setup, test_estimate_sample, fixture_teardown);
+  g_test_add ("/experiment/candidates-write", Fixture, NULL, fixture_setup, test_candidates_write, fixture_teardown);
   return g_test_run ();
 }

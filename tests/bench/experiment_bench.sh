@@ -28,7 +28,7 @@ for strategy in entropy random; do
   "$cli" experiment new "$work/$strategy.emissary" --seed-set "$work/demo/seed.csv" \
     --pool "$work/pool.fits" --strategy "$strategy" --epochs "$epochs" --batch "$batch" --seed 1 >/dev/null
   "$cli" simulate "$work/$strategy.emissary" --oracle "$work/demo/truth.csv" --iterations "$iterations" |
-    sed "s/^{/{\"impl\":\"emissary\",\"strategy\":\"$strategy\",/" | tee -a "$out"
+    sed -u "s/^{/{\"impl\":\"emissary\",\"strategy\":\"$strategy\",/" | tee -a "$out"
 done
 /usr/bin/python3 "$here/reference_loop.py" --pool "$work/pool.fits" --seed-set "$work/demo/seed.csv" \
   --oracle "$work/demo/truth.csv" --iterations "$iterations" --batch "$batch" --epochs "$epochs" \
@@ -44,15 +44,19 @@ summary = {}
 for (impl, strategy), lines in runs.items():
     last = lines[-1]
     secs = [l["seconds"] for l in lines]
+    cpus = [l.get("cpu_seconds", float("nan")) for l in lines]
     summary[(impl, strategy)] = s = {
         "summary": f"{impl}-{strategy}", "final_precision": round(last["precision"], 4),
         "final_recall": round(last["recall"], 4), "candidates": last["candidates"],
-        "seconds_per_iteration": round(sum(secs) / len(secs), 2)}
+        "seconds_per_iteration": round(sum(secs) / len(secs), 2),
+        "cpu_seconds_per_iteration": round(sum(cpus) / len(cpus), 2)}
     print(json.dumps(s))
 e, r, p = (summary.get(k) for k in [("emissary", "entropy"), ("emissary", "random"), ("pytorch", "entropy")])
 if e and p:
     print(json.dumps({"ratio": "pytorch/emissary seconds per iteration",
                       "value": round(p["seconds_per_iteration"] / e["seconds_per_iteration"], 2)}))
+    print(json.dumps({"ratio": "pytorch/emissary CPU seconds per iteration",
+                      "value": round(p["cpu_seconds_per_iteration"] / e["cpu_seconds_per_iteration"], 2)}))
 if e and r:
     print(json.dumps({"ratio": "entropy - random", "precision": round(e["final_precision"] - r["final_precision"], 4),
                       "recall": round(e["final_recall"] - r["final_recall"], 4)}))

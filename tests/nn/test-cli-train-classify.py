@@ -61,7 +61,7 @@ def run(*args):
 
 
 def main():
-    print("1..13")
+    print("1..14")
     with tempfile.TemporaryDirectory() as d:
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
         m1, m2 = os.path.join(d, "a.safetensors"), os.path.join(d, "b.safetensors")
@@ -102,6 +102,17 @@ def main():
         ok(r.returncode == 0 and r2.returncode == 0 and open(m1, "rb").read() == open(m2, "rb").read(),
            "the same seed writes the same model file")
 
+        data = os.path.join(os.environ["G_TEST_SRCDIR"], "data")
+        fits = [os.path.join(data, "lamost", "spec-55859-F5902_sp01-001.fits.gz"),
+                os.path.join(data, "lamost", "spec-58397-EG014118N254444M01_sp03-031.fits"),
+                os.path.join(d, "missing.fits")]
+        r = run("classify", m1, *fits)
+        rows = [l.split("\t") for l in r.stdout.splitlines()]
+        ok(r.returncode == 1 and "missing.fits" in r.stderr and len(rows) == 3
+           and rows[1][0] == "spec-55859-F5902_sp01-001" and rows[2][0] == "spec-58397-EG014118N254444M01_sp03-031"
+           and all(abs(sum(float(v) for v in row[1:4]) - 1) < 1e-4 for row in rows[1:]),
+           f"FITS files are resampled onto the model's grid; a missing one is named, the others printed ({rows[1:]})")
+
         bad_grid = os.path.join(d, "grid.csv")
         write_csv(bad_grid, (2, 2, 2), 3, waves=[w + 1.0 for w in WAVES])
         r = run("classify", m1, "--csv", bad_grid)
@@ -123,7 +134,7 @@ def main():
             lines = f.readlines()
             g.writelines(lines[:5] + [lines[5].rstrip().rsplit(",", 1)[0] + ",abc\n"] + lines[6:])
         r = run("train", broken, "-o", m2, "--preset", "small")
-        ok(r.returncode == 1 and "broken.csv, line" in r.stderr, f"a bad row is named: {r.stderr.strip()}")
+        ok(r.returncode == 1 and "broken.csv:6" in r.stderr, f"a bad row is named: {r.stderr.strip()}")
 
         r = run("train", train_csv)
         ok(r.returncode == 2, "train without --output is a usage error")

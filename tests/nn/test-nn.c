@@ -669,6 +669,14 @@ test_corrupt_files (void)
     memcpy (copy + len - 4, nan_bytes, 4);
     expect_rejected (bad, copy, len, "finite");
   }
+  /* A folder. */
+  {
+    g_autofree char *dir = g_path_get_dirname (good);
+    g_clear_pointer (&err, free);
+    g_assert_null (nn_model_load (dir, &err));
+    g_assert_nonnull (strstr (err, "not a regular file"));
+    g_clear_pointer (&err, free);
+  }
   /* A missing file. */
   g_remove (bad);
   g_assert_null (nn_model_load (bad, &err));

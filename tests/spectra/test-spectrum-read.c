@@ -218,6 +218,45 @@ test_read_bad_input (void)
   expect_error (short_header, EM_SPECTRA_ERROR_CORRUPT);
   expect_error (bad_card, EM_SPECTRA_ERROR_CORRUPT);
   expect_error (image2d, EM_SPECTRA_ERROR_FORMAT);
+
+  {
+    /* a byte that is no ASCII in a table's NAXIS1 (cfitsio 4.2 would size
+     * a buffer from garbage): refused before cfitsio sees it */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *src = data_path ("lamost/med-58408-TD230151N343645T01_sp01-015.fits");
+    g_autofree char *contents = NULL;
+    g_autofree char *bad = NULL;
+    gsize length;
+    char *naxis1;
+
+    g_file_get_contents (src, &contents, &length, &error);
+    g_assert_no_error (error);
+    naxis1 = g_strstr_len (contents, (gssize) length, "XTENSION");
+    g_assert_nonnull (naxis1);
+    naxis1 += 3 * 80;
+    g_assert_true (g_str_has_prefix (naxis1, "NAXIS1  ="));
+    naxis1[27] = (char) 0x93;
+    bad = write_tmp ("naxis1.fits", contents, (gssize) length);
+    expect_error (bad, EM_SPECTRA_ERROR_CORRUPT);
+  }
+  {
+    /* all data there, only the padding of the last record missing: read */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *unpadded = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "unpadded.fits",
+                                                11520 + 3909 * 5 * 4);
+    g_autoptr(EmSpectrum) s = em_spectrum_read (unpadded, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (s->n_pixels, ==, 3909);
+    g_assert_cmpfloat (s->flux[0], ==, 886.310791015625f);
+  }
+  {
+    /* one data byte short: truncated */
+    g_autofree char *short_data = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "short-data.fits",
+                                                  11520 + 3909 * 5 * 4 - 1);
+
+    expect_error (short_data, EM_SPECTRA_ERROR_CORRUPT);
+  }
 }
 
 static void

@@ -22,7 +22,8 @@ The first path component selects a behaviour:
   503 without Retry-After, then ok), stall (never answers), truncated
   (Content-Length larger than the body sent), html (200 with an HTML page),
   recorded / recorded-error (a recorded SIMBAD VOTable served verbatim),
-  overflow (at most 5 rows, then INFO QUERY_STATUS=OVERFLOW after the table).
+  overflow (at most 5 rows, then INFO QUERY_STATUS=OVERFLOW after the table),
+  moved (301 to the same path under ok/).
 
 Usage: simbad-replay.py --objects TSV --log FILE --port-file FILE
 """
@@ -351,6 +352,11 @@ class Handler(BaseHTTPRequestHandler):
             server.log.flush()
         if problems:
             self.send_body(400, error_document("Bad request: " + "; ".join(problems)))
+            return
+        if mode == "moved":
+            # As simbad.u-strasbg.fr → simbad.cds.unistra.fr: 301 to the new home.
+            target = "/ok/" + self.path.strip("/").split("/", 1)[1]
+            self.send_body(301, b"Moved", "text/plain", [("Location", target)])
             return
         if mode == "stall":
             time.sleep(60)

@@ -179,6 +179,27 @@ test_serialisations (void)
   check_cone_hits ("binary2");
 }
 
+/* A moved endpoint: the POST follows the 301. */
+static void
+test_moved (void)
+{
+  g_autoptr (EmSimbadClient) client = client_for ("moved");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) objects = NULL;
+  g_auto (GStrv) lines = NULL;
+  gsize offset = log_size ();
+
+  objects = em_simbad_cone_search (client, 200.0, -45.0, 3.0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (objects->len, ==, 0);
+  lines = log_since (offset);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_nonnull (strstr (lines[0], "\"mode\": \"moved\""));
+  g_assert_nonnull (strstr (lines[1], "\"mode\": \"ok\""));
+  assert_well_formed_request (lines[1]);
+  g_assert_nonnull (strstr (lines[1], "CIRCLE('ICRS', 200.0000000000, -45.0000000000"));
+}
+
 static void
 test_cone_identifiers (void)
 {
@@ -679,6 +700,17 @@ test_crossmatch (void)
     }
   g_assert_nonnull (strstr (lines[0], "\"upload_rows\": 1000"));
   g_assert_nonnull (strstr (lines[2], "\"upload_rows\": 499"));
+
+  /* Cross-matching the result again replaces the SIMBAD columns. */
+  {
+    g_autoptr (EmVotable) again
+        = em_simbad_crossmatch (client, out, 3.0, 1000, NULL, NULL, &counts, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (em_votable_get_n_fields (again), ==, em_votable_get_n_fields (out));
+    g_assert_cmpuint (counts.emission, ==, n_emission);
+    g_assert_cmpstr (em_votable_get_string (again, 0, (guint)main_id), ==, "* gam Cas");
+  }
 }
 
 static void
@@ -987,6 +1019,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/simbad/cone-hits", test_cone_hits);
   g_test_add_func ("/simbad/serialisations", test_serialisations);
   g_test_add_func ("/simbad/cone-identifiers", test_cone_identifiers);
+  g_test_add_func ("/simbad/moved", test_moved);
   g_test_add_func ("/simbad/cone-many", test_cone_many);
   g_test_add_func ("/simbad/cone-no-hit", test_cone_no_hit);
   g_test_add_func ("/simbad/invalid-arguments", test_invalid_arguments);
