@@ -246,6 +246,7 @@ test_label_while_iterating (void)
   g_autoptr(EmQueryBatch) batch = NULL;
   g_autoptr(GPtrArray) iterations = NULL;
   g_autofree char *label = NULL;
+  g_autofree char *id = NULL;
   LabelDuring l = { exp, NULL, FALSE };
   GThread *thread;
   guint number;
@@ -253,7 +254,8 @@ test_label_while_iterating (void)
   g_assert_no_error (error);
   batch = em_experiment_get_query_batch (exp, &error);
   g_assert_nonnull (batch);
-  l.id = batch->items[0].spectrum_id;
+  id = g_strdup (batch->items[0].spectrum_id);
+  l.id = id;
   thread = g_thread_new ("iterate", iterate_thread, &l);
   number = GPOINTER_TO_UINT (g_thread_join (thread));
   g_assert_cmpuint (number, ==, 3);
