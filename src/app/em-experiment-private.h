@@ -41,6 +41,8 @@ typedef struct
   const double       *ra;        /* may be NULL */
   const double       *dec;       /* may be NULL */
   const float        *flux;      /* n_rows × n_flux, row-major */
+  const char         *sha256;    /* of the seed-set file, or NULL */
+  const char         *pool_identity; /* e.g. "rows=…;grid=…", or NULL */
 } EmSeedData;
 
 EmExperiment *em_experiment_create_raw   (const char                *dir,

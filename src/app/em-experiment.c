@@ -635,6 +635,9 @@ em_experiment_create_raw (const char                *dir,
   g_snprintf (buf, sizeof buf, "%u", seed->n_rows);
   if (!config_set (exp, "seed_set_rows", buf, error))
     goto rollback;
+  if ((seed->sha256 && !config_set (exp, "seed_set_sha256", seed->sha256, error))
+      || (seed->pool_identity && !config_set (exp, "pool_identity", seed->pool_identity, error)))
+    goto rollback;
 
   stmt = em_experiment_prepare (exp, "INSERT INTO classes (idx, name, target) VALUES (?, ?, ?)", error);
   if (stmt == NULL)
@@ -1209,6 +1212,8 @@ em_experiment_create (const char                *dir,
   g_autofree float *flux = NULL;
   g_autofree char *pool_path = NULL;
   g_autofree char *seed_path = NULL;
+  g_autofree char *sha256 = NULL;
+  g_autofree char *pool_identity = NULL;
   EmExperimentConfig resolved;
   EmPreprocessParams params;
   EmSeedData seed;
@@ -1230,6 +1235,21 @@ em_experiment_create (const char                *dir,
   set = em_labelled_set_read_csv (seed_path, error);
   if (set == NULL)
     return NULL;
+  /* The seed set's origin: its path and a checksum of its bytes; the
+   * pool's: its path, size and grid (checked again by every iteration). */
+  {
+    g_autofree char *bytes = NULL;
+    gsize length = 0;
+
+    if (!g_file_get_contents (seed_path, &bytes, &length, error))
+      return NULL;
+    sha256 = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) bytes, length);
+  }
+  {
+    g_autofree char *grid = em_grid_to_string (em_pool_get_grid (pool));
+    pool_identity = g_strdup_printf ("rows=%" G_GUINT64_FORMAT ";grid=%s",
+                                     em_pool_get_n_rows (pool), grid);
+  }
 
   /* The seed spectra go onto the pool's grid with the pool's scaling, so
    * that training and scoring see the same representation.  (The seed set
@@ -1258,5 +1278,7 @@ em_experiment_create (const char                *dir,
   seed.ra = set->ra;
   seed.dec = set->dec;
   seed.flux = flux;
+  seed.sha256 = sha256;
+  seed.pool_identity = pool_identity;
   return em_experiment_create_raw (dir, &resolved, &seed, error);
 }
