@@ -1054,7 +1054,6 @@ write_pool (const char *dir,
 
 /* ---- the Ondřejov-layout seed set -------------------------------------- */
 
-static const char *const star_names[] = { "HD", "BD", "HR", "V", "EM*", "HIP" };
 static const char *const constellations[] = { "Cas", "Cyg", "Per", "Aur", "Gem", "Mon", "Ori", "Tau", "Lac", "Cep",
                                               "Sgr", "Sco", "Oph", "Her", "Lyr", "Aql", "And", "CMa", "Pup", "Vul" };
 
@@ -1063,7 +1062,8 @@ seed_object (Rng  *r,
              char *buf,
              gsize size)
 {
-  guint kind = below (r, G_N_ELEMENTS (star_names));
+  /* HD, BD, HR, variable-star, MWC and HIP names */
+  guint kind = below (r, 6);
 
   switch (kind)
     {
@@ -1164,6 +1164,7 @@ write_seed (const char *dir,
   g_autofree char *path = g_build_filename (dir, "seed.csv", NULL);
   g_autoptr(EmLabelledSet) set = em_labelled_set_new (n_seed, 140);
   g_autofree const char **labels = g_new (const char *, n_seed + 1);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const EmGrid grid = EM_GRID_DEFAULT;
   guint n_emission = (guint) floor (n_seed * 0.41 + 0.5);
   guint n_double = (guint) floor (n_seed * 0.12 + 0.5);
@@ -1198,9 +1199,15 @@ write_seed (const char *dir,
       g_date_clear (&date, 1);
       g_date_set_dmy (&date, 1, G_DATE_JANUARY, 2006);
       g_date_add_days (&date, below (&r, 6000));
-      g_free (set->ids[i]);
-      set->ids[i] = g_strdup_printf ("a%04d%02d%02d%04u", g_date_get_year (&date), g_date_get_month (&date),
-                                     g_date_get_day (&date), 10 + below (&r, 60));
+      /* Ondřejov ids: "a", the night, the exposure number; unique */
+      do
+        {
+          g_free (set->ids[i]);
+          set->ids[i] = g_strdup_printf ("a%04d%02d%02d%04u", g_date_get_year (&date), g_date_get_month (&date),
+                                         g_date_get_day (&date), 10 + below (&r, 60));
+          g_date_add_days (&date, 1);
+        }
+      while (!g_hash_table_add (seen, g_strdup (set->ids[i])));
       g_free (set->labels[i]);
       set->labels[i] = g_strdup (labels[i]);
       seed_object (&r, object, sizeof object);

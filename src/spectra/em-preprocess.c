@@ -152,6 +152,23 @@ em_blur_sigma_for_resolution (double r_target,
   return sqrt (fwhm_t * fwhm_t - fwhm_s * fwhm_s) / (2 * sqrt (2 * G_LN2)) / pixel_width;
 }
 
+double
+em_gaussian_blur_to_resolution (const double *wave,
+                                const float  *in,
+                                float        *out,
+                                gsize         n,
+                                double        r_target,
+                                double        r_source)
+{
+  double sigma = 0;
+  gsize m = n / 2;
+
+  if (n >= 3)
+    sigma = em_blur_sigma_for_resolution (r_target, r_source, wave[m], (wave[m + 1] - wave[m - 1]) / 2);
+  em_gaussian_blur (in, out, n, sigma);
+  return sigma;
+}
+
 gsize
 em_fill_masked (const double *wave,
                 float        *flux,

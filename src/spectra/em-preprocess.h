@@ -74,6 +74,17 @@ double   em_blur_sigma_for_resolution (double    r_target,
                                        double    lambda,
                                        double    pixel_width);
 
+/* Blurs a spectrum of resolving power @r_source (0 = infinite) to
+ * @r_target with one Gaussian whose σ in pixels is taken at the middle
+ * pixel (on a log-linear grid, as LAMOST's, it is the same everywhere).
+ * Returns the σ used (0: copied unchanged). */
+double   em_gaussian_blur_to_resolution (const double *wave,
+                                         const float  *in,
+                                         float        *out,
+                                         gsize         n,
+                                         double        r_target,
+                                         double        r_source);
+
 /* Replaces masked pixels (mask[i] != 0) by linear interpolation between
  * the nearest usable neighbours (the nearest one at the ends).  Returns
  * the number of usable pixels (0: nothing changed). */

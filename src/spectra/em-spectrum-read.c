@@ -566,7 +566,7 @@ card_is (const char *card,
  * NAXISn, may compute a buffer size from an uninitialised variable (found
  * by feeding it mutated LAMOST files under AddressSanitizer). */
 static gboolean
-validate_structure (const char *data,
+validate_structure (char       *data,
                     gsize       size,
                     const char *path,
                     GError    **error)
@@ -592,18 +592,26 @@ validate_structure (const char *data,
         break;
       for (; !end; card_no++)
         {
-          const char *card = data + cards_start + card_no * 80;
+          char *card = data + cards_start + card_no * 80;
 
           if (cards_start + (card_no + 1) * 80 > size)
             {
               what = _("the header has no END");
               goto bad;
             }
+          /* FITS headers are printable ASCII.  The keyword name and the
+           * mandatory cards must be; elsewhere (a stray "°" or "ř" in a
+           * comment or an OBJECT) the byte becomes "?" in our copy, so that
+           * the file still reads and cfitsio only ever sees ASCII. */
           for (int i = 0; i < 80; i++)
             if (card[i] < 0x20 || card[i] > 0x7e)
               {
-                what = _("non-ASCII bytes in a header");
-                goto bad;
+                if (i < 10 || card_no < 5 + (gsize) naxis)
+                  {
+                    what = _("non-ASCII bytes in a header");
+                    goto bad;
+                  }
+                card[i] = '?';
               }
           if (card_no == 0)
             {
@@ -803,9 +811,10 @@ open_fits (const char *path,
   o->mem_ptr = (void *) g_bytes_get_data (o->memory, &o->mem_size);
   o->file_size = o->mem_size;
 
-  /* A read-only memory file: cfitsio neither reallocates nor frees it,
-   * and takes no file name syntax from the path. */
-  if (fits_open_memfile (&o->fits, path, READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
+  /* A read-only memory file: cfitsio neither reallocates nor frees it.
+   * It still parses the name it is given for its extended syntax ("[1]",
+   * "[COADD]"), so it gets a plain one; messages name the real path. */
+  if (fits_open_memfile (&o->fits, "spectrum.fits", READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
     {
       fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("not a readable FITS file"));
       o->fits = NULL;

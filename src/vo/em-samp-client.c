@@ -87,6 +87,10 @@ struct _EmSampClient
   guint         retry_source;
   guint         debounce_source;
   gboolean      ping_in_flight;
+  guint         replies_in_flight;
+  GTask        *unregister_task; /* waits for replies_in_flight to drain */
+  char         *unregister_key;
+  char         *unregister_url;
 };
 
 enum
@@ -202,7 +206,30 @@ hub_call_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
     g_task_return_error (task, error);
 }
 
-/* Calls @method on the hub with @params (a floating tuple or "av"). */
+/* Calls @method on the hub at @url with @params (a floating tuple or
+ * "av"). */
+static void
+hub_call_async_url (EmSampClient       *self,
+                    const char         *url,
+                    const char         *method,
+                    GVariant           *params,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
+{
+  GTask   *task = g_task_new (self, cancellable, callback, user_data);
+  HubCall *c = g_new0 (HubCall, 1);
+
+  c->url = g_strdup (url);
+  c->method = g_strdup (method);
+  c->params = g_variant_ref_sink (params);
+  c->generation = self->generation;
+  g_task_set_task_data (task, c, (GDestroyNotify)hub_call_free);
+  g_task_set_source_tag (task, hub_call_async_url);
+  g_task_run_in_thread (task, hub_call_thread);
+  g_object_unref (task);
+}
+
 static void
 hub_call_async (EmSampClient       *self,
                 const char         *method,
@@ -211,17 +238,7 @@ hub_call_async (EmSampClient       *self,
                 GAsyncReadyCallback callback,
                 gpointer            user_data)
 {
-  GTask   *task = g_task_new (self, cancellable, callback, user_data);
-  HubCall *c = g_new0 (HubCall, 1);
-
-  c->url = g_strdup (self->hub_url);
-  c->method = g_strdup (method);
-  c->params = g_variant_ref_sink (params);
-  c->generation = self->generation;
-  g_task_set_task_data (task, c, (GDestroyNotify)hub_call_free);
-  g_task_set_source_tag (task, hub_call_async);
-  g_task_run_in_thread (task, hub_call_thread);
-  g_object_unref (task);
+  hub_call_async_url (self, self->hub_url, method, params, cancellable, callback, user_data);
 }
 
 /* Transport failures mean the hub is gone: that is noticed here, once,
@@ -240,16 +257,6 @@ hub_call_finish (EmSampClient *self, GAsyncResult *result, GError **error)
       g_propagate_error (error, local);
     }
   return v;
-}
-
-static void
-ignore_hub_call (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GVariant) v = hub_call_finish (EM_SAMP_CLIENT (source), result, &error);
-
-  if (v == NULL)
-    g_debug ("SAMP: %s failed: %s", (const char *)user_data, error->message);
 }
 
 /* ---- the peers model --------------------------------------------------- */
@@ -471,6 +478,37 @@ parse_degrees (const char *text, double lo, double hi, double *out)
   return TRUE;
 }
 
+static void        check_pending (EmSampClient *self, Pending *p);
+static void        fail_pending (EmSampClient *self, Pending *p, GError *error);
+static GVariant   *response_error (const char *text);
+static const char *peer_label (EmSampClient *self, const char *id);
+
+/* Calls waiting for an answer from @id will not get one. */
+static void
+peer_left (EmSampClient *self, const char *id)
+{
+  g_autoptr (GList) values = g_hash_table_get_values (self->pending);
+
+  for (GList *l = values; l; l = l->next)
+    {
+      Pending *p = l->data;
+
+      if (p->recipient && strcmp (p->recipient, id) == 0)
+        fail_pending (self, p,
+                      g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_PEER,
+                                   "%s left the hub before answering %s", peer_label (self, id),
+                                   p->mtype));
+      else if (p->recipient == NULL && p->expected && g_hash_table_contains (p->expected, id)
+               && !g_hash_table_contains (p->responses, id))
+        {
+          g_hash_table_insert (
+              p->responses, g_strdup (id),
+              g_variant_ref_sink (response_error ("left the hub before answering")));
+          check_pending (self, p);
+        }
+    }
+}
+
 /* Acts on one message and returns the response for a call (floating). */
 static GVariant *
 handle_message (EmSampClient *self, const char *sender, GVariant *message, gboolean is_call)
@@ -504,6 +542,8 @@ handle_message (EmSampClient *self, const char *sender, GVariant *message, gbool
       else if (strcmp (mtype, "samp.hub.event.unregister") == 0)
         {
           guint pos;
+
+          peer_left (self, id);
           if (find_peer_by_id (self, id, &pos))
             g_list_store_remove (self->peers, pos);
         }
@@ -646,6 +686,23 @@ handle_response (EmSampClient *self, const char *responder, const char *tag, GVa
   check_pending (self, p);
 }
 
+static void send_unregister (EmSampClient *self);
+
+/* Counts replies still going out: unregistering waits for them, or a
+ * caller would wait for an answer we dropped on exit. */
+static void
+reply_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmSampClient *self = EM_SAMP_CLIENT (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) v = hub_call_finish (self, result, &error);
+
+  if (v == NULL)
+    g_debug ("SAMP: samp.hub.reply failed: %s", error->message);
+  if (--self->replies_in_flight == 0 && self->unregister_task)
+    send_unregister (self);
+}
+
 /* Builds the methodResponse body of an incoming callback. */
 static char *
 dispatch_args (EmSampClient *self, const char *method, GVariant **args, gsize n)
@@ -677,9 +734,12 @@ dispatch_args (EmSampClient *self, const char *method, GVariant **args, gsize n)
       /* Answered through samp.hub.reply, never as a fault (astropy's hub
        * retries a faulted receiveCall). */
       if (self->private_key && self->hub_url)
-        hub_call_async (self, "samp.hub.reply",
-                        g_variant_new ("(ss@a{sv})", self->private_key, msg_id, r), NULL,
-                        ignore_hub_call, (gpointer) "samp.hub.reply");
+        {
+          self->replies_in_flight++;
+          hub_call_async (self, "samp.hub.reply",
+                          g_variant_new ("(ss@a{sv})", self->private_key, msg_id, r), NULL,
+                          reply_done, NULL);
+        }
       else
         g_variant_unref (g_variant_ref_sink (r));
     }
@@ -746,6 +806,35 @@ server_callback (SoupServer        *server,
   soup_server_message_set_response (msg, "text/xml", SOUP_MEMORY_TAKE, reply, strlen (reply));
 }
 
+/* Before the body is read: refuse bodies over the XML-RPC limit (or of
+ * unknown length), so that nobody can make us buffer gigabytes. */
+static void
+early_callback (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  static const char refusal[] = "HTTP/1.1 413 Request Entity Too Large\r\n"
+                                "Content-Length: 0\r\nConnection: close\r\n\r\n";
+  g_autoptr (GIOStream) stream = NULL;
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+      && soup_message_headers_get_content_length (headers) <= EM_XMLRPC_MAX_BYTES)
+    return;
+  /* A status set here would still let soup read the whole body: take
+   * the connection away instead, answer 413 and close it.  The answer
+   * is a few bytes on a fresh loopback socket, so writing it does not
+   * block. */
+  g_debug ("SAMP: refusing a callback body of unknown or excessive size");
+  stream = soup_server_message_steal_connection (msg);
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), refusal, sizeof refusal - 1,
+                             NULL, NULL, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+}
+
 /* Connections come in through our own loopback GSocketService and are
  * handed to the SoupServer: soup's own listener in libsoup 3.2 leaks
  * the GSocket of every accepted connection (two per SAMP call, so
@@ -781,6 +870,7 @@ ensure_server (EmSampClient *self, GError **error)
   if (self->server)
     return TRUE;
   server = soup_server_new ("server-header", "Emissary-SAMP ", NULL);
+  soup_server_add_early_handler (server, NULL, early_callback, self, NULL);
   soup_server_add_handler (server, NULL, server_callback, self, NULL);
   /* Loopback only: nobody off this machine may talk to us. */
   service = g_socket_service_new ();
@@ -1346,12 +1436,26 @@ em_samp_client_disconnect_async (EmSampClient       *self,
     }
   /* The unregister call carries the old key and URL; the state is
    * cleared at once so nothing else goes out. */
-  hub_call_async (self, "samp.hub.unregister", g_variant_new ("(s)", key), NULL, unregister_done,
-                  task);
+  self->unregister_task = task;
+  self->unregister_key = g_steal_pointer (&key);
+  self->unregister_url = g_strdup (self->hub_url);
+  if (self->replies_in_flight == 0)
+    send_unregister (self);
   self->connected = FALSE;
   clear_registration (self);
   fail_all_pending (self, "disconnected");
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTED]);
+}
+
+static void
+send_unregister (EmSampClient *self)
+{
+  GTask           *task = g_steal_pointer (&self->unregister_task);
+  g_autofree char *key = g_steal_pointer (&self->unregister_key);
+  g_autofree char *url = g_steal_pointer (&self->unregister_url);
+
+  hub_call_async_url (self, url, "samp.hub.unregister", g_variant_new ("(s)", key), NULL,
+                      unregister_done, task);
 }
 
 gboolean
@@ -1483,11 +1587,17 @@ pending_timed_out (gpointer user_data)
   p->timeout_source = 0;
   if (p->recipient || p->expected == NULL || g_hash_table_size (p->responses) == 0)
     {
-      fail_pending (self, p,
-                    g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_TIMED_OUT,
-                                 "%s did not answer %s within %u s",
-                                 p->recipient ? peer_label (self, p->recipient) : "no recipient",
-                                 p->mtype, p->timeout));
+      if (p->recipient)
+        fail_pending (self, p,
+                      g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_TIMED_OUT,
+                                   "%s did not answer %s within %u s",
+                                   peer_label (self, p->recipient), p->mtype, p->timeout));
+      else
+        fail_pending (self, p,
+                      g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_TIMED_OUT,
+                                   "none of the %u recipients answered %s within %u s",
+                                   p->expected ? g_hash_table_size (p->expected) : 0, p->mtype,
+                                   p->timeout));
       return G_SOURCE_REMOVE;
     }
   g_hash_table_iter_init (&iter, p->expected);
@@ -1828,6 +1938,43 @@ em_samp_client_point_at_sky_async (EmSampClient       *self,
                              timeout_seconds, cancellable, callback, user_data);
 }
 
+void
+em_samp_client_select_ids_async (EmSampClient       *self,
+                                 const char         *recipient_id,
+                                 const char         *table_id,
+                                 const char *const  *ids,
+                                 guint               timeout_seconds,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  Table *t = lookup_table (self, table_id, NULL);
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GHashTable) wanted = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; ids && ids[i]; i++)
+    g_hash_table_add (wanted, (gpointer)ids[i]);
+  /* Row order, whatever the order of @ids. */
+  for (guint r = 0; t && t->row_ids && t->row_ids[r]; r++)
+    if (g_hash_table_contains (wanted, t->row_ids[r]))
+      g_array_append_val (rows, r);
+  if (rows->len == 0)
+    {
+      g_task_report_new_error (self, callback, user_data, em_samp_client_send_async, EM_SAMP_ERROR,
+                               EM_SAMP_ERROR_NO_RECIPIENT,
+                               t ? "none of the ids is a row of table %s"
+                                 : "table %s was not sent by this client",
+                               table_id);
+      return;
+    }
+  em_samp_client_send_async (
+      self, recipient_id,
+      rows->len == 1
+          ? em_samp_msg_table_highlight_row (t->id, t->url, g_array_index (rows, guint, 0))
+          : em_samp_msg_table_select_row_list (t->id, t->url, (const guint *)rows->data, rows->len),
+      timeout_seconds, cancellable, callback, user_data);
+}
+
 /* ---- object ------------------------------------------------------------ */
 
 EmSampClient *
@@ -1969,6 +2116,8 @@ em_samp_client_finalize (GObject *object)
   g_free (self->private_key);
   g_free (self->self_id);
   g_free (self->hub_id);
+  g_free (self->unregister_key);
+  g_free (self->unregister_url);
   g_clear_object (&self->peers);
   g_hash_table_unref (self->pending);
   g_ptr_array_unref (self->tables);

@@ -36,7 +36,23 @@ GQuark em_samp_error_quark (void);
  *   row-highlighted   (const char *table_id, const char *id, const char *sender_id)
  *   message-received  (const char *sender_id, const char *mtype,
  *                      GVariant *params, gboolean is_call)
- *                     every message we received, hub events included */
+ *                     every message we received, hub events included
+ *
+ * Typical use (GUI):
+ *   client = em_samp_client_new ("Emissary");
+ *   g_signal_connect (client, "rows-selected", ...);  // ids back from TOPCAT
+ *   em_samp_client_connect_async (client, NULL, on_connected, self);
+ *   // peers: bind em_samp_client_get_peers () to a list; offer "Send
+ *   // spectrum" only where em_samp_peer_is_subscribed (peer,
+ *   // "spectrum.load.ssa-generic").
+ *   url = em_samp_file_url (votable_path);  // written with em-votable
+ *   em_samp_client_send_table_async (client, NULL, url, "candidates", ids,
+ *                                    &table_id, 60, NULL, on_sent, self);
+ *   em_samp_client_select_ids_async (client, NULL, table_id, chosen, ...);
+ *   em_samp_client_point_at_sky_async (client, aladin_id, ra, dec, ...);
+ *   // on quit: em_samp_client_disconnect_async (unregisters).
+ * The hub going away is normal: "connected" turns FALSE, the peers model
+ * empties, and the client reconnects by itself when a hub comes back. */
 #define EM_TYPE_SAMP_CLIENT (em_samp_client_get_type ())
 G_DECLARE_FINAL_TYPE (EmSampClient, em_samp_client, EM, SAMP_CLIENT, GObject)
 
@@ -160,5 +176,18 @@ void em_samp_client_point_at_sky_async (EmSampClient       *self,
                                         GCancellable       *cancellable,
                                         GAsyncReadyCallback callback,
                                         gpointer            user_data);
+
+/* Selects the rows with ids @ids (NULL-terminated) of table @table_id
+ * we sent, at @recipient_id or every subscriber: table.select.rowList
+ * with the table-id and URL (a single id: table.highlight.row).  Ids
+ * not in the table are skipped; none at all is an error. */
+void em_samp_client_select_ids_async (EmSampClient       *self,
+                                      const char         *recipient_id,
+                                      const char         *table_id,
+                                      const char *const  *ids,
+                                      guint               timeout_seconds,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
 
 G_END_DECLS

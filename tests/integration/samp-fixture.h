@@ -33,6 +33,9 @@ void samp_connect (EmSampClient *client);
 /* Resident set size of this process in kB. */
 long samp_rss_kb (void);
 
+/* A launcher whose children are killed when the test dies. */
+GSubprocessLauncher *samp_launcher (GSubprocessFlags flags);
+
 /* A Python interpreter with astropy ($EM_PYTHON). */
 const char *samp_python (void);
 

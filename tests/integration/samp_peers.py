@@ -2,6 +2,7 @@
 """Shared by the TOPCAT and Aladin tests: a JSAMP hub in a private
 directory, Java peers started with -Duser.home there, a display, and
 emissary-cli runs against that hub."""
+import ctypes
 import json
 import os
 import shutil
@@ -34,6 +35,12 @@ def ensure_display():
     os.execvp("xvfb-run", ["xvfb-run", "-a", sys.executable] + sys.argv)
 
 
+def _die_with_parent():
+    # PR_SET_PDEATHSIG = 1: the peer gets SIGKILL when the test dies,
+    # even when it is killed at a timeout.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
 class Session:
     def __init__(self):
         need("java")
@@ -56,7 +63,8 @@ class Session:
 
     def spawn(self, argv):
         log = open(os.path.join(self.dir, os.path.basename(argv[0]) + ".log"), "ab")
-        p = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        p = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log, start_new_session=True,
+                             preexec_fn=_die_with_parent)
         self.procs.append(p)
         return p
 

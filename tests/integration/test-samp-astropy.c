@@ -94,7 +94,10 @@ test_astropy (void)
   g_signal_connect (fx.client, "row-highlighted", G_CALLBACK (on_highlight), NULL);
   samp_connect (fx.client);
 
-  peer = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, samp_python (), script, NULL);
+  {
+    g_autoptr (GSubprocessLauncher) launcher = samp_launcher (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    peer = g_subprocess_launcher_spawn (launcher, &error, samp_python (), script, NULL);
+  }
   g_assert_no_error (error);
   g_assert_true (samp_wait (sees_peer, NULL, 30));
   /* A copy: the peer object goes when the peer leaves. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "samp-fixture.h"
+#include "vo/em-samp-lockfile.h"
 #include "vo/em-samp-messages.h"
 #include "vo/em-xmlrpc-client.h"
 #include "vo/em-xmlrpc.h"
@@ -21,6 +22,7 @@ typedef struct
   GStrv         selected;
   char         *highlighted;
   GVariant     *spectrum;
+  GVariant     *beta_selection;
   GAsyncResult *result;
 } Fixture;
 
@@ -58,7 +60,22 @@ on_message (EmSampClient *c,
   if (strcmp (mtype, "spectrum.load.ssa-generic") == 0)
     {
       g_clear_pointer (&fx.spectrum, g_variant_unref);
+      g_clear_pointer (&fx.beta_selection, g_variant_unref);
       fx.spectrum = g_variant_ref (params);
+    }
+}
+
+static void
+on_beta_message (EmSampClient *c,
+                 const char   *sender,
+                 const char   *mtype,
+                 GVariant     *params,
+                 gboolean      is_call)
+{
+  if (strcmp (mtype, "table.select.rowList") == 0)
+    {
+      g_clear_pointer (&fx.beta_selection, g_variant_unref);
+      fx.beta_selection = g_variant_ref (params);
     }
 }
 
@@ -94,6 +111,23 @@ beta_sees_alpha (gpointer data)
 {
   EmSampPeer *peer = em_samp_client_find_peer (fx.beta, "alpha");
   return peer && em_samp_peer_is_subscribed (peer, "spectrum.load.ssa-generic");
+}
+
+static gboolean
+hold_connection (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source,
+                 gpointer           held)
+{
+  g_ptr_array_add (held, g_object_ref (connection));
+  return TRUE;
+}
+
+static gboolean
+beta_sees_mute (gpointer data)
+{
+  EmSampPeer *peer = em_samp_client_find_peer (fx.beta, "mute");
+  return peer && em_samp_peer_is_subscribed (peer, "x.mute");
 }
 
 static gboolean
@@ -168,6 +202,47 @@ static gboolean
 raw_call_done (gpointer data)
 {
   return g_atomic_int_get (&((RawCall *)data)->done);
+}
+
+typedef struct
+{
+  char    *url;
+  char    *status_line;
+  gboolean done;
+} RawPost;
+
+/* Announces a 1 GB body and reports the status line of the answer. */
+static gpointer
+raw_post_thread (gpointer data)
+{
+  RawPost *r = data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GUri) uri = g_uri_parse (r->url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr (GSocketConnection) conn
+      = g_socket_client_connect_to_host (client, "127.0.0.1", g_uri_get_port (uri), NULL, NULL);
+  const char *request = "POST /xmlrpc HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\n"
+                        "Content-Length: 1000000000\r\n\r\n<methodCall>";
+  char        buf[256] = "";
+
+  if (conn
+      && g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), request,
+                                    strlen (request), NULL, NULL, NULL))
+    {
+      /* One read: the server may keep the connection open afterwards. */
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+                                      sizeof buf - 1, NULL, NULL);
+      buf[MAX (n, 0)] = '\0';
+      buf[strcspn (buf, "\r")] = '\0';
+    }
+  r->status_line = g_strdup (buf);
+  g_atomic_int_set (&r->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+raw_post_done (gpointer data)
+{
+  return g_atomic_int_get (&((RawPost *)data)->done);
 }
 
 static void
@@ -246,6 +321,63 @@ test_jsamp (void)
     g_clear_error (&error);
   }
 
+  /* A recipient that leaves before answering: the call fails at once
+   * (not after its timeout), naming it.  "Mute" registers by hand with a
+   * callback server that accepts connections and never answers. */
+  {
+    g_autoptr (GSocketService) mute = g_socket_service_new ();
+    g_autoptr (GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+    guint16 mute_port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (mute), NULL, NULL);
+    g_autofree char *mute_url = g_strdup_printf ("http://127.0.0.1:%u/xmlrpc", mute_port);
+
+    g_autoptr (EmSampHubInfo) info = em_samp_hub_locate (NULL);
+    g_autoptr (GVariant) reg = em_xmlrpc_call_sync (info->xmlrpc_url, "samp.hub.register",
+                                                    g_variant_new ("(s)", info->secret), 10, NULL);
+    const char *key = em_samp_map_get_string (reg, "samp.private-key");
+    g_autoptr (GVariant) r1 = em_xmlrpc_call_sync (
+        info->xmlrpc_url, "samp.hub.declareMetadata",
+        g_variant_new ("(s@a{sv})", key, em_samp_map_new_strings ("samp.name", "Mute", NULL)), 10,
+        NULL);
+    g_autoptr (GVariant) r2 = em_xmlrpc_call_sync (info->xmlrpc_url, "samp.hub.setXmlrpcCallback",
+                                                   g_variant_new ("(ss)", key, mute_url), 10, NULL);
+    g_autoptr (GVariant) r3 = NULL;
+    g_autoptr (GVariant) r4 = NULL;
+    g_autoptr (GVariant) answer = NULL;
+    GVariantBuilder subs;
+    gint64          t0;
+
+    g_signal_connect (mute, "incoming", G_CALLBACK (hold_connection), held);
+    g_variant_builder_init (&subs, G_VARIANT_TYPE_VARDICT);
+    g_variant_builder_add (&subs, "{sv}", "x.mute",
+                           g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+    r3 = em_xmlrpc_call_sync (info->xmlrpc_url, "samp.hub.declareSubscriptions",
+                              g_variant_new ("(s@a{sv})", key, g_variant_builder_end (&subs)), 10,
+                              NULL);
+    g_assert_nonnull (r3);
+    g_assert_true (samp_wait (beta_sees_mute, NULL, 10));
+    em_samp_client_call_async (fx.beta,
+                               em_samp_peer_get_id (em_samp_client_find_peer (fx.beta, "mute")),
+                               em_samp_message_new ("x.mute", NULL), 60, NULL, store, NULL);
+    t0 = g_get_monotonic_time ();
+    g_clear_object (&fx.result);
+    samp_wait (has_result, NULL, 1);
+    if (fx.result)
+      {
+        g_autoptr (GVariant) a = em_samp_client_call_finish (fx.beta, fx.result, &error);
+        g_error ("unexpected: %s", error ? error->message : "ok");
+      }
+    r4 = em_xmlrpc_call_sync (info->xmlrpc_url, "samp.hub.unregister", g_variant_new ("(s)", key),
+                              10, NULL);
+    g_assert_true (samp_wait (has_result, NULL, 10));
+    answer = em_samp_client_call_finish (fx.beta, fx.result, &error);
+    g_assert_null (answer);
+    g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_PEER);
+    g_assert_nonnull (strstr (error->message, "Mute"));
+    g_assert_cmpint (g_get_monotonic_time () - t0, <, 30 * G_USEC_PER_SEC);
+    g_clear_error (&error);
+    g_socket_service_stop (mute);
+  }
+
   /* Row selections for a table alpha sent map back to its ids: by
    * table-id (TOPCAT, Aladin) and by URL alone in another spelling. */
   table_id = em_samp_client_add_table (fx.alpha, url, ids);
@@ -263,12 +395,47 @@ test_jsamp (void)
   g_assert_cmpstr (fx.selected[1], ==, "101002");
   g_assert_cmpstr (fx.highlighted, ==, "101003");
 
+  /* The other way: alpha selects by ids; beta gets the row indices of
+   * alpha's table (and, not knowing that table, says so). */
+  {
+    const char *const pick[] = { "101004", "101001", "nope", NULL };
+    g_autoptr (GVariant) list = NULL;
+    g_autoptr (GVariant) first = NULL;
+    g_autoptr (GVariant) second = NULL;
+
+    g_signal_connect (fx.beta, "message-received", G_CALLBACK (on_beta_message), NULL);
+    em_samp_client_select_ids_async (fx.alpha, em_samp_client_get_self_id (fx.beta), table_id, pick,
+                                     20, NULL, store, NULL);
+    g_assert_false (em_samp_client_send_finish (fx.alpha, wait_result (), NULL, &error));
+    g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_PEER);
+    g_assert_nonnull (strstr (error->message, "not a table sent by this client"));
+    g_clear_error (&error);
+    g_assert_nonnull (fx.beta_selection);
+    g_assert_cmpstr (em_samp_map_get_string (fx.beta_selection, "table-id"), ==, table_id);
+    g_assert_cmpstr (em_samp_map_get_string (fx.beta_selection, "url"), ==, url);
+    list = g_variant_lookup_value (fx.beta_selection, "row-list", G_VARIANT_TYPE ("av"));
+    g_assert_cmpuint (g_variant_n_children (list), ==, 2);
+    g_variant_get_child (list, 0, "v", &first);
+    g_variant_get_child (list, 1, "v", &second);
+    g_assert_cmpstr (g_variant_get_string (first, NULL), ==, "0");
+    g_assert_cmpstr (g_variant_get_string (second, NULL), ==, "3");
+  }
+
   /* The hub refuses a wrong secret ... */
   {
     g_autoptr (GError) e = NULL;
     g_autoptr (GVariant) v
         = em_xmlrpc_call_sync (em_samp_client_get_hub_url (fx.alpha), "samp.hub.register",
                                g_variant_new ("(s)", "not-the-secret"), 10, &e);
+    g_assert_null (v);
+    g_assert_error (e, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_FAULT);
+  }
+  /* ... and any call with a wrong private key ... */
+  {
+    g_autoptr (GError) e = NULL;
+    g_autoptr (GVariant) v = em_xmlrpc_call_sync (
+        em_samp_client_get_hub_url (fx.alpha), "samp.hub.notifyAll",
+        g_variant_new ("(s@a{sv})", "not-a-key", em_samp_msg_coord_point_at_sky (1, 2)), 10, &e);
     g_assert_null (v);
     g_assert_error (e, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_FAULT);
   }
@@ -286,6 +453,16 @@ test_jsamp (void)
     g_assert_cmpuint (fx.n_points, ==, 1);
     g_clear_error (&c.error);
     g_variant_unref (c.params);
+  }
+
+  /* ... and will not buffer a huge body. */
+  {
+    RawPost r = { 0 };
+    r.url = (char *)em_samp_client_get_callback_url (fx.alpha);
+    g_thread_unref (g_thread_new ("raw-post", raw_post_thread, &r));
+    g_assert_true (samp_wait (raw_post_done, &r, 15));
+    g_assert_cmpstr (r.status_line, ==, "HTTP/1.1 413 Request Entity Too Large");
+    g_free (r.status_line);
   }
 
   /* Hub killed (no goodbye, stale lockfile), then restarted: both
@@ -317,6 +494,7 @@ test_jsamp (void)
   g_clear_pointer (&fx.selected, g_strfreev);
   g_clear_pointer (&fx.highlighted, g_free);
   g_clear_pointer (&fx.spectrum, g_variant_unref);
+  g_clear_pointer (&fx.beta_selection, g_variant_unref);
   samp_hub_free (hub);
 }
 

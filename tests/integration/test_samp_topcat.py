@@ -4,6 +4,7 @@
 the table TOPCAT holds (table.get.stil hands it back, rows compared),
 coord.pointAt.sky is accepted, a spectrum is refused before sending
 (TOPCAT does not subscribe), unknown recipients fail with exit 1."""
+import json
 import os
 import sys
 
@@ -31,7 +32,17 @@ try:
     r = s.cli("send-table", DATA, "--to", "TopCat", "--name", "candidates")
     print("send-table:", r.stdout.strip())
 
-    reply = s.call("topcat", "table.get.stil", format="votable")
+    # TOPCAT answers the load before the table becomes its current one:
+    # ask until it has one.
+    replies = []
+
+    def holds_table():
+        r = s.cli("call", "table.get.stil", "format=votable", "--to", "topcat", expect=None)
+        replies.append(r)
+        return r.returncode == 0
+
+    s.wait(holds_table, 30, "TOPCAT to hold the table: " + (replies[-1].stderr if replies else ""))
+    reply = next(iter(json.loads(replies[-1].stdout).values()))
     assert reply["samp.status"] == "samp.ok", reply
     url = reply["samp.result"]["url"]
     held = rows(url)

@@ -194,6 +194,12 @@ test_survey (void)
       for (guint k = 0; k < 140; k++)
         g_assert_true (isfinite (set->flux[i * 140 + k]) && set->flux[i * 140 + k] > 0);
     }
+  {
+    g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < set->n_rows; i++)
+      g_assert_true (g_hash_table_add (ids, set->ids[i]));
+  }
   g_assert_cmpuint (counts[0], ==, 235);
   g_assert_cmpuint (counts[1], ==, 205);
   g_assert_cmpuint (counts[2], ==, 60);

@@ -125,6 +125,42 @@ test_blur_sigma_for_resolution (void)
   g_assert_cmpfloat (em_blur_sigma_for_resolution (0, 1800, 6563, 1.0), ==, 0);
 }
 
+/* LAMOST MRS (R ≈ 7500) down to LRS resolution (R = 1800): a line's
+ * observed width must become the LRS one. */
+static void
+test_blur_to_resolution (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = data_path ("lamost/med-58408-TD230151N343645T01_sp01-015.fits");
+  g_autoptr(EmSpectrum) s = em_spectrum_read (path, &error);
+  g_autofree float *line = NULL;
+  g_autofree float *out = NULL;
+  double sigma, mean = 0, var = 0, sum = 0, lsf_source, centre = 6564.61;
+
+  g_assert_no_error (error);
+  /* an unresolved line as the MRS sees it: σ = λ/(R·2.3548) */
+  lsf_source = centre / (7500 * 2.35482);
+  line = g_new (float, s->n_pixels);
+  out = g_new (float, s->n_pixels);
+  for (gsize i = 0; i < s->n_pixels; i++)
+    line[i] = (float) exp (-0.5 * pow ((s->wave[i] - centre) / lsf_source, 2));
+  sigma = em_gaussian_blur_to_resolution (s->wave, line, out, s->n_pixels, 1800, 7500);
+  g_assert_cmpfloat (sigma, >, 1);
+  for (gsize i = 0; i < s->n_pixels; i++)
+    {
+      sum += out[i];
+      mean += out[i] * s->wave[i];
+    }
+  mean /= sum;
+  for (gsize i = 0; i < s->n_pixels; i++)
+    var += out[i] * pow (s->wave[i] - mean, 2);
+  /* FWHM 6564.61/1800 = 3.647 Å, σ 1.549 Å (pixels vary by 9 % over the arm) */
+  g_assert_cmpfloat_with_epsilon (sqrt (var / sum), centre / (1800 * 2.35482), 0.03);
+  /* no blur towards a finer resolution */
+  g_assert_cmpfloat (em_gaussian_blur_to_resolution (s->wave, line, out, s->n_pixels, 13000, 7500), ==, 0);
+  g_assert_cmpmem (line, s->n_pixels * sizeof (float), out, s->n_pixels * sizeof (float));
+}
+
 static void
 test_resample_and_coverage (void)
 {
@@ -361,6 +397,7 @@ main (int    argc,
   g_test_add_func ("/spectra/preprocess/grid-parse", test_grid_parse);
   g_test_add_func ("/spectra/preprocess/blur", test_blur);
   g_test_add_func ("/spectra/preprocess/blur-sigma-for-resolution", test_blur_sigma_for_resolution);
+  g_test_add_func ("/spectra/preprocess/blur-to-resolution", test_blur_to_resolution);
   g_test_add_func ("/spectra/preprocess/resample-coverage", test_resample_and_coverage);
   g_test_add_func ("/spectra/preprocess/masked", test_preprocess_masked);
   g_test_add_func ("/spectra/preprocess/coverage", test_preprocess_coverage);

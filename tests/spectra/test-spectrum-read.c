@@ -240,6 +240,26 @@ test_read_bad_input (void)
     expect_error (bad, EM_SPECTRA_ERROR_CORRUPT);
   }
   {
+    /* a stray non-ASCII byte in an ordinary card's comment: still read */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *src = data_path ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits");
+    g_autofree char *contents = NULL;
+    g_autofree char *odd = NULL;
+    g_autoptr(EmSpectrum) s = NULL;
+    gsize length;
+    char *card;
+
+    g_file_get_contents (src, &contents, &length, &error);
+    g_assert_no_error (error);
+    card = g_strstr_len (contents, 11520, "SEEING  =");
+    g_assert_nonnull (card);
+    card[60] = (char) 0xb0;
+    odd = write_tmp ("degree.fits", contents, (gssize) length);
+    s = em_spectrum_read (odd, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (s->obsid, ==, "677503031");
+  }
+  {
     /* all data there, only the padding of the last record missing: read */
     g_autoptr(GError) error = NULL;
     g_autofree char *unpadded = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "unpadded.fits",
@@ -249,6 +269,17 @@ test_read_bad_input (void)
     g_assert_no_error (error);
     g_assert_cmpuint (s->n_pixels, ==, 3909);
     g_assert_cmpfloat (s->flux[0], ==, 886.310791015625f);
+  }
+  {
+    /* names that look like cfitsio's extended syntax are just names */
+    g_autoptr(GError) error = NULL;
+    g_autofree char *odd = truncated_copy ("lamost/spec-58397-EG014118N254444M01_sp03-031.fits", "odd[COADD]+1.fits",
+                                           92160 - 1);
+    g_autoptr(EmSpectrum) s = em_spectrum_read (odd, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (s->id, ==, "odd[COADD]+1");
+    g_assert_cmpuint (s->n_pixels, ==, 3909);
   }
   {
     /* one data byte short: truncated */

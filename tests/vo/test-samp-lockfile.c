@@ -119,6 +119,54 @@ test_locate (void)
   g_rmdir (dir);
 }
 
+/* Serves one HTTP request with the JSAMP lockfile, in a thread. */
+static gpointer
+serve_lockfile (gpointer data)
+{
+  GSocketListener *listener = data;
+  g_autoptr (GSocketConnection) conn = g_socket_listener_accept (listener, NULL, NULL, NULL);
+  g_autofree char *reply = g_strdup_printf (
+      "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s",
+      strlen (jsamp_lockfile), jsamp_lockfile);
+  char buf[4096];
+
+  if (conn == NULL)
+    return NULL;
+  /* The request fits one read; its content does not matter here. */
+  g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf, sizeof buf, NULL,
+                       NULL);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), reply,
+                             strlen (reply), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return NULL;
+}
+
+static void
+test_locate_http (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EmSampHubInfo) info = NULL;
+  g_autofree char *env = NULL;
+  GThread         *thread;
+
+  g_assert_true (g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+  env = g_strdup_printf ("std-lockurl:http://127.0.0.1:%u/samp-lock",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_setenv ("SAMP_HUB", env, TRUE);
+  thread = g_thread_new ("lockfile-server", serve_lockfile, listener);
+  info = em_samp_hub_locate (&error);
+  g_thread_join (thread);
+  g_unsetenv ("SAMP_HUB");
+  g_assert_no_error (error);
+  g_assert_cmpstr (info->xmlrpc_url, ==, "http://127.0.0.1:33717/xmlrpc");
+  g_assert_true (g_str_has_suffix (info->lockfile_url, "/samp-lock"));
+}
+
 static void
 test_urls (void)
 {
@@ -203,6 +251,7 @@ main (int argc, char **argv)
   g_test_add_func ("/samp/lockfile/jsamp", test_parse_jsamp);
   g_test_add_func ("/samp/lockfile/errors", test_parse_errors);
   g_test_add_func ("/samp/lockfile/locate", test_locate);
+  g_test_add_func ("/samp/lockfile/locate-http", test_locate_http);
   g_test_add_func ("/samp/urls", test_urls);
   g_test_add_func ("/samp/messages", test_messages);
   g_test_add_func ("/samp/peer-subscriptions", test_peer_subscriptions);
