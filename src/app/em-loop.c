@@ -662,3 +662,83 @@ out:
   g_free (rec.predictions);
   return ok;
 }
+
+typedef struct
+{
+  EmIterateOptions  options;
+  char             *strategy;
+  EmProgressFunc    progress;
+  gpointer          progress_data;
+} IterateTaskData;
+
+static void
+iterate_task_data_free (gpointer data)
+{
+  IterateTaskData *d = data;
+
+  g_free (d->strategy);
+  g_free (d);
+}
+
+static void
+iterate_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  IterateTaskData *d = task_data;
+  EmExperiment *exp = g_task_get_source_tag (task) == em_loop_iterate_async
+                        ? g_object_get_data (G_OBJECT (task), "em-experiment") : NULL;
+  GError *error = NULL;
+  guint number = 0;
+
+  if (em_loop_iterate (exp, &d->options, d->progress, d->progress_data, cancellable, &number, &error))
+    g_task_return_int (task, number);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+em_loop_iterate_async (EmExperiment            *exp,
+                       const EmIterateOptions  *options,
+                       EmProgressFunc           progress,
+                       gpointer                 progress_data,
+                       GCancellable            *cancellable,
+                       GAsyncReadyCallback      callback,
+                       gpointer                 user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  IterateTaskData *d = g_new0 (IterateTaskData, 1);
+
+  g_return_if_fail (exp != NULL);
+  if (options != NULL)
+    d->options = *options;
+  d->strategy = g_strdup (d->options.strategy);
+  d->options.strategy = d->strategy;
+  d->progress = progress;
+  d->progress_data = progress_data;
+  g_task_set_source_tag (task, em_loop_iterate_async);
+  g_task_set_task_data (task, d, iterate_task_data_free);
+  /* EmExperiment is no GObject: the task carries it as plain data. */
+  g_object_set_data (G_OBJECT (task), "em-experiment", exp);
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, iterate_thread);
+}
+
+gboolean
+em_loop_iterate_finish (EmExperiment  *exp,
+                        GAsyncResult  *result,
+                        guint         *iteration,
+                        GError       **error)
+{
+  gssize number;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == em_loop_iterate_async, FALSE);
+  number = g_task_propagate_int (G_TASK (result), error);
+  if (number < 0)
+    return FALSE;
+  if (iteration != NULL)
+    *iteration = (guint) number;
+  return TRUE;
+}

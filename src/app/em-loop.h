@@ -42,4 +42,21 @@ gboolean     em_loop_iterate             (EmExperiment            *exp,
                                           guint                   *iteration,
                                           GError                 **error);
 
+/* em_loop_iterate in a GTask worker thread.  @progress is called from the
+ * worker thread (hop to the main context before touching widgets).  @exp
+ * must stay open until @callback runs; labels may be added through it
+ * meanwhile (they join the next iteration). */
+void         em_loop_iterate_async       (EmExperiment            *exp,
+                                          const EmIterateOptions  *options,
+                                          EmProgressFunc           progress,
+                                          gpointer                 progress_data,
+                                          GCancellable            *cancellable,
+                                          GAsyncReadyCallback      callback,
+                                          gpointer                 user_data);
+/* Returns the new iteration's number in *@iteration (if not NULL). */
+gboolean     em_loop_iterate_finish      (EmExperiment            *exp,
+                                          GAsyncResult            *result,
+                                          guint                   *iteration,
+                                          GError                 **error);
+
 G_END_DECLS

@@ -274,6 +274,83 @@ test_label_while_iterating (void)
     g_assert_cmpstr (batch->items[i].spectrum_id, !=, l.id);
 }
 
+typedef struct
+{
+  EmExperiment *exp;
+  GMainLoop    *loop;
+  char         *id;
+  gboolean      label_queued;
+  gboolean      labelled;
+  guint         number;
+  GError       *error;
+} AsyncRun;
+
+static gboolean
+label_in_main (gpointer data)
+{
+  AsyncRun *a = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (em_experiment_add_label (a->exp, a->id, "double-peak", EM_LABEL_SOURCE_ORACLE,
+                                          1.0, "test", &error));
+  g_assert_no_error (error);
+  a->labelled = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+async_progress (double      fraction,
+                const char *message,
+                gpointer    user_data)
+{
+  AsyncRun *a = user_data;
+
+  /* Worker thread: hand the labelling to the main thread, as a GUI does. */
+  if (!a->label_queued && g_str_has_prefix (message, "train:"))
+    {
+      a->label_queued = TRUE;
+      g_idle_add (label_in_main, a);
+    }
+}
+
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  AsyncRun *a = user_data;
+
+  em_loop_iterate_finish (a->exp, result, &a->number, &a->error);
+  g_main_loop_quit (a->loop);
+}
+
+static void
+test_async (void)
+{
+  g_autofree char *dir = g_build_filename (tmp_dir, "sim.emissary", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = em_experiment_open (dir, &error);
+  g_autoptr(EmQueryBatch) batch = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autofree char *label = NULL;
+  EmIterateOptions options = { .max_epochs = 1 };
+  AsyncRun a = { exp, loop, NULL, FALSE, FALSE, 0, NULL };
+
+  g_assert_no_error (error);
+  batch = em_experiment_get_query_batch (exp, &error);
+  a.id = g_strdup (batch->items[1].spectrum_id);
+  em_loop_iterate_async (exp, &options, async_progress, &a, NULL, async_done, &a);
+  g_main_loop_run (loop);
+  g_assert_no_error (a.error);
+  g_assert_cmpuint (a.number, ==, 4);
+  /* The idle may run after the task's callback; let it. */
+  while (!a.labelled)
+    g_main_context_iteration (NULL, TRUE);
+  label = em_experiment_get_label (exp, a.id, NULL);
+  g_assert_cmpstr (label, ==, "double-peak");
+  g_free (a.id);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -292,6 +369,7 @@ main (int    argc,
   g_test_add_func ("/experiment/simulate", test_simulate);
   g_test_add_func ("/experiment/cancel", test_cancel);
   g_test_add_func ("/experiment/label-while-iterating", test_label_while_iterating);
+  g_test_add_func ("/experiment/async", test_async);
   status = g_test_run ();
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmp_dir);
