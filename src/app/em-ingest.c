@@ -713,7 +713,7 @@ em_ingest_run (const char             *pool_path,
       if (ok && g_cancellable_is_cancelled (cancellable))
         {
           g_set_error (error, EM_POOL_ERROR, EM_POOL_ERROR_CANCELLED,
-                       _("Ingest into “%s” cancelled after %zu of %zu files"),
+                       _("Ingest into “%s” cancelled after %zu of %zu files (the same command goes on from there)"),
                        pool_path, (size_t) (i + 1), (size_t) p->n);
           ok = FALSE;
           /* What was read so far is kept. */

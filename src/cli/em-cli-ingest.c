@@ -1,11 +1,56 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
+
 #include "app/em-ingest.h"
 #include "app/em-pool.h"
 #include "em-cli.h"
 #include "em-cli-commands.h"
 #include "em-cli-progress.h"
+
+/* The ingest runs in a thread while the main thread waits for Ctrl-C (or
+ * SIGTERM): that cancels it, which commits every row read so far, so the
+ * summary says how far it got (a SIGKILL loses at most the last second, and
+ * the next run redoes it). */
+typedef struct
+{
+  const char             *pool;
+  const char *const      *sources;
+  const EmIngestOptions  *options;
+  EmCliProgress          *progress;
+  GCancellable           *cancel;
+  GMainLoop              *loop;
+  EmIngestSummary         summary;
+  GError                 *error;
+  gboolean                ok;
+} IngestJob;
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+ingest_thread (gpointer data)
+{
+  IngestJob *job = data;
+
+  job->ok = em_ingest_run (job->pool, job->sources, job->options, em_cli_progress_update,
+                           job->progress, job->cancel, &job->summary, &job->error);
+  g_idle_add (quit_loop, job->loop);
+  return NULL;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_CONTINUE;
+}
 
 int
 em_cli_ingest (int    argc,
@@ -31,9 +76,13 @@ em_cli_ingest (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) out = g_string_new ("{");
   EmIngestOptions options;
+  g_autoptr(GCancellable) cancel = g_cancellable_new ();
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  IngestJob job = { 0 };
   EmIngestSummary summary = { 0 };
   EmCliProgress progress;
-  gboolean ok;
+  GThread *thread;
+  guint sigint, sigterm;
   int status;
 
   g_option_context_set_summary (context,
@@ -76,13 +125,27 @@ em_cli_ingest (int    argc,
     }
 
   em_cli_progress_init (&progress);
-  ok = em_ingest_run (argv[1], (const char *const *) argv + 2, &options,
-                      em_cli_progress_update, &progress, NULL, &summary, &error);
+  job.pool = argv[1];
+  job.sources = (const char *const *) argv + 2;
+  job.options = &options;
+  job.progress = &progress;
+  job.cancel = cancel;
+  job.loop = loop;
+  sigint = g_unix_signal_add (SIGINT, on_signal, cancel);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, cancel);
+  thread = g_thread_new ("em-cli-ingest", ingest_thread, &job);
+  g_main_loop_run (loop);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
   em_cli_progress_finish (&progress);
-  if (!ok)
+  summary = job.summary;
+  if (!job.ok)
     {
       em_ingest_summary_clear (&summary);
-      return em_cli_fail (error);
+      status = em_cli_fail (job.error);
+      g_clear_error (&job.error);
+      return status;
     }
   em_json_key (out, "ingested");
   em_json_number (out, (double) summary.ingested);

@@ -16,10 +16,12 @@ em_cli_score (int    argc,
   g_autofree char *output = NULL;
   g_autofree char *strategy_name = NULL;
   int top = 0;
+  int threads = 0;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Per-row probabilities and score (.csv, else FITS)"), "SCORES" },
     { "strategy", 's', 0, G_OPTION_ARG_STRING, &strategy_name, N_("entropy (default), margin, least-confidence, bald, random"), "NAME" },
     { "top", 'b', 0, G_OPTION_ARG_INT, &top, N_("Also print the B most informative rows"), "B" },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default: all cores)"), "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (_("POOL MODEL"));
@@ -44,6 +46,8 @@ em_cli_score (int    argc,
     return em_cli_usage ("score", _("expected a pool and a model"));
   if (top < 0 || top > 10000000)
     return em_cli_usage ("score", _("--top must be between 0 and 10000000"));
+  if (threads < 0 || threads > 1024)
+    return em_cli_usage ("score", _("--threads must be between 0 and 1024"));
   if (strategy_name != NULL && nn_query_strategy_from_string (strategy_name, &strategy) != NN_OK)
     return em_cli_usage ("score", _("unknown strategy “%s”"), strategy_name);
   if (output == NULL && top == 0)
@@ -60,6 +64,7 @@ em_cli_score (int    argc,
       return EM_CLI_FAILURE;
     }
 
+  nn_blas_set_threads (threads);
   em_score_result_init (&result);
   em_cli_progress_init (&progress);
   ok = em_pool_score (pool, model, strategy, output, (guint) top, &result,

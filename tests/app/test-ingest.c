@@ -366,7 +366,7 @@ run_and_kill (const char *pool_path,
               guint       delay_ms)
 {
   const char *cli = g_getenv ("EM_CLI");
-  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "40", NULL };
+  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "20", NULL };
   g_autoptr(GError) error = NULL;
   GPid pid;
   int status = 0;
@@ -448,7 +448,7 @@ test_ingest_sigkill (void)
   g_autoptr(GError) error = NULL;
   EmIngestOptions options;
   EmIngestSummary summary;
-  const guint n = 1500;
+  const guint n = 800;
   guint kills = 0, partial = 0;
   guint64 last_rows = 0;
 
@@ -460,7 +460,7 @@ test_ingest_sigkill (void)
   make_survey (src, 0, n);
   /* Kill at growing delays until a run gets to the end by itself; between
    * kills, the committed rows only grow. */
-  for (guint delay = 15; delay < 20000; delay += 15 + delay / 4)
+  for (guint delay = 10; delay < 60000; delay += 10 + delay / 3)
     {
       guint64 rows;
 
@@ -486,15 +486,62 @@ test_ingest_sigkill (void)
   assert_pools_equal (killed, whole);
 
   /* New files, killed again while adding them: only they are added. */
-  make_survey (src, n, 300);
-  for (guint delay = 10; delay < 20000; delay += 10 + delay / 4)
+  make_survey (src, n, 200);
+  for (guint delay = 10; delay < 60000; delay += 10 + delay / 3)
     if (!run_and_kill (killed, src, delay))
       break;
   g_assert_true (em_ingest_run (whole, sources, &options, NULL, NULL, NULL, &summary, &error));
-  g_assert_cmpuint (summary.ingested + summary.failed, ==, 300);
+  g_assert_cmpuint (summary.ingested + summary.failed, ==, 200);
   g_assert_cmpuint (summary.skipped, ==, n);
   em_ingest_summary_clear (&summary);
   assert_pools_equal (killed, whole);
+  rm_rf (dir);
+}
+
+/* Ctrl-C: the command stops with status 1 after committing what it read;
+ * the same command then finishes the job. */
+static void
+test_ingest_sigint (void)
+{
+  g_autofree char *dir = temp_dir ();
+  g_autofree char *src = g_build_filename (dir, "survey", NULL);
+  g_autofree char *pool_path = g_build_filename (dir, "p.fits", NULL);
+  const char *cli = g_getenv ("EM_CLI");
+  const char *argv[] = { cli, "ingest", pool_path, src, "--threads", "2", "--commit-every", "5", NULL };
+  g_autoptr(GError) error = NULL;
+  const char *sources[] = { src, NULL };
+  EmIngestSummary summary;
+  GPid pid;
+  int status = 0;
+
+  if (cli == NULL)
+    {
+      g_test_skip ("EM_CLI not set");
+      return;
+    }
+  make_survey (src, 0, 600);
+  g_assert_true (g_spawn_async (NULL, (char **) argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &pid, &error));
+  /* The pool appears once the ingest runs, after the handler is set. */
+  for (guint i = 0; i < 20000 && !g_file_test (pool_path, G_FILE_TEST_EXISTS); i++)
+    g_usleep (1000);
+  kill (pid, SIGINT);
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_spawn_close_pid (pid);
+  /* Handled, not killed: exit 1 (cancelled) or 0 (it had finished). */
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), <=, 1);
+  g_assert_true (em_ingest_run (pool_path, sources, NULL, NULL, NULL, NULL, &summary, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (summary.skipped + summary.ingested + summary.failed, ==, 600);
+  em_ingest_summary_clear (&summary);
+  {
+    g_autoptr(EmPool) pool = em_pool_open (pool_path, &error);
+
+    g_assert_cmpuint (em_pool_get_n_rows (pool) + em_pool_get_n_failures (pool), ==, 600);
+    g_assert_cmpuint (em_pool_count_distinct_ids (pool, &error), ==, em_pool_get_n_rows (pool));
+  }
   rm_rf (dir);
 }
 
@@ -776,6 +823,7 @@ main (int    argc,
   g_test_add_func ("/ingest/reroot", test_ingest_reroot);
   g_test_add_func ("/ingest/cancel", test_ingest_cancel);
   g_test_add_func ("/ingest/cli", test_ingest_cli);
+  g_test_add_func ("/ingest/sigint", test_ingest_sigint);
   g_test_add_func ("/ingest/sigkill", test_ingest_sigkill);
   return g_test_run ();
 }
