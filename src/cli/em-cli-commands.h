@@ -4,27 +4,27 @@
 /* Every subcommand: int em_cli_NAME (int argc, char **argv), where argv[0]
  * is the subcommand's name.  Keep the table in alphabetical order. */
 
-int em_cli_batch           (int argc, char **argv);
-int em_cli_bench           (int argc, char **argv);
-int em_cli_candidates      (int argc, char **argv);
-int em_cli_classify        (int argc, char **argv);
-int em_cli_demo_data       (int argc, char **argv);
-int em_cli_estimate        (int argc, char **argv);
-int em_cli_experiment      (int argc, char **argv);
-int em_cli_import_labels   (int argc, char **argv);
-int em_cli_ingest          (int argc, char **argv);
-int em_cli_inspect         (int argc, char **argv);
-int em_cli_iterate         (int argc, char **argv);
-int em_cli_label           (int argc, char **argv);
-int em_cli_pool            (int argc, char **argv);
-int em_cli_preprocess      (int argc, char **argv);
-int em_cli_samp            (int argc, char **argv);
-int em_cli_score           (int argc, char **argv);
-int em_cli_simbad          (int argc, char **argv);
-int em_cli_simulate        (int argc, char **argv);
-int em_cli_train           (int argc, char **argv);
-int em_cli_undo            (int argc, char **argv);
-int em_cli_version         (int argc, char **argv);
+int em_cli_batch         (int argc, char **argv);
+int em_cli_bench         (int argc, char **argv);
+int em_cli_candidates    (int argc, char **argv);
+int em_cli_classify      (int argc, char **argv);
+int em_cli_demo_data     (int argc, char **argv);
+int em_cli_estimate      (int argc, char **argv);
+int em_cli_experiment    (int argc, char **argv);
+int em_cli_import_labels (int argc, char **argv);
+int em_cli_ingest        (int argc, char **argv);
+int em_cli_inspect       (int argc, char **argv);
+int em_cli_iterate       (int argc, char **argv);
+int em_cli_label         (int argc, char **argv);
+int em_cli_pool          (int argc, char **argv);
+int em_cli_preprocess    (int argc, char **argv);
+int em_cli_samp          (int argc, char **argv);
+int em_cli_score         (int argc, char **argv);
+int em_cli_simbad        (int argc, char **argv);
+int em_cli_simulate      (int argc, char **argv);
+int em_cli_train         (int argc, char **argv);
+int em_cli_undo          (int argc, char **argv);
+int em_cli_version       (int argc, char **argv);
 
 #define EM_CLI_COMMANDS(X) \
   X ("batch", em_cli_batch, N_("Print an experiment's current query batch as JSON lines")) \
