@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,8 +117,75 @@ nn_set_error (char      **err,
   *err = s;
 }
 
+/* The passes between GEMMs are memory-bound and would leave the other
+ * cores idle: they are split over as many threads as the BLAS uses, in
+ * disjoint ranges (so the result does not depend on the split). */
+#define NN_MAX_PASS_THREADS 16
+
+typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
+
+typedef struct
+{
+  NnRangeFunc fn;
+  void       *ctx;
+  size_t      begin, end;
+} NnRange;
+
+static void *
+run_range (void *data)
+{
+  NnRange *r = data;
+
+  r->fn (r->begin, r->end, r->ctx);
+  return NULL;
+}
+
+/* Calls fn over [0, n) in up to nn_blas_threads () parts of at least
+ * @min_part items each. */
+static void
+parallel_for (size_t n, size_t min_part, NnRangeFunc fn, void *ctx)
+{
+  int T = nn_blas_threads ();
+  NnRange parts[NN_MAX_PASS_THREADS];
+  pthread_t threads[NN_MAX_PASS_THREADS];
+  int started[NN_MAX_PASS_THREADS] = { 0 };
+
+  if (T > NN_MAX_PASS_THREADS)
+    T = NN_MAX_PASS_THREADS;
+  if (min_part < 1)
+    min_part = 1;
+  if ((size_t) T > n / min_part)
+    T = (int) (n / min_part);
+  if (T <= 1)
+    {
+      fn (0, n, ctx);
+      return;
+    }
+  for (int i = 0; i < T; i++)
+    {
+      parts[i] = (NnRange) { fn, ctx, n * i / T, n * (i + 1) / T };
+      if (i > 0)
+        started[i] = pthread_create (&threads[i], NULL, run_range, &parts[i]) == 0;
+    }
+  run_range (&parts[0]);
+  for (int i = 1; i < T; i++)
+    if (started[i])
+      pthread_join (threads[i], NULL);
+    else
+      run_range (&parts[i]);
+}
+
+/* Work below this many floats per thread is not worth a thread. */
+#define NN_PASS_MIN_FLOATS (1 << 16)
+
+static size_t
+min_items (size_t floats_per_item)
+{
+  return NN_PASS_MIN_FLOATS / (floats_per_item ? floats_per_item : 1) + 1;
+}
+
 NN_CLONES static void
-bias_act (float *y, size_t rows, int n, const float *b, int relu)
+bias_act_rows (float *y, size_t rows, int n, const float *b, int relu)
 {
   for (size_t r = 0; r < rows; r++)
     {
@@ -134,9 +202,32 @@ bias_act (float *y, size_t rows, int n, const float *b, int relu)
     }
 }
 
+typedef struct
+{
+  float       *y;
+  const float *b;
+  int          n, relu;
+} BiasAct;
+
+static void
+bias_act_range (size_t begin, size_t end, void *ctx)
+{
+  BiasAct *a = ctx;
+
+  bias_act_rows (a->y + begin * a->n, end - begin, a->n, a->b, a->relu);
+}
+
+static void
+bias_act (float *y, size_t rows, int n, const float *b, int relu)
+{
+  BiasAct a = { y, b, n, relu };
+
+  parallel_for (rows, min_items (n), bias_act_range, &a);
+}
+
 /* dy *= (y > 0), and db = column sums of dy, in one pass. */
 NN_CLONES static void
-relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *db)
+relu_bias_grad_rows (const float *y, float *dy, size_t rows, int n, int relu, float *db)
 {
   memset (db, 0, sizeof (float) * n);
   for (size_t r = 0; r < rows; r++)
@@ -156,6 +247,83 @@ relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *
         for (int o = 0; o < n; o++)
           db[o] += drow[o];
     }
+}
+
+typedef struct
+{
+  const float *y;
+  float       *dy, *db_parts;
+  size_t       rows;
+  int          n, relu, parts;
+} ReluBiasGrad;
+
+static void
+relu_bias_grad_range (size_t begin, size_t end, void *ctx)
+{
+  ReluBiasGrad *a = ctx;
+
+  for (size_t part = begin; part < end; part++)
+    {
+      size_t r0 = a->rows * part / a->parts, r1 = a->rows * (part + 1) / a->parts;
+      relu_bias_grad_rows (a->y + r0 * a->n, a->dy + r0 * a->n, r1 - r0, a->n, a->relu,
+                           a->db_parts + part * a->n);
+    }
+}
+
+/* Rows split over the threads, each summing its own part of db; the parts
+ * are added in a fixed order, so a thread count gives one result. */
+static void
+relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *db)
+{
+  int parts = nn_blas_threads ();
+  float *db_parts;
+  ReluBiasGrad a;
+
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
+  if (parts <= 1 || rows * n < 2 * NN_PASS_MIN_FLOATS
+      || (db_parts = malloc (sizeof (float) * parts * n)) == NULL)
+    {
+      relu_bias_grad_rows (y, dy, rows, n, relu, db);
+      return;
+    }
+  a = (ReluBiasGrad) { y, dy, db_parts, rows, n, relu, parts };
+  parallel_for ((size_t) parts, 1, relu_bias_grad_range, &a);
+  memcpy (db, db_parts, sizeof (float) * n);
+  for (int part = 1; part < parts; part++)
+    for (int o = 0; o < n; o++)
+      db[o] += db_parts[part * n + o];
+  free (db_parts);
+}
+
+typedef struct
+{
+  const float *dy;
+  float       *pad;
+  int          L_out, L, C;
+} PadRows;
+
+static void
+pad_rows_range (size_t begin, size_t end, void *ctx)
+{
+  PadRows *a = ctx;
+
+  for (size_t s = begin; s < end; s++)
+    {
+      memcpy (a->pad + s * a->L * a->C, a->dy + s * a->L_out * a->C,
+              sizeof (float) * a->L_out * a->C);
+      memset (a->pad + (s * a->L + a->L_out) * a->C, 0,
+              sizeof (float) * (a->L - a->L_out) * a->C);
+    }
+}
+
+/* Compact rows (B x L_out) to rows of stride L, zeros in between. */
+static void
+pad_rows (const float *dy, int B, int L_out, int L, int C, float *pad)
+{
+  PadRows a = { dy, pad, L_out, L, C };
+
+  parallel_for (B, min_items ((size_t) L * C), pad_rows_range, &a);
 }
 
 /* y[r][o] = b[o] + sum_j win_r[j] w[o][j] for short windows, vectorised
@@ -212,13 +380,9 @@ nn_conv1d_forward (const float *x,
       conv1d_direct_forward (x, B, L, C_in, w, b, C_out, K, relu, y);
       return;
     }
-  for (int s = 0; s < B; s++)
-    for (int t = 0; t < L_out; t++)
-      memcpy (col + ((size_t) s * L_out + t) * KC, x + ((size_t) s * L + t) * C_in,
-              sizeof (float) * KC);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
-               0.0f, y, C_out);
-  bias_act (y, M, C_out, b, relu);
+  (void) M;
+  nn_conv1d_forward_raw (x, B, L, C_in, w, C_out, K, col);
+  nn_bias_act_compact (col, B, L, L_out, C_out, b, relu, y);
 }
 
 /* dw[o][j] = sum_r dy[r][o] win_r[j]; dx[win_r + j] += sum_o dy[r][o] w[o][j]. */
@@ -261,20 +425,6 @@ conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, 
       dw[o * KC + j] = dwt[j * C_out + o];
 }
 
-NN_CLONES static void
-col2im_add (const float *dcol, int B, int L, int L_out, int C_in, int KC, float *dx)
-{
-  memset (dx, 0, sizeof (float) * (size_t) B * L * C_in);
-  for (int s = 0; s < B; s++)
-    for (int t = 0; t < L_out; t++)
-      {
-        const float *src = dcol + ((size_t) s * L_out + t) * KC;
-        float *dst = dx + ((size_t) s * L + t) * C_in;
-        for (int j = 0; j < KC; j++)
-          dst[j] += src[j];
-      }
-}
-
 void
 nn_conv1d_backward (const float *x,
                     const float *col,
@@ -294,7 +444,7 @@ nn_conv1d_backward (const float *x,
 {
   int L_out = L - K + 1;
   int KC = K * C_in;
-  size_t M = (size_t) B * L_out;
+  size_t M = (size_t) B * L_out, R = (size_t) B * L - (K - 1);
 
   relu_bias_grad (y, dy, M, C_out, relu, db);
   if (NN_USE_DIRECT (KC, C_out))
@@ -302,14 +452,22 @@ nn_conv1d_backward (const float *x,
       conv1d_direct_backward (x, B, L, C_in, w, C_out, K, dy, dw, dx);
       return;
     }
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, KC, (int) M, 1.0f, dy, C_out, col,
-               KC, 0.0f, dw, KC);
+  /* dy in the layout of the forward pass's raw output (row s*L + t),
+   * zero on the junk rows, so that every shift of x is one GEMM again. */
+  (void) col;
+  pad_rows (dy, B, L_out, L, C_out, dcol);
+  for (int k = 0; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, (int) R, 1.0f, dcol, C_out,
+                 x + (size_t) k * C_in, C_in, 0.0f, dw + (size_t) k * C_in, KC);
   if (dx == NULL)
     return;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) M, KC, C_out, 1.0f, dy, C_out, w,
-               KC, 0.0f, dcol, KC);
-  /* col2im: the window of output t covers input rows t..t+K-1. */
-  col2im_add (dcol, B, L, L_out, C_in, KC, dx);
+  /* dx[r + k] += dy[r] W_k, r over all rows: the junk rows add zeros. */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) R, C_in, C_out, 1.0f, dcol, C_out,
+               w, KC, 0.0f, dx, C_in);
+  memset (dx + R * C_in, 0, sizeof (float) * (K - 1) * C_in);
+  for (int k = 1; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) R, C_in, C_out, 1.0f, dcol,
+                 C_out, w + (size_t) k * C_in, KC, 1.0f, dx + (size_t) k * C_in, C_in);
 }
 
 int
@@ -320,41 +478,87 @@ nn_conv1d_forward_raw (const float *x,
                        const float *w,
                        int          C_out,
                        int          K,
-                       float       *col,
-                       float       *y)
+                       float       *raw)
 {
-  int L_out = L - K + 1;
   int KC = K * C_in;
-  size_t M = (size_t) B * L_out;
+  size_t R = (size_t) B * L - (K - 1);
 
   if (NN_USE_DIRECT (KC, C_out))
     return 0;
-  for (int s = 0; s < B; s++)
-    for (int t = 0; t < L_out; t++)
-      memcpy (col + ((size_t) s * L_out + t) * KC, x + ((size_t) s * L + t) * C_in,
-              sizeof (float) * KC);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) M, C_out, KC, 1.0f, col, KC, w, KC,
-               0.0f, y, C_out);
+  /* raw[r] = sum_k x[r + k] W_k: the whole batch as one sequence, each
+   * shift of the input a plain matrix (row stride C_in), no copy.  Rows
+   * whose window crosses into the next sample are computed and ignored
+   * (K - 1 per sample). */
+  for (int k = 0; k < K; k++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) R, C_out, C_in, 1.0f,
+                 x + (size_t) k * C_in, C_in, w + (size_t) k * C_in, KC, k > 0 ? 1.0f : 0.0f, raw,
+                 C_out);
   return 1;
+}
+
+NN_CLONES static void
+bias_act_compact_samples (const float *raw, size_t s0, size_t s1, int S, int L_out, int C,
+                          const float *b, int relu, float *y)
+{
+  for (size_t s = s0; s < s1; s++)
+    for (int t = 0; t < L_out; t++)
+      {
+        const float *in = raw + (s * S + t) * C;
+        float *out = y + (s * L_out + t) * C;
+        if (relu)
+          for (int c = 0; c < C; c++)
+            {
+              float v = in[c] + b[c];
+              out[c] = v > 0.0f ? v : 0.0f;
+            }
+        else
+          for (int c = 0; c < C; c++)
+            out[c] = in[c] + b[c];
+      }
+}
+
+typedef struct
+{
+  const float *raw, *b;
+  float       *y;
+  int          S, L_out, C, relu;
+} BiasActCompact;
+
+static void
+bias_act_compact_range (size_t begin, size_t end, void *ctx)
+{
+  BiasActCompact *a = ctx;
+
+  bias_act_compact_samples (a->raw, begin, end, a->S, a->L_out, a->C, a->b, a->relu, a->y);
+}
+
+void
+nn_bias_act_compact (const float *raw,
+                     int          B,
+                     int          S,
+                     int          L_out,
+                     int          C,
+                     const float *b,
+                     int          relu,
+                     float       *y)
+{
+  BiasActCompact a = { raw, b, y, S, L_out, C, relu };
+
+  parallel_for (B, min_items ((size_t) L_out * C), bias_act_compact_range, &a);
 }
 
 /* relu (max (y) + b) = max (relu (y + b)): bias and ReLU after the pool,
  * on half the values, in the same pass. */
-NN_CLONES void
-nn_maxpool_bias_relu (const float *x,
-                      int          B,
-                      int          L,
-                      int          C,
-                      int          P,
-                      const float *b,
-                      float       *y)
+NN_CLONES static void
+pool_bias_relu_samples (const float *x, size_t s0, size_t s1, int S, int L, int C, int P,
+                        const float *b, float *y)
 {
   int L_out = L / P;
 
-  for (int s = 0; s < B; s++)
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
+        const float *in = x + ((size_t) s * S + (size_t) t * P) * C;
         float *out = y + ((size_t) s * L_out + t) * C;
         for (int c = 0; c < C; c++)
           {
@@ -365,6 +569,36 @@ nn_maxpool_bias_relu (const float *x,
             out[c] = v > 0.0f ? v : 0.0f;
           }
       }
+}
+
+typedef struct
+{
+  const float *x, *b;
+  float       *y;
+  int          S, L, C, P;
+} PoolBiasRelu;
+
+static void
+pool_bias_relu_range (size_t begin, size_t end, void *ctx)
+{
+  PoolBiasRelu *a = ctx;
+
+  pool_bias_relu_samples (a->x, begin, end, a->S, a->L, a->C, a->P, a->b, a->y);
+}
+
+void
+nn_maxpool_bias_relu (const float *x,
+                      int          B,
+                      int          S,
+                      int          L,
+                      int          C,
+                      int          P,
+                      const float *b,
+                      float       *y)
+{
+  PoolBiasRelu a = { x, b, y, S, L, C, P };
+
+  parallel_for (B, min_items ((size_t) L * C), pool_bias_relu_range, &a);
 }
 
 NN_CLONES void

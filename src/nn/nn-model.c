@@ -275,6 +275,7 @@ nn_model_new (const char *architecture,
     }
   init_weights (m, seed);
   nn_rng_seed (&m->rng, seed ^ 0x5eed5eed5eed5eedULL);
+  m->infer_chunk = NN_INFER_CHUNK;
   return m;
 }
 
@@ -300,15 +301,14 @@ free_workspace (NnModel *m)
     {
       free (m->layers[i].act);
       free (m->layers[i].mask);
-      free (m->layers[i].col);
-      m->layers[i].act = m->layers[i].mask = m->layers[i].col = NULL;
+      m->layers[i].act = m->layers[i].mask = NULL;
     }
-  free (m->col);
   free (m->dcol);
   free (m->grad_a);
   free (m->grad_b);
   free (m->probs);
-  m->col = m->dcol = m->grad_a = m->grad_b = m->probs = NULL;
+  free (m->raw);
+  m->dcol = m->grad_a = m->grad_b = m->probs = m->raw = NULL;
   m->cap = m->cap_train = 0;
 }
 
@@ -453,7 +453,7 @@ nn_model_reserve (NnModel *m,
                   int      train,
                   char   **err)
 {
-  size_t max_act = (size_t) m->n_in, max_col = 1;
+  size_t max_act = (size_t) m->n_in, max_raw = 1;
 
   if (B <= m->cap && (!train || B <= m->cap_train))
     return NN_OK;
@@ -465,15 +465,16 @@ nn_model_reserve (NnModel *m,
       max_act = in > max_act ? in : max_act;
       if (L->kind == NN_LAYER_CONV)
         {
-          size_t col = (size_t) L->l_out * L->k * L->c_in;
-          max_col = col > max_col ? col : max_col;
+          size_t raw = (size_t) L->l_in * L->c_out;
+          max_raw = raw > max_raw ? raw : max_raw;
         }
     }
   /* Shared by inference and training: the largest batch seen. */
   if (B > m->cap)
     {
       if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
-          || !grow (&m->col, max_col * B) || !grow (&m->probs, (size_t) m->n_classes * B))
+          || !grow (&m->probs, (size_t) m->n_classes * B)
+          || !grow (&m->raw, max_raw * B))
         goto oom;
       m->cap = B;
     }
@@ -490,10 +491,8 @@ nn_model_reserve (NnModel *m,
             goto oom;
           if (L->kind == NN_LAYER_DROPOUT && !grow (&L->mask, out))
             goto oom;
-          if (L->kind == NN_LAYER_CONV && !grow (&L->col, (size_t) L->l_out * L->k * L->c_in * B))
-            goto oom;
         }
-      if (!grow (&m->dcol, max_col * B))
+      if (!grow (&m->dcol, max_raw * B))
         goto oom;
       m->cap_train = B;
     }
@@ -528,19 +527,20 @@ nn_model_forward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
-          if (!store && L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL
-              && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->col, out))
+          if (!store && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->raw))
             {
-              NnLayer *P = &m->layers[++i];
-              float *pooled = out == m->grad_a ? m->grad_b : m->grad_a;
-              nn_maxpool_bias_relu (out, B, L->l_out, L->c_out, P->k, b, pooled);
-              L->out = NULL; /* never the activation: no backward pass follows */
-              out = pooled;
-              L = P;
+              if (L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL)
+                {
+                  NnLayer *P = &m->layers[++i];
+                  nn_maxpool_bias_relu (m->raw, B, L->l_in, L->l_out, L->c_out, P->k, b, out);
+                  L->out = NULL; /* never the activation: no backward pass follows */
+                  L = P;
+                }
+              else
+                nn_bias_act_compact (m->raw, B, L->l_in, L->l_out, L->c_out, b, L->relu, out);
               break;
             }
-          nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,
-                             store ? L->col : m->col, out);
+          nn_conv1d_forward (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu, m->raw, out);
           break;
         case NN_LAYER_POOL:
           nn_maxpool_forward (cur, B, L->l_in, L->c_in, L->k, out);
@@ -591,7 +591,7 @@ nn_model_backward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
-          nn_conv1d_backward (in, L->col, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
+          nn_conv1d_backward (in, NULL, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
                               dw, db, m->dcol, dx);
           break;
         case NN_LAYER_POOL:
@@ -620,7 +620,7 @@ nn_model_predict (NnModel     *m,
                   float       *probs,
                   char       **err)
 {
-  int chunk = n < NN_INFER_CHUNK ? (int) n : NN_INFER_CHUNK;
+  int chunk = n < (size_t) m->infer_chunk ? (int) n : m->infer_chunk;
 
   if (n == 0)
     return NN_OK;
@@ -657,7 +657,7 @@ nn_model_predict_mc (NnModel     *m,
                      char       **err)
 {
   int C = m->n_classes;
-  int chunk = n < NN_INFER_CHUNK ? (int) n : NN_INFER_CHUNK;
+  int chunk = n < (size_t) m->infer_chunk ? (int) n : m->infer_chunk;
   double *sum_p = NULL, *sum_h = NULL;
   float *mean = NULL;
   NnRng saved = m->rng;

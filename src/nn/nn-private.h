@@ -33,31 +33,39 @@ uint64_t nn_rng_below   (NnRng *r, uint64_t n);
 
 /* Layer kernels.  Activations are (batch * length) x channels, row-major:
  * channels of one position are contiguous, positions of one sample follow
- * each other, samples follow each other.  A valid convolution with kernel
- * K then reads, for output position t, the K*C_in contiguous floats that
- * start at input row t: im2col is a row copy, and the convolution is one
- * GEMM with M = batch * L_out, N = C_out, K = K * C_in.
- * Weights: conv (C_out, K, C_in), dense (out, in), as GEMM's B^T. */
+ * each other, samples follow each other.  Taking the whole batch as one
+ * sequence of B*L rows, a valid convolution with kernel K is the sum over
+ * k of (x shifted by k rows) W_k: K GEMMs with M = B*L - K + 1,
+ * N = C_out, K = C_in on views of x, no im2col copy; the K - 1 rows per
+ * sample whose window crosses into the next sample are computed and
+ * skipped.  Weights: conv (C_out, K, C_in), dense (out, in), as GEMM's
+ * B^T. */
 
-/* y = act (col(x) w^T + b); @col receives im2col(x) (B*L_out x K*C_in),
- * kept for the backward pass. */
+/* y = act (conv (x, w) + b), valid padding, stride 1.  @scratch holds
+ * B*L*C_out floats (the raw result, see nn_conv1d_forward_raw). */
 void  nn_conv1d_forward    (const float *x, int B, int L, int C_in,
                             const float *w, const float *b, int C_out, int K, int relu,
-                            float *col, float *y);
-/* Given x or its im2col (short windows use x, others col), y
- * (post-activation) and dy: overwrites dw and db, and writes dx when it is
- * not NULL (dcol is scratch of col's size).  With @relu, dy is masked in
- * place. */
+                            float *scratch, float *y);
+/* Given x, y (post-activation) and dy: overwrites dw and db, and writes dx
+ * when it is not NULL.  @scratch holds B*L*C_out floats; @col is unused
+ * (NULL).  With @relu, dy is masked in place. */
 void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int C_in,
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
-                            float *dcol, float *dx);
-/* Inference shortcut for a conv + ReLU followed by a max-pool: the raw
- * GEMM output (no bias, no ReLU), then pool + bias + ReLU in one pass.
- * nn_conv1d_forward_raw returns 0 (and does nothing) for short windows. */
+                            float *scratch, float *dx);
+/* Inference without im2col: the raw convolution (no bias, no ReLU) of the
+ * batch as one sequence, K accumulated GEMMs over shifted views of x, into
+ * @raw with B*L - K + 1 rows of C_out: sample s, position t at row
+ * s*L + t (rows t >= L - K + 1 are junk).  Returns 0 (and does nothing)
+ * for short windows, which nn_conv1d_forward computes directly.  Then
+ * nn_bias_act_compact or nn_maxpool_bias_relu (relu (max (y) + b) =
+ * max (relu (y + b))) read it with the row stride S = L. */
 int   nn_conv1d_forward_raw (const float *x, int B, int L, int C_in, const float *w, int C_out,
-                             int K, float *col, float *y);
-void  nn_maxpool_bias_relu (const float *x, int B, int L, int C, int P, const float *b, float *y);
+                             int K, float *raw);
+void  nn_bias_act_compact  (const float *raw, int B, int S, int L_out, int C, const float *b,
+                            int relu, float *y);
+void  nn_maxpool_bias_relu (const float *x, int B, int S, int L, int C, int P, const float *b,
+                            float *y);
 /* Max-pool of size P, stride P (a trailing partial window is dropped). */
 void  nn_maxpool_forward   (const float *x, int B, int L, int C, int P, float *y);
 void  nn_maxpool_backward  (const float *x, int B, int L, int C, int P,
@@ -99,7 +107,6 @@ typedef struct
   size_t      w_off, b_off, n_w; /* offsets into the parameter arena */
   float      *act;          /* output activations, B * l_out * c_out (training) */
   float      *mask;         /* dropout mask (training) */
-  float      *col;          /* im2col of the input (training) */
   float      *out;          /* where the last forward pass put the output */
 } NnLayer;
 
@@ -115,10 +122,13 @@ struct NnModel
 
   /* Workspace for a batch capacity; grown on demand, never per call. */
   int      cap, cap_train;
-  float   *col, *dcol, *grad_a, *grad_b, *probs;
+  /* raw: a convolution's result before bias and ReLU; dcol: the padded
+   * gradient of the backward pass; grad_a/grad_b: ping-pong. */
+  float   *dcol, *grad_a, *grad_b, *probs, *raw;
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */
+  int      infer_chunk;  /* inputs per inference pass */
 
   int      n_meta;
   char   **meta_keys, **meta_values;

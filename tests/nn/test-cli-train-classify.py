@@ -61,7 +61,7 @@ def run(*args):
 
 
 def main():
-    print("1..14")
+    print("1..15")
     with tempfile.TemporaryDirectory() as d:
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
         m1, m2 = os.path.join(d, "a.safetensors"), os.path.join(d, "b.safetensors")
@@ -135,6 +135,11 @@ def main():
             g.writelines(lines[:5] + [lines[5].rstrip().rsplit(",", 1)[0] + ",abc\n"] + lines[6:])
         r = run("train", broken, "-o", m2, "--preset", "small")
         ok(r.returncode == 1 and "broken.csv:6" in r.stderr, f"a bad row is named: {r.stderr.strip()}")
+
+        r = run("train", train_csv, "-o", m2, "--preset", "small", "--epochs", "2", "--no-smote")
+        final = json.loads(r.stdout.splitlines()[-1]) if r.returncode == 0 else {}
+        ok(final.get("rows_trained") == 220 and final.get("epochs") == 2,
+           f"--no-smote trains on the set as it is ({final})")
 
         r = run("train", train_csv)
         ok(r.returncode == 2, "train without --output is a usage error")

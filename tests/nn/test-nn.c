@@ -88,7 +88,7 @@ test_gradient_conv (void)
       ConvCase c = { .B = 3, .L = 11, .C_in = C_in, .C_out = 5, .K = 3, .relu = relu };
       int L_out = c.L - c.K + 1;
       size_t nx = (size_t) c.B * c.L * c.C_in, ny = (size_t) c.B * L_out * c.C_out;
-      size_t nw = (size_t) c.C_out * c.K * c.C_in, ncol = (size_t) c.B * L_out * c.K * c.C_in;
+      size_t nw = (size_t) c.C_out * c.K * c.C_in, ncol = (size_t) c.B * c.L * c.C_out;
       g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, c.C_out);
       g_autofree float *col = g_new (float, ncol), *y = g_new (float, ny), *r = g_new (float, ny);
       g_autofree float *dy = g_new (float, ny), *dw = g_new (float, nw), *db = g_new (float, c.C_out);
@@ -488,6 +488,44 @@ test_train_deterministic (void)
   nn_model_free (a);
   nn_model_free (b);
   nn_model_free (c);
+}
+
+/* Large batches split the passes between GEMMs over threads: the result
+ * must not depend on it, and training stays deterministic. */
+static void
+test_threads (void)
+{
+  enum { N = 200, DIM = 140 };
+  g_autofree char *err = NULL;
+  g_autofree float *x = g_new (float, N * DIM), *p1 = g_new (float, N * 3), *p2 = g_new (float, N * 3);
+  int y[N];
+  NnModel *m = nn_model_new_preset ("reference", DIM, 3, 4, &err);
+  NnModel *a, *b;
+  NnTrainOptions o;
+  int saved = nn_blas_threads ();
+
+  make_separable (N, DIM, 8, x, y);
+  nn_blas_set_threads (1);
+  g_assert_cmpint (nn_model_predict (m, x, N, p1, &err), ==, NN_OK);
+  nn_blas_set_threads (2);
+  g_assert_cmpint (nn_model_predict (m, x, N, p2, &err), ==, NN_OK);
+  for (int i = 0; i < N * 3; i++)
+    g_assert_cmpfloat_with_epsilon (p1[i], p2[i], 1e-5f);
+  nn_model_free (m);
+
+  nn_train_options_init (&o);
+  o.max_epochs = 1;
+  o.batch_size = 100;
+  o.n_threads = 2;
+  o.seed = 5;
+  a = nn_model_new_preset ("reference", DIM, 3, 4, &err);
+  b = nn_model_new_preset ("reference", DIM, 3, 4, &err);
+  g_assert_cmpint (nn_model_train (a, x, y, N, &o, &err), ==, NN_OK);
+  g_assert_cmpint (nn_model_train (b, x, y, N, &o, &err), ==, NN_OK);
+  g_assert_cmpmem (a->params, sizeof (float) * a->n_params, b->params, sizeof (float) * b->n_params);
+  nn_model_free (a);
+  nn_model_free (b);
+  nn_blas_set_threads (saved);
 }
 
 /* ---- Presets ---- */
@@ -967,6 +1005,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/presets", test_presets);
   g_test_add_func ("/nn/train/separable", test_train_separable);
   g_test_add_func ("/nn/train/deterministic", test_train_deterministic);
+  g_test_add_func ("/nn/threads", test_threads);
   g_test_add_func ("/nn/safetensors/save-load", test_save_load);
   g_test_add_func ("/nn/safetensors/corrupt", test_corrupt_files);
   g_test_add_func ("/nn/predict-mc", test_predict_mc);

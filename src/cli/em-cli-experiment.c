@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "em-config.h"
+
+#include <string.h>
+
+#include "app/em-experiment.h"
+#include "em-cli.h"
+#include "em-cli-commands.h"
+
+/* One JSON line describing @exp (works on a read-only handle). */
+static int
+experiment_info_print (EmExperiment *exp)
+{
+  g_autoptr(GString) out = g_string_new ("{");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) iterations = NULL;
+  EmExperimentCounts counts;
+  guint n = em_experiment_get_n_classes (exp);
+
+  if (!em_experiment_get_counts (exp, &counts, &error))
+    return em_cli_fail (error);
+  iterations = em_experiment_get_iterations (exp, &error);
+  if (iterations == NULL)
+    return em_cli_fail (error);
+  em_json_key (out, "experiment");
+  em_json_string (out, em_experiment_get_dir (exp));
+  em_json_key (out, "pool");
+  em_json_string (out, em_experiment_get_pool_path (exp));
+  em_json_key (out, "classes");
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < n; i++)
+    {
+      if (i)
+        g_string_append_c (out, ',');
+      em_json_string (out, em_experiment_get_class (exp, i));
+    }
+  g_string_append (out, "]");
+  em_json_key (out, "targets");
+  g_string_append_c (out, '[');
+  for (guint i = 0, first = 1; i < n; i++)
+    if (em_experiment_class_is_target (exp, i))
+      {
+        if (!first)
+          g_string_append_c (out, ',');
+        first = 0;
+        em_json_string (out, em_experiment_get_class (exp, i));
+      }
+  g_string_append (out, "]");
+  em_json_key (out, "strategy");
+  em_json_string (out, em_experiment_get_strategy (exp));
+  em_json_key (out, "preset");
+  em_json_string (out, em_experiment_get_preset (exp));
+  em_json_key (out, "max_epochs");
+  em_json_number (out, em_experiment_get_max_epochs (exp));
+  em_json_key (out, "seed_labels");
+  em_json_number (out, counts.seed_labels);
+  em_json_key (out, "oracle_labels");
+  em_json_number (out, counts.oracle_labels);
+  em_json_key (out, "import_labels");
+  em_json_number (out, counts.import_labels);
+  em_json_key (out, "label_records");
+  em_json_number (out, counts.label_events);
+  em_json_key (out, "iterations");
+  em_json_number (out, counts.iterations);
+  em_json_key (out, "batch_size");
+  em_json_number (out, counts.batch_size);
+  em_json_key (out, "batch_items");
+  em_json_number (out, counts.batch_items);
+  em_json_key (out, "batch_labelled");
+  em_json_number (out, counts.batch_labelled);
+  em_json_key (out, "candidates");
+  em_json_number (out, counts.candidates);
+  if (iterations->len > 0)
+    {
+      EmIterationInfo *last = iterations->pdata[iterations->len - 1];
+      em_json_key (out, "last_iteration");
+      g_string_append_c (out, '{');
+      em_json_key (out, "number");
+      em_json_number (out, last->number);
+      em_json_key (out, "train_size");
+      em_json_number (out, last->train_size);
+      em_json_key (out, "epochs");
+      em_json_number (out, last->epochs);
+      em_json_key (out, "loss");
+      em_json_number (out, last->loss);
+      em_json_key (out, "seconds_train");
+      em_json_number (out, last->seconds_train);
+      em_json_key (out, "seconds_score");
+      em_json_number (out, last->seconds_score);
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, '}');
+  g_print ("%s\n", out->str);
+  return EM_CLI_OK;
+}
+
+static int
+experiment_new (int    argc,
+                char **argv)
+{
+  g_autofree char *seed_set = NULL, *pool = NULL, *classes = NULL, *targets = NULL;
+  g_autofree char *strategy = NULL, *preset = NULL;
+  int batch = 100, epochs = 30;
+  gint64 seed = 0;
+  GOptionEntry entries[] = {
+    { "seed-set", 0, 0, G_OPTION_ARG_FILENAME, &seed_set, N_("Labelled seed set (Ondřejov-style CSV)"), N_("CSV") },
+    { "pool", 0, 0, G_OPTION_ARG_FILENAME, &pool, N_("Pool made by “emissary-cli ingest”"), N_("POOL") },
+    { "classes", 0, 0, G_OPTION_ARG_STRING, &classes, N_("Comma-separated classes (default absorption,emission,double-peak)"), N_("LIST") },
+    { "targets", 0, 0, G_OPTION_ARG_STRING, &targets, N_("Comma-separated target classes (default all but the first)"), N_("LIST") },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Query batch size (default 100)"), N_("B") },
+    { "strategy", 0, 0, G_OPTION_ARG_STRING, &strategy, N_("Query strategy: entropy (default), margin, least-confidence, random, bald"), N_("NAME") },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, N_("Network: reference (default) or small"), N_("NAME") },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Maximum training epochs (default 30)"), N_("N") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 0)"), N_("N") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("EXP — create a new experiment folder"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  g_auto(GStrv) class_list = NULL, target_list = NULL;
+  EmExperimentConfig config = { 0 };
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 2)
+    return em_cli_usage ("experiment new", _("expected one experiment folder"));
+  if (seed_set == NULL || pool == NULL)
+    return em_cli_usage ("experiment new", _("--seed-set and --pool are required"));
+  if (batch <= 0 || epochs <= 0 || seed < 0)
+    return em_cli_usage ("experiment new", _("--batch, --epochs and --seed must be positive"));
+  if (classes)
+    class_list = g_strsplit (classes, ",", -1);
+  if (targets)
+    target_list = g_strsplit (targets, ",", -1);
+  config.seed_set_path = seed_set;
+  config.pool_path = pool;
+  config.classes = (const char *const *) class_list;
+  config.targets = (const char *const *) target_list;
+  config.batch_size = (guint) batch;
+  config.strategy = strategy;
+  config.preset = preset;
+  config.max_epochs = (guint) epochs;
+  config.seed = (guint64) seed;
+  exp = em_experiment_create (argv[1], &config, &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  return experiment_info_print (exp);
+}
+
+static int
+experiment_info (int    argc,
+                 char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (_("EXP — describe an experiment as one JSON line"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  int status;
+
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 2)
+    return em_cli_usage ("experiment info", _("expected one experiment folder"));
+  /* Read-only: works while the GUI (or an iterate) holds the experiment. */
+  exp = em_experiment_open_read_only (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  return experiment_info_print (exp);
+}
+
+int
+em_cli_experiment (int    argc,
+                   char **argv)
+{
+  if (argc >= 2 && strcmp (argv[1], "new") == 0)
+    return experiment_new (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "info") == 0)
+    return experiment_info (argc - 1, argv + 1);
+  if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    {
+      g_print ("%s\n\n", _("Usage: emissary-cli experiment new|info EXP [OPTION…]"));
+      g_print ("  new    %s\n", _("Create an experiment from a seed set and a pool"));
+      g_print ("  info   %s\n", _("Describe an experiment as one JSON line (read-only)"));
+      return EM_CLI_OK;
+    }
+  if (argc >= 2 && argv[1][0] == '-')
+    return em_cli_usage ("experiment", _("unknown option “%s”"), argv[1]);
+  return em_cli_usage ("experiment", _("expected “new” or “info”"));
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "em-config.h"
+
+#include <string.h>
+
+#include "app/em-experiment.h"
+#include "em-cli.h"
+#include "em-cli-commands.h"
+
+int
+em_cli_label (int    argc,
+              char **argv)
+{
+  g_autofree char *who = NULL;
+  double seconds = -1;
+  GOptionEntry entries[] = {
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, N_("Time spent on this spectrum"), N_("S") },
+    { "who", 0, 0, G_OPTION_ARG_STRING, &who, N_("Who labels (default: the user name)"), N_("NAME") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (_("EXP ID CLASS — label a pool spectrum"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 4)
+    return em_cli_usage ("label", _("expected EXP ID CLASS"));
+  exp = em_experiment_open (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  if (!em_experiment_add_label (exp, argv[2], argv[3], EM_LABEL_SOURCE_ORACLE, seconds, who, &error))
+    return em_cli_fail (error);
+  /* Printed only once the label is committed: the acknowledgement. */
+  g_print ("{\"labelled\":\"%s\",\"class\":\"%s\"}\n", argv[2], argv[3]);
+  return EM_CLI_OK;
+}
+
+int
+em_cli_undo (int    argc,
+             char **argv)
+{
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("EXP — withdraw the latest oracle or imported label (kept in the history)"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *now = NULL;
+  g_autoptr(GString) out = g_string_new ("{");
+  int status;
+
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 2)
+    return em_cli_usage ("undo", _("expected one experiment folder"));
+  exp = em_experiment_open (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  if (!em_experiment_undo (exp, &id, &error))
+    return em_cli_fail (error);
+  now = em_experiment_get_label (exp, id, NULL);
+  em_json_key (out, "undone");
+  em_json_string (out, id);
+  em_json_key (out, "label");
+  em_json_string (out, now);
+  g_string_append_c (out, '}');
+  g_print ("%s\n", out->str);
+  return EM_CLI_OK;
+}
+
+int
+em_cli_import_labels (int    argc,
+                      char **argv)
+{
+  g_autofree char *who = NULL;
+  GOptionEntry entries[] = {
+    { "who", 0, 0, G_OPTION_ARG_STRING, &who, N_("Provenance recorded with the labels (default: the file)"), N_("NAME") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("EXP CSV — import labels of pool spectra from “id,label” lines"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint imported = 0;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 3)
+    return em_cli_usage ("import-labels", _("expected EXP CSV"));
+  exp = em_experiment_open (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  if (!g_file_get_contents (argv[2], &text, NULL, &error))
+    return em_cli_fail (error);
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) cols = NULL;
+
+      g_strchomp (lines[i]);
+      if (lines[i][0] == '\0' || (i == 0 && g_str_has_prefix (lines[i], "id,")))
+        continue;
+      cols = g_strsplit (lines[i], ",", 3);
+      if (cols[0] == NULL || cols[1] == NULL)
+        {
+          g_printerr (_("emissary-cli: %s, line %u: expected “id,label” (%u labels imported before it)\n"),
+                      argv[2], i + 1, imported);
+          return EM_CLI_FAILURE;
+        }
+      g_strstrip (cols[0]);
+      g_strstrip (cols[1]);
+      if (!em_experiment_add_label (exp, cols[0], cols[1], EM_LABEL_SOURCE_IMPORT, -1,
+                                    who ? who : argv[2], &error))
+        {
+          g_printerr (_("emissary-cli: %s, line %u: %s (%u labels imported before it)\n"),
+                      argv[2], i + 1, error->message, imported);
+          return EM_CLI_FAILURE;
+        }
+      imported++;
+    }
+  g_print ("{\"imported\":%u}\n", imported);
+  return EM_CLI_OK;
+}
