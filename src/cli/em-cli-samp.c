@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "em-cli.h"
 #include "em-cli-commands.h"
+#include "em-cli.h"
 #include "vo/em-samp-client.h"
 #include "vo/em-samp-messages.h"
 #include "vo/em-xmlrpc.h"
@@ -21,13 +21,12 @@ typedef struct
   GAsyncResult *result;
   gboolean      interrupted;
   guint         max_messages;
+  gboolean      hub_events;
   guint         n_messages;
 } Run;
 
 static void
-store_result (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Run *run = user_data;
 
@@ -44,10 +43,7 @@ wait_result (Run *run)
 }
 
 static gboolean
-run_connect (Run         *run,
-             const char  *name,
-             gboolean     reconnect,
-             GError     **error)
+run_connect (Run *run, const char *name, gboolean reconnect, GError **error)
 {
   run->loop = g_main_loop_new (NULL, FALSE);
   run->client = em_samp_client_new (name);
@@ -57,8 +53,7 @@ run_connect (Run         *run,
 }
 
 static gboolean
-run_connect_now (Run     *run,
-                 GError **error)
+run_connect_now (Run *run, GError **error)
 {
   em_samp_client_connect_async (run->client, NULL, store_result, run);
   return em_samp_client_connect_finish (run->client, wait_result (run), error);
@@ -79,12 +74,11 @@ run_finish (Run *run)
 }
 
 static void
-variant_to_json (GString  *out,
-                 GVariant *v)
+variant_to_json (GString *out, GVariant *v)
 {
   if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARIANT))
     {
-      g_autoptr(GVariant) inner = g_variant_get_variant (v);
+      g_autoptr (GVariant) inner = g_variant_get_variant (v);
       variant_to_json (out, inner);
     }
   else if (g_variant_is_of_type (v, G_VARIANT_TYPE_STRING))
@@ -92,8 +86,8 @@ variant_to_json (GString  *out,
   else if (g_variant_is_of_type (v, G_VARIANT_TYPE_VARDICT))
     {
       GVariantIter iter;
-      const char *key;
-      GVariant *child;
+      const char  *key;
+      GVariant    *child;
 
       g_string_append_c (out, '{');
       g_variant_iter_init (&iter, v);
@@ -108,8 +102,8 @@ variant_to_json (GString  *out,
   else if (g_variant_is_container (v))
     {
       GVariantIter iter;
-      GVariant *child;
-      gboolean first = TRUE;
+      GVariant    *child;
+      gboolean     first = TRUE;
 
       g_string_append_c (out, '[');
       g_variant_iter_init (&iter, v);
@@ -130,33 +124,32 @@ variant_to_json (GString  *out,
 /* The id of the client @to names (id or samp.name), checking that it
  * subscribes to @mtype; NULL with an error otherwise. */
 static const char *
-resolve_recipient (Run         *run,
-                   const char  *to,
-                   const char  *mtype,
-                   GError     **error)
+resolve_recipient (Run *run, const char *to, const char *mtype, GError **error)
 {
   EmSampPeer *peer = em_samp_client_find_peer (run->client, to);
 
   if (peer == NULL)
     {
       GListModel *peers = em_samp_client_get_peers (run->client);
-      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr (GString) names = g_string_new (NULL);
 
       for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
         {
-          g_autoptr(EmSampPeer) p = g_list_model_get_item (peers, i);
+          g_autoptr (EmSampPeer) p = g_list_model_get_item (peers, i);
           g_string_append_printf (names, "%s%s (%s)", i ? ", " : "", em_samp_peer_get_id (p),
-                                  em_samp_peer_get_name (p) ? em_samp_peer_get_name (p) : "no name");
+                                  em_samp_peer_get_name (p) ? em_samp_peer_get_name (p)
+                                                            : "no name");
         }
-      g_set_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT, "no SAMP client “%s”; registered: %s", to,
-                   names->len ? names->str : "none");
+      g_set_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT,
+                   "no SAMP client “%s”; registered: %s", to, names->len ? names->str : "none");
       return NULL;
     }
   if (!em_samp_peer_is_subscribed (peer, mtype))
     {
-      g_set_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT, "SAMP client “%s” (%s) does not accept %s",
-                   em_samp_peer_get_name (peer) ? em_samp_peer_get_name (peer) : to, em_samp_peer_get_id (peer),
-                   mtype);
+      g_set_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT,
+                   "SAMP client “%s” (%s) does not accept %s",
+                   em_samp_peer_get_name (peer) ? em_samp_peer_get_name (peer) : to,
+                   em_samp_peer_get_id (peer), mtype);
       return NULL;
     }
   return em_samp_peer_get_id (peer);
@@ -165,7 +158,7 @@ resolve_recipient (Run         *run,
 static int
 print_responses (GVariant *responses)
 {
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
 
   if (responses)
     {
@@ -178,14 +171,11 @@ print_responses (GVariant *responses)
 /* Sends @message (floating) to @to or to all subscribers, waits for the
  * replies and prints them as JSON. */
 static int
-send_and_report (Run        *run,
-                 const char *to,
-                 GVariant   *message,
-                 guint       timeout)
+send_and_report (Run *run, const char *to, GVariant *message, guint timeout)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) responses = NULL;
-  g_autoptr(GVariant) msg = g_variant_ref_sink (message);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) responses = NULL;
+  g_autoptr (GVariant) msg = g_variant_ref_sink (message);
   const char *recipient = NULL;
 
   if (to && !(recipient = resolve_recipient (run, to, em_samp_message_get_mtype (msg), &error)))
@@ -200,11 +190,11 @@ static int
 cmd_clients (Run *run)
 {
   GListModel *peers = em_samp_client_get_peers (run->client);
-  g_autoptr(GString) out = g_string_new ("[");
+  g_autoptr (GString) out = g_string_new ("[");
 
   for (guint i = 0; i < g_list_model_get_n_items (peers); i++)
     {
-      g_autoptr(EmSampPeer) p = g_list_model_get_item (peers, i);
+      g_autoptr (EmSampPeer) p = g_list_model_get_item (peers, i);
       const char *const *subs = em_samp_peer_get_subscriptions (p);
 
       if (i)
@@ -230,8 +220,7 @@ cmd_clients (Run *run)
 }
 
 static gboolean
-check_readable (const char  *path,
-                GError     **error)
+check_readable (const char *path, GError **error)
 {
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
     {
@@ -249,8 +238,12 @@ on_message (EmSampClient *client,
             gboolean      is_call,
             Run          *run)
 {
-  g_autoptr(GString) out = g_string_new ("{");
+  g_autoptr (GString) out = NULL;
 
+  /* Hub events are bookkeeping; show them only when asked. */
+  if (!run->hub_events && g_str_has_prefix (mtype, "samp.hub."))
+    return;
+  out = g_string_new ("{");
   em_json_key (out, "sender");
   em_json_string (out, sender);
   em_json_key (out, "mtype");
@@ -277,17 +270,14 @@ on_interrupt (gpointer user_data)
 }
 
 static void
-on_connected_changed (EmSampClient *client,
-                      GParamSpec   *pspec,
-                      Run          *run)
+on_connected_changed (EmSampClient *client, GParamSpec *pspec, Run *run)
 {
   g_printerr ("emissary-cli: %s the SAMP hub\n",
               em_samp_client_get_connected (client) ? "connected to" : "lost");
 }
 
 static int
-cmd_listen (Run         *run,
-            char       **subscribe)
+cmd_listen (Run *run, char **subscribe)
 {
   guint sigint, sigterm;
 
@@ -295,6 +285,8 @@ cmd_listen (Run         *run,
     em_samp_client_subscribe (run->client, subscribe[i]);
   g_signal_connect (run->client, "message-received", G_CALLBACK (on_message), run);
   g_signal_connect (run->client, "notify::connected", G_CALLBACK (on_connected_changed), run);
+  g_printerr ("emissary-cli: listening as SAMP client %s\n",
+              em_samp_client_get_self_id (run->client));
   sigint = g_unix_signal_add (SIGINT, on_interrupt, run);
   sigterm = g_unix_signal_add (SIGTERM, on_interrupt, run);
   g_main_loop_run (run->loop);
@@ -304,107 +296,126 @@ cmd_listen (Run         *run,
   return EM_CLI_OK;
 }
 
-static const char usage_description[] =
-  "Sub-commands:\n"
-  "  clients                  list the other SAMP clients as JSON\n"
-  "  send-table FILE          send a VOTable file (table.load.votable)\n"
-  "  point RA DEC             point at a sky position in degrees (coord.pointAt.sky)\n"
-  "  send-spectrum FILE       send a FITS or VOTable spectrum (spectrum.load.ssa-generic)\n"
-  "  script TEXT              send an Aladin script (script.aladin.send)\n"
-  "  call MTYPE [KEY=VALUE…]  call any MType with string parameters, print the replies\n"
-  "  listen                   print received messages as JSON lines until interrupted\n"
-  "\n"
-  "The hub is found through $SAMP_HUB (std-lockurl:URL), else ~/.samp.\n"
-  "Without --to, a message goes to every client that subscribes to it.";
+static const char usage_description[]
+    = "Sub-commands:\n"
+      "  clients                  list the other SAMP clients as JSON\n"
+      "  send-table FILE          send a VOTable file (table.load.votable)\n"
+      "  point RA DEC             point at a sky position in degrees (coord.pointAt.sky)\n"
+      "  send-spectrum FILE       send a FITS or VOTable spectrum (spectrum.load.ssa-generic)\n"
+      "  script TEXT              send an Aladin script (script.aladin.send)\n"
+      "  call MTYPE [KEY=VALUE…]  call any MType with string parameters, print the replies\n"
+      "  listen                   print received messages as JSON lines until interrupted\n"
+      "\n"
+      "The hub is found through $SAMP_HUB (std-lockurl:URL), else ~/.samp.\n"
+      "Without --to, a message goes to every client that subscribes to it.";
 
 int
-em_cli_samp (int    argc,
-             char **argv)
+em_cli_samp (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new (_("SUB-COMMAND [ARGUMENT…]"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("SUB-COMMAND [ARGUMENT…]"));
   g_autofree char *to = NULL;
   g_autofree char *name = NULL;
-  g_auto(GStrv) subscribe = NULL;
-  g_auto(GStrv) meta = NULL;
-  int timeout = 60, count = 0;
-  int status;
+  g_auto (GStrv) subscribe = NULL;
+  g_auto (GStrv) meta = NULL;
+  int         timeout = 60, count = 0;
+  int         status;
   const char *sub;
-  Run run = { 0 };
-  g_autoptr(GError) error = NULL;
-  GOptionEntry entries[] = {
-    { "to", 't', 0, G_OPTION_ARG_STRING, &to, N_("Send to this client only (id or samp.name, any case)"), N_("NAME") },
-    { "name", 'n', 0, G_OPTION_ARG_STRING, &name, N_("Name to show for the table or spectrum"), N_("NAME") },
-    { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, N_("Seconds to wait for replies (default 60)"), N_("SECONDS") },
-    { "meta", 0, 0, G_OPTION_ARG_STRING_ARRAY, &meta, N_("send-spectrum: extra SSA metadata (repeatable)"),
-      N_("KEY=VALUE") },
-    { "subscribe", 0, 0, G_OPTION_ARG_STRING_ARRAY, &subscribe,
-      N_("listen: also accept this MType (repeatable; e.g. spectrum.load.ssa-generic)"), N_("MTYPE") },
-    { "count", 0, 0, G_OPTION_ARG_INT, &count, N_("listen: stop after this many messages"), N_("N") },
-    { NULL }
-  };
+  Run         run = { 0 };
+  g_autoptr (GError) error = NULL;
+  GOptionEntry entries[]
+      = { { "to", 't', 0, G_OPTION_ARG_STRING, &to,
+            N_ ("Send to this client only (id or samp.name, any case)"), N_ ("NAME") },
+          { "name", 'n', 0, G_OPTION_ARG_STRING, &name,
+            N_ ("Name to show for the table or spectrum"), N_ ("NAME") },
+          { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
+            N_ ("Seconds to wait for replies (default 60)"), N_ ("SECONDS") },
+          { "meta", 0, 0, G_OPTION_ARG_STRING_ARRAY, &meta,
+            N_ ("send-spectrum: extra SSA metadata (repeatable)"), N_ ("KEY=VALUE") },
+          { "subscribe", 0, 0, G_OPTION_ARG_STRING_ARRAY, &subscribe,
+            N_ ("listen: also accept this MType (repeatable; e.g. spectrum.load.ssa-generic)"),
+            N_ ("MTYPE") },
+          { "count", 0, 0, G_OPTION_ARG_INT, &count, N_ ("listen: stop after this many messages"),
+            N_ ("N") },
+          { "hub-events", 0, 0, G_OPTION_ARG_NONE, &run.hub_events,
+            N_ ("listen: also print the hub's events (samp.hub.*)"), NULL },
+          { NULL } };
 
-  g_option_context_set_summary (context, _("Talk to Virtual Observatory tools over SAMP."));
+  g_option_context_set_summary (context, _ ("Talk to Virtual Observatory tools over SAMP."));
   g_option_context_set_description (context, usage_description);
   g_option_context_add_main_entries (context, entries, NULL);
+  /* "samp point 83.6 -5.4": GOption would take -5.4 for an option, so
+   * unknown ones are let through and refused here unless numbers. */
+  g_option_context_set_ignore_unknown_options (context, TRUE);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  for (int i = 1; i < argc; i++)
+    {
+      char *end;
+
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (argv[i][0] == '-' && argv[i][1] != '\0'
+          && (g_ascii_strtod (argv[i], &end), end == argv[i] || *end != '\0'))
+        return em_cli_usage ("samp", _ ("unknown option “%s”"), argv[i]);
+    }
   if (argc < 2)
-    return em_cli_usage ("samp", _("missing sub-command"));
+    return em_cli_usage ("samp", _ ("missing sub-command"));
   if (timeout < 0 || count < 0)
-    return em_cli_usage ("samp", _("--timeout and --count must not be negative"));
+    return em_cli_usage ("samp", _ ("--timeout and --count must not be negative"));
   sub = argv[1];
 
 #define NEED_ARGS(n, what)                                                                         \
   if (argc != 2 + (n))                                                                             \
-    return em_cli_usage ("samp", _("“%s” takes %s"), sub, what);
+    return em_cli_usage ("samp", _ ("“%s” takes %s"), sub, what);
 
   if (strcmp (sub, "clients") == 0)
     {
-      NEED_ARGS (0, _("no arguments"));
+      NEED_ARGS (0, _ ("no arguments"));
     }
   else if (strcmp (sub, "send-table") == 0 || strcmp (sub, "send-spectrum") == 0)
     {
-      NEED_ARGS (1, _("one FILE"));
+      NEED_ARGS (1, _ ("one FILE"));
       if (!check_readable (argv[2], &error))
         return em_cli_fail (error);
     }
   else if (strcmp (sub, "point") == 0)
     {
-      NEED_ARGS (2, _("RA and DEC in degrees"));
+      NEED_ARGS (2, _ ("RA and DEC in degrees"));
     }
   else if (strcmp (sub, "script") == 0)
     {
-      NEED_ARGS (1, _("one SCRIPT"));
+      NEED_ARGS (1, _ ("one SCRIPT"));
     }
   else if (strcmp (sub, "listen") == 0)
     {
-      NEED_ARGS (0, _("no arguments"));
+      NEED_ARGS (0, _ ("no arguments"));
     }
   else if (strcmp (sub, "call") == 0)
     {
       if (argc < 3)
-        return em_cli_usage ("samp", _("“call” takes an MTYPE and KEY=VALUE parameters"));
+        return em_cli_usage ("samp", _ ("“call” takes an MTYPE and KEY=VALUE parameters"));
       for (int i = 3; i < argc; i++)
         if (strchr (argv[i], '=') == NULL || argv[i][0] == '=')
-          return em_cli_usage ("samp", _("parameter “%s” is not KEY=VALUE"), argv[i]);
+          return em_cli_usage ("samp", _ ("parameter “%s” is not KEY=VALUE"), argv[i]);
     }
   else
-    return em_cli_usage ("samp", _("unknown sub-command “%s”"), sub);
+    return em_cli_usage ("samp", _ ("unknown sub-command “%s”"), sub);
 
   if (strcmp (sub, "point") == 0)
     {
-      char *end1, *end2;
+      char  *end1, *end2;
       double ra = g_ascii_strtod (argv[2], &end1), dec = g_ascii_strtod (argv[3], &end2);
 
-      if (*end1 || *end2 || end1 == argv[2] || end2 == argv[3] || ra < 0 || ra >= 360 || dec < -90 || dec > 90)
-        return em_cli_usage ("samp", _("RA must be in [0, 360) and DEC in [-90, 90] degrees"));
+      if (*end1 || *end2 || end1 == argv[2] || end2 == argv[3] || ra < 0 || ra >= 360 || dec < -90
+          || dec > 90)
+        return em_cli_usage ("samp", _ ("RA must be in [0, 360) and DEC in [-90, 90] degrees"));
     }
 
   run_connect (&run, "Emissary", strcmp (sub, "listen") == 0, NULL);
   if (strcmp (sub, "listen") == 0)
     for (guint i = 0; subscribe && subscribe[i]; i++)
       em_samp_client_subscribe (run.client, subscribe[i]);
-  run.max_messages = (guint) count;
+  run.max_messages = (guint)count;
   if (!run_connect_now (&run, &error))
     {
       status = em_cli_fail (error);
@@ -421,42 +432,43 @@ em_cli_samp (int    argc,
       g_autofree char *base = g_path_get_basename (argv[2]);
       g_autofree char *table_id = em_samp_client_add_table (run.client, url, NULL);
 
-      status = send_and_report (&run, to, em_samp_msg_table_load_votable (url, table_id, name ? name : base),
-                                (guint) timeout);
+      status = send_and_report (&run, to,
+                                em_samp_msg_table_load_votable (url, table_id, name ? name : base),
+                                (guint)timeout);
     }
   else if (strcmp (sub, "send-spectrum") == 0)
     {
       g_autofree char *url = em_samp_file_url (argv[2]);
       g_autofree char *base = g_path_get_basename (argv[2]);
-      const char *format = em_samp_spectrum_format_for (argv[2]);
-      g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+      const char      *format = em_samp_spectrum_format_for (argv[2]);
+      g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
 
       for (guint i = 0; meta && meta[i]; i++)
         {
           const char *eq = strchr (meta[i], '=');
           if (eq == NULL || eq == meta[i])
             {
-              status = em_cli_usage ("samp", _("--meta wants KEY=VALUE, not “%s”"), meta[i]);
+              status = em_cli_usage ("samp", _ ("--meta wants KEY=VALUE, not “%s”"), meta[i]);
               run_finish (&run);
               return status;
             }
-          g_ptr_array_add (pairs, g_strndup (meta[i], (gsize) (eq - meta[i])));
+          g_ptr_array_add (pairs, g_strndup (meta[i], (gsize)(eq - meta[i])));
           g_ptr_array_add (pairs, g_strdup (eq + 1));
         }
       g_ptr_array_add (pairs, NULL);
       status = send_and_report (&run, to,
                                 em_samp_msg_spectrum_load_ssa (url, base, name ? name : base,
                                                                format ? format : "application/fits",
-                                                               (const char *const *) pairs->pdata),
-                                (guint) timeout);
+                                                               (const char *const *)pairs->pdata),
+                                (guint)timeout);
     }
   else if (strcmp (sub, "point") == 0)
     status = send_and_report (&run, to,
                               em_samp_msg_coord_point_at_sky (g_ascii_strtod (argv[2], NULL),
                                                               g_ascii_strtod (argv[3], NULL)),
-                              (guint) timeout);
+                              (guint)timeout);
   else if (strcmp (sub, "script") == 0)
-    status = send_and_report (&run, to, em_samp_msg_script_aladin_send (argv[2]), (guint) timeout);
+    status = send_and_report (&run, to, em_samp_msg_script_aladin_send (argv[2]), (guint)timeout);
   else if (strcmp (sub, "call") == 0)
     {
       GVariantBuilder b;
@@ -464,11 +476,12 @@ em_cli_samp (int    argc,
       g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
       for (int i = 3; i < argc; i++)
         {
-          const char *eq = strchr (argv[i], '=');
-          g_autofree char *key = g_strndup (argv[i], (gsize) (eq - argv[i]));
+          const char      *eq = strchr (argv[i], '=');
+          g_autofree char *key = g_strndup (argv[i], (gsize)(eq - argv[i]));
           g_variant_builder_add (&b, "{sv}", key, g_variant_new_string (eq + 1));
         }
-      status = send_and_report (&run, to, em_samp_message_new (argv[2], g_variant_builder_end (&b)), (guint) timeout);
+      status = send_and_report (&run, to, em_samp_message_new (argv[2], g_variant_builder_end (&b)),
+                                (guint)timeout);
     }
   else
     status = cmd_listen (&run, NULL);

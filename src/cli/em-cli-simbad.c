@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "em-cli-commands.h"
 #include "em-cli.h"
@@ -20,14 +21,17 @@ typedef struct
 static void
 add_common_options (GOptionContext *context, SimbadOptions *opts)
 {
-  GOptionEntry entries[]
-      = { { "simbad-url", 0, 0, G_OPTION_ARG_STRING, &opts->url,
-            N_ ("SIMBAD TAP sync endpoint (default " EM_SIMBAD_DEFAULT_URL ")"), N_ ("URL") },
-          { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opts->timeout,
-            N_ ("Seconds to wait for each answer (default 60)"), N_ ("SECONDS") },
-          { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opts->no_cache,
-            N_ ("Neither read nor write the on-disk SIMBAD cache"), NULL },
-          G_OPTION_ENTRY_NULL };
+  GOptionEntry entries[] = {
+    { "simbad-url", 0, 0, G_OPTION_ARG_STRING, &opts->url,
+      N_ ("SIMBAD TAP sync endpoint (default: the simbad-url setting, else " EM_SIMBAD_DEFAULT_URL
+          ")"),
+      N_ ("URL") },
+    { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opts->timeout,
+      N_ ("Seconds to wait for each answer (default 60)"), N_ ("SECONDS") },
+    { "no-cache", 0, 0, G_OPTION_ARG_NONE, &opts->no_cache,
+      N_ ("Neither read nor write the on-disk SIMBAD cache"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 }
@@ -54,6 +58,43 @@ static const char *
 unprotect (const char *arg)
 {
   return g_str_has_prefix (arg, NEGATIVE_MARK) ? arg + 1 : arg;
+}
+
+/* The desktop application's settings, when its schema is installed:
+ * the CLI then uses the same endpoint and radius as the GUI. */
+static GSettings *
+app_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr (GSettingsSchema) schema = NULL;
+
+  if (source)
+    schema = g_settings_schema_source_lookup (source, EM_APP_ID, TRUE);
+  if (schema == NULL || !g_settings_schema_has_key (schema, "simbad-url")
+      || !g_settings_schema_has_key (schema, "simbad-cone-radius"))
+    return NULL;
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+/* Fills what the command line left unset from the settings. */
+static void
+apply_settings (SimbadOptions *opts)
+{
+  g_autoptr (GSettings) settings = NULL;
+
+  if (opts->url && !isnan (opts->radius))
+    return;
+  settings = app_settings ();
+  if (opts->url == NULL && settings)
+    {
+      g_autofree char *url = g_settings_get_string (settings, "simbad-url");
+
+      if (url && *url)
+        opts->url = g_steal_pointer (&url);
+    }
+  if (isnan (opts->radius))
+    opts->radius = settings ? g_settings_get_double (settings, "simbad-cone-radius")
+                            : EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
 }
 
 static EmSimbadClient *
@@ -122,11 +163,13 @@ append_object (GString *out, const EmSimbadObject *o)
 static int
 run_cone (int argc, char **argv)
 {
-  SimbadOptions opts = { .radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC };
+  SimbadOptions opts = { .radius = NAN };
   g_autoptr (GOptionContext) context = g_option_context_new (_ ("RA DEC"));
-  GOptionEntry entries[] = { { "radius", 'r', 0, G_OPTION_ARG_DOUBLE, &opts.radius,
-                               N_ ("Search radius in arcseconds (default 3)"), N_ ("ARCSEC") },
-                             G_OPTION_ENTRY_NULL };
+  GOptionEntry entries[]
+      = { { "radius", 'r', 0, G_OPTION_ARG_DOUBLE, &opts.radius,
+            N_ ("Search radius in arcseconds (default: the simbad-cone-radius setting, else 3)"),
+            N_ ("ARCSEC") },
+          G_OPTION_ENTRY_NULL };
   g_autoptr (EmSimbadClient) client = NULL;
   g_autoptr (GPtrArray) objects = NULL;
   g_autoptr (GError) error = NULL;
@@ -144,6 +187,7 @@ run_cone (int argc, char **argv)
   protected = protect_negative_numbers (argc, argv);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  apply_settings (&opts);
   url = opts.url;
   if (argc != 3)
     return em_cli_usage ("simbad cone", _ ("expected RA and DEC in degrees"));
@@ -176,7 +220,7 @@ run_cone (int argc, char **argv)
 static int
 run_id (int argc, char **argv)
 {
-  SimbadOptions opts = { 0 };
+  SimbadOptions opts = { .radius = NAN };
   g_autoptr (GOptionContext) context = g_option_context_new (_ ("NAME"));
   g_autoptr (EmSimbadClient) client = NULL;
   g_autoptr (EmSimbadObject) object = NULL;
@@ -190,6 +234,7 @@ run_id (int argc, char **argv)
   add_common_options (context, &opts);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  apply_settings (&opts);
   url = opts.url;
   if (argc != 2)
     return em_cli_usage ("simbad id", _ ("expected one identifier (quote it if it has spaces)"));
@@ -200,6 +245,13 @@ run_id (int argc, char **argv)
   append_object (out, object);
   g_print ("%s\n", out->str);
   return EM_CLI_OK;
+}
+
+/* On a terminal, how far the cross-match got (it can take minutes). */
+static void
+print_progress (gsize done, gsize total, gpointer user_data)
+{
+  g_printerr ("\rcross-match: %" G_GSIZE_FORMAT " / %" G_GSIZE_FORMAT " candidates", done, total);
 }
 
 static int
@@ -213,7 +265,8 @@ run_crossmatch (int argc, char **argv)
       = { { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
             N_ ("VOTable to write: the catalogue plus SIMBAD columns and class"), N_ ("OUT.vot") },
           { "radius", 'r', 0, G_OPTION_ARG_DOUBLE, &opts.radius,
-            N_ ("Match radius in arcseconds (default 3)"), N_ ("ARCSEC") },
+            N_ ("Match radius in arcseconds (default: the simbad-cone-radius setting, else 3)"),
+            N_ ("ARCSEC") },
           { "chunk", 0, 0, G_OPTION_ARG_INT, &chunk, N_ ("Candidates per request (default 1000)"),
             N_ ("ROWS") },
           G_OPTION_ENTRY_NULL };
@@ -235,6 +288,7 @@ run_crossmatch (int argc, char **argv)
   add_common_options (context, &opts);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
     return status;
+  apply_settings (&opts);
   url = opts.url;
   if (argc != 2)
     return em_cli_usage ("simbad crossmatch", _ ("expected one catalogue (CATALOG.vot)"));
@@ -256,8 +310,11 @@ run_crossmatch (int argc, char **argv)
     return em_cli_fail (error);
   client = make_client (&opts, &error);
   start = g_get_monotonic_time ();
-  result = em_simbad_crossmatch (client, catalogue, opts.radius, (gsize)chunk, NULL, NULL, &counts,
+  result = em_simbad_crossmatch (client, catalogue, opts.radius, (gsize)chunk,
+                                 isatty (STDERR_FILENO) ? print_progress : NULL, NULL, &counts,
                                  NULL, &error);
+  if (isatty (STDERR_FILENO))
+    g_printerr ("\n");
   if (result == NULL || !em_votable_write_file (result, output, &error))
     return em_cli_fail (error);
   em_json_key (out, "rows");

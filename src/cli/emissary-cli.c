@@ -7,6 +7,7 @@
 
 #include "em-cli.h"
 #include "em-cli-commands.h"
+#include "nn/nn.h"
 
 typedef struct
 {
@@ -33,6 +34,8 @@ int
 main (int    argc,
       char **argv)
 {
+  /* Before anything else: may re-execute with faster BLAS kernels. */
+  nn_blas_ensure_core (argc, argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, EM_LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

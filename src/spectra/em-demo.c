@@ -868,7 +868,7 @@ write_bytes (const char *path,
     return g_file_set_contents_full (path, data, (gssize) length, G_FILE_SET_CONTENTS_NONE, 0644, error);
 
   /* GZlibCompressor writes no time stamp or name: same input, same bytes. */
-  z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6);
+  z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
   out = g_byte_array_sized_new ((guint) (length / 2 + 1024));
   for (;;)
     {

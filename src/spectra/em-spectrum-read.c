@@ -3,10 +3,10 @@
 
 #include <errno.h>
 #include <fitsio.h>
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "em-preprocess.h"
@@ -471,72 +471,348 @@ finish (EmSpectrum *s,
 
 /* ---- opening ------------------------------------------------------------ */
 
-static fitsfile *
+/* Every file is read into memory (spectra are small) and cfitsio works on
+ * that copy.  A gzip-compressed file is uncompressed by us rather than by
+ * cfitsio, which sizes its buffer from the gzip trailer, so that a
+ * truncated or forged file would make it allocate gigabytes. */
+#define MAX_FILE_SIZE (512 * 1024 * 1024)
+
+static GBytes *
+gunzip (const char *path,
+        const char *contents,
+        gsize       length,
+        GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GZlibDecompressor) z = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+  g_autoptr(GByteArray) out = g_byte_array_sized_new ((guint) MIN (length * 3, (gsize) MAX_FILE_SIZE));
+  gsize in_pos = 0;
+
+  for (;;)
+    {
+      guint8 chunk[65536];
+      gsize read = 0, written = 0;
+      GConverterResult res;
+
+      res = g_converter_convert (G_CONVERTER (z), contents + in_pos, length - in_pos, chunk, sizeof chunk,
+                                 G_CONVERTER_INPUT_AT_END, &read, &written, &local_error);
+      if (res == G_CONVERTER_ERROR)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+            g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: truncated gzip data"), path);
+          else
+            g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: broken gzip data: %s"), path,
+                         local_error->message);
+          return NULL;
+        }
+      in_pos += read;
+      if (out->len + written > MAX_FILE_SIZE)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
+                       _("%s: uncompresses to more than %d MiB, not a spectrum"), path, MAX_FILE_SIZE >> 20);
+          return NULL;
+        }
+      g_byte_array_append (out, chunk, (guint) written);
+      if (res == G_CONVERTER_FINISHED)
+        break;
+      if (read == 0 && written == 0)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: truncated gzip data"), path);
+          return NULL;
+        }
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+/* Value of a header card as an integer, FALSE if it is none. */
+static gboolean
+card_integer (const char *card,
+              gint64     *value)
+{
+  char field[72];
+  char *end;
+
+  if (card[8] != '=' || card[9] != ' ')
+    return FALSE;
+  memcpy (field, card + 10, 70);
+  field[70] = '\0';
+  if (strchr (field, '/') != NULL)
+    *strchr (field, '/') = '\0';
+  g_strstrip (field);
+  if (field[0] == '\0')
+    return FALSE;
+  *value = g_ascii_strtoll (field, &end, 10);
+  return *end == '\0' && end != field;
+}
+
+static gboolean
+card_is (const char *card,
+         const char *keyword)
+{
+  gsize len = strlen (keyword);
+
+  if (strncmp (card, keyword, len) != 0)
+    return FALSE;
+  for (gsize i = len; i < 8; i++)
+    if (card[i] != ' ')
+      return FALSE;
+  return TRUE;
+}
+
+/* Walks the HDUs as the FITS standard lays them out and checks what cfitsio
+ * takes on trust: printable ASCII headers, the mandatory keywords in their
+ * places with sane integer values, and data that fit in the file.  cfitsio
+ * 4.2 reads the mandatory keywords by position and, given a garbled
+ * NAXISn, may compute a buffer size from an uninitialised variable (found
+ * by feeding it mutated LAMOST files under AddressSanitizer). */
+static gboolean
+validate_structure (const char *data,
+                    gsize       size,
+                    const char *path,
+                    GError    **error)
+{
+  gsize offset = 0;
+
+  for (int hdu = 1; offset < size; hdu++)
+    {
+      gint64 bitpix = 0, naxis = 0, pcount = 0, gcount = 1, tfields = -1, v;
+      guint64 pixels = 1, datasize;
+      gboolean end = FALSE, bintable = FALSE;
+      gsize card_no = 0, cards_start = offset;
+      const char *what = NULL;
+
+      if (hdu > 1000)
+        {
+          what = _("more than 1000 HDUs");
+          goto bad;
+        }
+      /* what follows the last HDU (padding, junk) is no extension: cfitsio
+       * stops there too */
+      if (hdu > 1 && (size - offset < 2880 || strncmp (data + offset, "XTENSION", 8) != 0))
+        break;
+      for (; !end; card_no++)
+        {
+          const char *card = data + cards_start + card_no * 80;
+
+          if (cards_start + (card_no + 1) * 80 > size)
+            {
+              what = _("the header has no END");
+              goto bad;
+            }
+          for (int i = 0; i < 80; i++)
+            if (card[i] < 0x20 || card[i] > 0x7e)
+              {
+                what = _("non-ASCII bytes in a header");
+                goto bad;
+              }
+          if (card_no == 0)
+            {
+              if (hdu == 1 ? !card_is (card, "SIMPLE") : !card_is (card, "XTENSION"))
+                {
+                  what = hdu == 1 ? _("the first keyword is not SIMPLE") : _("an extension does not start with XTENSION");
+                  goto bad;
+                }
+              bintable = hdu > 1 && strncmp (card + 10, "'BINTABLE'", 10) == 0;
+            }
+          else if (card_no == 1)
+            {
+              if (!card_is (card, "BITPIX") || !card_integer (card, &bitpix)
+                  || (bitpix != 8 && bitpix != 16 && bitpix != 32 && bitpix != 64 && bitpix != -32 && bitpix != -64))
+                {
+                  what = _("BITPIX missing or invalid");
+                  goto bad;
+                }
+            }
+          else if (card_no == 2)
+            {
+              if (!card_is (card, "NAXIS") || !card_integer (card, &naxis) || naxis < 0 || naxis > 999)
+                {
+                  what = _("NAXIS missing or invalid");
+                  goto bad;
+                }
+            }
+          else if (card_no < 3 + (gsize) naxis)
+            {
+              char keyword[16];
+
+              g_snprintf (keyword, sizeof keyword, "NAXIS%zu", card_no - 2);
+              if (!card_is (card, keyword) || !card_integer (card, &v) || v < 0 || v > G_MAXINT32)
+                {
+                  what = _("an NAXISn keyword missing or invalid");
+                  goto bad;
+                }
+              if (v > 0 && pixels > G_GUINT64_CONSTANT (1) << 40)
+                {
+                  what = _("the data size overflows");
+                  goto bad;
+                }
+              pixels *= (guint64) v;
+            }
+          else if (hdu > 1 && card_no == 3 + (gsize) naxis)
+            {
+              if (!card_is (card, "PCOUNT") || !card_integer (card, &pcount) || pcount < 0 || pcount > G_MAXINT32)
+                {
+                  what = _("PCOUNT missing or invalid");
+                  goto bad;
+                }
+            }
+          else if (hdu > 1 && card_no == 4 + (gsize) naxis)
+            {
+              if (!card_is (card, "GCOUNT") || !card_integer (card, &gcount) || gcount < 1 || gcount > 1000)
+                {
+                  what = _("GCOUNT missing or invalid");
+                  goto bad;
+                }
+            }
+          else if (card_is (card, "TFIELDS"))
+            {
+              if (!card_integer (card, &tfields) || tfields < 0 || tfields > 999)
+                {
+                  what = _("TFIELDS invalid");
+                  goto bad;
+                }
+            }
+          else if (card_is (card, "END"))
+            end = TRUE;
+        }
+      if (bintable && (naxis != 2 || tfields < 0))
+        {
+          what = _("a binary table without NAXIS = 2 or TFIELDS");
+          goto bad;
+        }
+      if (naxis == 0)
+        pixels = 0;
+      datasize = (guint64) (bitpix < 0 ? -bitpix : bitpix) / 8 * (guint64) gcount * ((guint64) pcount + pixels);
+      offset = cards_start + ((card_no * 80 + 2879) / 2880) * 2880;
+      /* the data themselves must be there; their padding may be missing */
+      if (datasize > (guint64) (size - MIN (offset, size)))
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
+                       _("%s: truncated: HDU %d announces %llu bytes of data, the file holds %zu"),
+                       path, hdu, (unsigned long long) datasize, size - MIN (offset, size));
+          return FALSE;
+        }
+      offset += (gsize) ((datasize + 2879) / 2880 * 2880);
+      continue;
+
+    bad:
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT, _("%s: HDU %d, header card %zu: %s"), path,
+                   hdu, card_no + 1, what);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  fitsfile *fits;
+  GBytes   *memory;    /* the (uncompressed) file */
+  void     *mem_ptr;   /* what cfitsio's memory driver points at */
+  size_t    mem_size;
+  gsize     file_size;
+} Opened;
+
+static void
+opened_close (Opened *o)
+{
+  close_fits (o->fits);
+  o->fits = NULL;
+  g_clear_pointer (&o->memory, g_bytes_unref);
+}
+
+static gboolean
 open_fits (const char *path,
+           Opened     *o,
            GError    **error)
 {
-  static const char gzip_magic[2] = { 0x1f, (char) 0x8b };
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
   GStatBuf st;
-  char head[10] = "";
-  fitsfile *fits = NULL;
+  gsize length, padded;
   int status = 0;
-  FILE *fp;
-  gsize got;
 
+  memset (o, 0, sizeof *o);
   if (g_stat (path, &st) != 0)
     {
       int saved = errno;
 
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: cannot open: %s"), path,
                    g_strerror (saved));
-      return NULL;
+      return FALSE;
     }
   if (S_ISDIR (st.st_mode))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: is a directory"), path);
-      return NULL;
+      return FALSE;
     }
   if (!S_ISREG (st.st_mode))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: not a regular file"), path);
-      return NULL;
+      return FALSE;
     }
   if (st.st_size == 0)
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: empty file"), path);
-      return NULL;
+      return FALSE;
     }
-
-  /* Tell "not FITS at all" from "a broken FITS file" ourselves: cfitsio
-   * reports both alike. */
-  fp = g_fopen (path, "rb");
-  if (fp == NULL)
+  if (st.st_size > MAX_FILE_SIZE)
     {
-      int saved = errno;
-
-      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: cannot open: %s"), path,
-                   g_strerror (saved));
-      return NULL;
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, _("%s: larger than %d MiB, not a spectrum"), path,
+                   MAX_FILE_SIZE >> 20);
+      return FALSE;
     }
-  got = fread (head, 1, sizeof head - 1, fp);
-  fclose (fp);
-  if (!(got >= 9 && memcmp (head, "SIMPLE  =", 9) == 0) && !(got >= 2 && memcmp (head, gzip_magic, 2) == 0))
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN, "%s", local_error->message);
+      return FALSE;
+    }
+
+  if (length >= 2 && (guint8) contents[0] == 0x1f && (guint8) contents[1] == 0x8b)
+    {
+      g_autoptr(GBytes) raw = gunzip (path, contents, length, error);
+      gconstpointer raw_data;
+
+      if (raw == NULL)
+        return FALSE;
+      raw_data = g_bytes_get_data (raw, &length);
+      g_free (contents);
+      contents = g_memdup2 (raw_data, length);
+      if (length < 9 || memcmp (contents, "SIMPLE  =", 9) != 0)
+        {
+          g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN,
+                       _("%s: a gzip file that holds no FITS file"), path);
+          return FALSE;
+        }
+    }
+  else if (!(length >= 9 && memcmp (contents, "SIMPLE  =", 9) == 0))
     {
       g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_OPEN,
                    _("%s: not a FITS file (neither plain nor gzip-compressed)"), path);
-      return NULL;
+      return FALSE;
     }
 
-  /* The disk-file variant takes the name literally: no cfitsio extended
-   * syntax, so names with brackets or "+" are not misread; compressed
-   * files are still uncompressed in memory. */
-  if (fits_open_diskfile (&fits, path, READONLY, &status) != 0)
+  if (!validate_structure (contents, length, path, error))
+    return FALSE;
+  /* cfitsio's memory driver reads whole 2880-byte records: a file whose
+   * last record lacks its padding must get it, or cfitsio reads past the
+   * end of the buffer. */
+  padded = (length + 2879) / 2880 * 2880;
+  contents = g_realloc (contents, padded);
+  memset (contents + length, 0, padded - length);
+  o->memory = g_bytes_new_take (g_steal_pointer (&contents), padded);
+  o->mem_ptr = (void *) g_bytes_get_data (o->memory, &o->mem_size);
+  o->file_size = o->mem_size;
+
+  /* A read-only memory file: cfitsio neither reallocates nor frees it,
+   * and takes no file name syntax from the path. */
+  if (fits_open_memfile (&o->fits, path, READONLY, &o->mem_ptr, &o->mem_size, 0, NULL, &status) != 0)
     {
       fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("not a readable FITS file"));
-      close_fits (fits);
-      return NULL;
+      o->fits = NULL;
+      opened_close (o);
+      return FALSE;
     }
-  return fits;
+  return TRUE;
 }
 
 static gboolean
@@ -550,9 +826,33 @@ move_to_extension (fitsfile   *fits,
   return fits_movnam_hdu (fits, BINARY_TBL, template, 0, &status) == 0;
 }
 
+/* The current HDU's data must lie within the file before we allocate
+ * for it: a truncated or forged header must not cost gigabytes. */
+static gboolean
+hdu_complete (fitsfile   *fits,
+              const char *path,
+              gsize       file_size,
+              GError    **error)
+{
+  LONGLONG headstart = 0, datastart = 0, dataend = 0;
+  int status = 0;
+
+  if (fits_get_hduaddrll (fits, &headstart, &datastart, &dataend, &status) != 0)
+    return fits_error (error, path, EM_SPECTRA_ERROR_CORRUPT, status, _("cannot locate the data"));
+  if (dataend > (LONGLONG) file_size)
+    {
+      g_set_error (error, EM_SPECTRA_ERROR, EM_SPECTRA_ERROR_CORRUPT,
+                   _("%s: truncated: the header announces %lld bytes, the file holds %zu"), path,
+                   (long long) dataend, file_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static EmSpectrum *
 read_layout (fitsfile   *fits,
              const char *path,
+             gsize       file_size,
              GError    **error)
 {
   EmSpectrum *s;
@@ -567,12 +867,16 @@ read_layout (fitsfile   *fits,
 
   if (move_to_extension (fits, "COADD"))
     {
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if ((s = read_coadd_table (fits, path, "lamost-lrs-coadd", error)) != NULL)
         read_lamost_metadata (fits, s);
       return s;
     }
   if (move_to_extension (fits, "COADD_R"))
     {
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if ((s = read_coadd_table (fits, path, "lamost-mrs-coadd", error)) != NULL)
         read_lamost_metadata (fits, s);
       return s;
@@ -596,6 +900,8 @@ read_layout (fitsfile   *fits,
         continue;
       if (naxes[0] < 2 || naxes[0] > MAX_PIXELS)
         break;
+      if (!hdu_complete (fits, path, file_size, error))
+        return NULL;
       if (hdu == 1 && naxis == 2 && naxes[1] >= 3 && naxes[1] <= 9)
         {
           if ((s = read_lamost_image (fits, path, naxes[0], naxes[1], error)) != NULL)
@@ -618,24 +924,24 @@ em_spectrum_read (const char *path,
                   GError    **error)
 {
   g_autoptr(EmSpectrum) s = NULL;
-  fitsfile *fits;
+  Opened opened;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if ((fits = open_fits (path, error)) == NULL)
+  if (!open_fits (path, &opened, error))
     return NULL;
-  s = read_layout (fits, path, error);
+  s = read_layout (opened.fits, path, opened.file_size, error);
   if (s != NULL)
     {
-      int vacuum = key_logical (fits, "VACUUM");
+      int vacuum = key_logical (opened.fits, "VACUUM");
 
       /* LAMOST states VACUUM = T; should a file say F, convert. */
       if (vacuum == 0 && g_str_has_prefix (s->format, "lamost"))
         for (gsize i = 0; i < s->n_pixels; i++)
           s->wave[i] = em_air_to_vacuum (s->wave[i]);
     }
-  close_fits (fits);
+  opened_close (&opened);
   if (s == NULL || !finish (s, path, error))
     return NULL;
   s->id = em_spectrum_id_from_path (path);

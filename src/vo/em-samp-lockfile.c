@@ -20,20 +20,18 @@ em_samp_hub_info_free (EmSampHubInfo *info)
 }
 
 EmSampHubInfo *
-em_samp_lockfile_parse (const char  *text,
-                        gsize        length,
-                        const char  *origin,
-                        GError     **error)
+em_samp_lockfile_parse (const char *text, gsize length, const char *origin, GError **error)
 {
-  g_autoptr(EmSampHubInfo) info = g_new0 (EmSampHubInfo, 1);
-  g_auto(GStrv) lines = NULL;
-  g_autofree char *copy = NULL;
-  static const char *const required[] = { "samp.secret", "samp.hub.xmlrpc.url", "samp.profile.version" };
+  g_autoptr (EmSampHubInfo) info = g_new0 (EmSampHubInfo, 1);
+  g_auto (GStrv) lines = NULL;
+  g_autofree char         *copy = NULL;
+  static const char *const required[]
+      = { "samp.secret", "samp.hub.xmlrpc.url", "samp.profile.version" };
 
   if (!g_utf8_validate_len (text, length, NULL))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "SAMP lockfile %s is not UTF-8 text", origin);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "SAMP lockfile %s is not UTF-8 text",
+                   origin);
       return NULL;
     }
   copy = g_strndup (text, length);
@@ -53,7 +51,8 @@ em_samp_lockfile_parse (const char  *text,
       if (eq == NULL || eq == line)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "SAMP lockfile %s, line %u: expected key=value, got “%s”", origin, i + 1, line);
+                       "SAMP lockfile %s, line %u: expected key=value, got “%s”", origin, i + 1,
+                       line);
           return NULL;
         }
       *eq = '\0';
@@ -70,15 +69,16 @@ em_samp_lockfile_parse (const char  *text,
       const char *v = g_hash_table_lookup (info->entries, required[i]);
       if (v == NULL || *v == '\0')
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       "SAMP lockfile %s lacks %s", origin, required[i]);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "SAMP lockfile %s lacks %s",
+                       origin, required[i]);
           return NULL;
         }
     }
   info->secret = g_hash_table_lookup (info->entries, "samp.secret");
   info->xmlrpc_url = g_hash_table_lookup (info->entries, "samp.hub.xmlrpc.url");
   info->profile_version = g_hash_table_lookup (info->entries, "samp.profile.version");
-  if (!g_str_has_prefix (info->xmlrpc_url, "http://") && !g_str_has_prefix (info->xmlrpc_url, "https://"))
+  if (!g_str_has_prefix (info->xmlrpc_url, "http://")
+      && !g_str_has_prefix (info->xmlrpc_url, "https://"))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "SAMP lockfile %s: samp.hub.xmlrpc.url “%s” is not an HTTP URL", origin,
@@ -92,7 +92,7 @@ em_samp_lockfile_parse (const char  *text,
 char *
 em_samp_lockfile_url (GError **error)
 {
-  const char *env = g_getenv ("SAMP_HUB");
+  const char      *env = g_getenv ("SAMP_HUB");
   g_autofree char *path = NULL;
 
   if (env != NULL && *env != '\0')
@@ -100,7 +100,8 @@ em_samp_lockfile_url (GError **error)
       if (!g_str_has_prefix (env, "std-lockurl:"))
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       "SAMP_HUB=%s names a profile other than the Standard Profile (std-lockurl:)", env);
+                       "SAMP_HUB=%s names a profile other than the Standard Profile (std-lockurl:)",
+                       env);
           return NULL;
         }
       return g_strdup (env + strlen ("std-lockurl:"));
@@ -123,24 +124,25 @@ EmSampHubInfo *
 em_samp_hub_locate (GError **error)
 {
   g_autofree char *url = em_samp_lockfile_url (error);
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   const char *data;
-  gsize len;
+  gsize       len;
 
   if (url == NULL)
     return NULL;
   if ((file = em_samp_lockfile_get_file (url)))
     {
       g_autofree char *contents = NULL;
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       g_autofree char *path = g_file_get_path (file);
 
       if (path == NULL || !g_file_get_contents (path, &contents, &len, &local))
         {
           g_set_error (error, G_IO_ERROR,
                        local && g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                         ? G_IO_ERROR_NOT_FOUND : G_IO_ERROR_FAILED,
+                           ? G_IO_ERROR_NOT_FOUND
+                           : G_IO_ERROR_FAILED,
                        "no SAMP hub: cannot read lockfile %s: %s", url,
                        local ? local->message : "not a local path");
           return NULL;

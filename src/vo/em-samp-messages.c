@@ -8,8 +8,7 @@
 #include <string.h>
 
 GVariant *
-em_samp_message_new (const char *mtype,
-                     GVariant   *params)
+em_samp_message_new (const char *mtype, GVariant *params)
 {
   GVariantBuilder b;
 
@@ -22,18 +21,14 @@ em_samp_message_new (const char *mtype,
 }
 
 static void
-add_string (GVariantBuilder *b,
-            const char      *key,
-            const char      *value)
+add_string (GVariantBuilder *b, const char *key, const char *value)
 {
   if (value != NULL)
     g_variant_builder_add (b, "{sv}", key, g_variant_new_string (value));
 }
 
 GVariant *
-em_samp_msg_table_load_votable (const char *url,
-                                const char *table_id,
-                                const char *name)
+em_samp_msg_table_load_votable (const char *url, const char *table_id, const char *name)
 {
   GVariantBuilder b;
 
@@ -45,12 +40,10 @@ em_samp_msg_table_load_votable (const char *url,
 }
 
 GVariant *
-em_samp_msg_table_highlight_row (const char *table_id,
-                                 const char *url,
-                                 guint       row)
+em_samp_msg_table_highlight_row (const char *table_id, const char *url, guint row)
 {
   GVariantBuilder b;
-  char text[16];
+  char            text[16];
 
   g_snprintf (text, sizeof text, "%u", row);
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
@@ -83,8 +76,7 @@ em_samp_msg_table_select_row_list (const char  *table_id,
 }
 
 GVariant *
-em_samp_msg_coord_point_at_sky (double ra,
-                                double dec)
+em_samp_msg_coord_point_at_sky (double ra, double dec)
 {
   char ra_text[G_ASCII_DTOSTR_BUF_SIZE], dec_text[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -128,7 +120,8 @@ em_samp_msg_spectrum_load_ssa (const char        *url,
 GVariant *
 em_samp_msg_script_aladin_send (const char *script)
 {
-  return em_samp_message_new ("script.aladin.send", em_samp_map_new_strings ("script", script, NULL));
+  return em_samp_message_new ("script.aladin.send",
+                              em_samp_map_new_strings ("script", script, NULL));
 }
 
 const char *
@@ -150,7 +143,7 @@ em_samp_message_get_params (GVariant *message)
 char *
 em_samp_file_url (const char *path)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autofree char *abs = g_file_get_path (file);
 
   return g_filename_to_uri (abs, NULL, NULL);
@@ -168,11 +161,11 @@ file_url_path (const char *url)
   if (rest[0] == '/' && rest[1] == '/')
     {
       const char *slash = strchr (rest + 2, '/');
-      gsize host_len;
+      gsize       host_len;
 
       if (slash == NULL)
         return NULL;
-      host_len = (gsize) (slash - (rest + 2));
+      host_len = (gsize)(slash - (rest + 2));
       if (host_len != 0 && !(host_len == 9 && g_ascii_strncasecmp (rest + 2, "localhost", 9) == 0))
         return NULL;
       rest = slash;
@@ -183,8 +176,7 @@ file_url_path (const char *url)
 }
 
 gboolean
-em_samp_url_equal (const char *a,
-                   const char *b)
+em_samp_url_equal (const char *a, const char *b)
 {
   g_autofree char *pa = NULL;
   g_autofree char *pb = NULL;

@@ -39,10 +39,7 @@ em_samp_peer_finalize (GObject *object)
 }
 
 static void
-em_samp_peer_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
+em_samp_peer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   EmSampPeer *self = EM_SAMP_PEER (object);
 
@@ -69,10 +66,10 @@ em_samp_peer_class_init (EmSampPeerClass *klass)
 
   object_class->finalize = em_samp_peer_finalize;
   object_class->get_property = em_samp_peer_get_property;
-  properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL,
-                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL,
-                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ID]
+      = g_param_spec_string ("id", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME]
+      = g_param_spec_string ("name", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   properties[PROP_SUBSCRIPTIONS] = g_param_spec_boxed ("subscriptions", NULL, NULL, G_TYPE_STRV,
                                                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -119,12 +116,11 @@ const char *const *
 em_samp_peer_get_subscriptions (EmSampPeer *self)
 {
   g_return_val_if_fail (EM_IS_SAMP_PEER (self), NULL);
-  return (const char *const *) self->subscriptions;
+  return (const char *const *)self->subscriptions;
 }
 
 gboolean
-em_samp_mtype_matches (const char *pattern,
-                       const char *mtype)
+em_samp_mtype_matches (const char *pattern, const char *mtype)
 {
   gsize n;
 
@@ -137,15 +133,13 @@ em_samp_mtype_matches (const char *pattern,
 }
 
 static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+compare_strings (gconstpointer a, gconstpointer b)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
 gboolean
-em_samp_peer_is_subscribed (EmSampPeer *self,
-                            const char *mtype)
+em_samp_peer_is_subscribed (EmSampPeer *self, const char *mtype)
 {
   g_return_val_if_fail (EM_IS_SAMP_PEER (self), FALSE);
   for (guint i = 0; self->subscriptions[i]; i++)
@@ -155,8 +149,7 @@ em_samp_peer_is_subscribed (EmSampPeer *self,
 }
 
 void
-em_samp_peer_set_metadata (EmSampPeer *self,
-                           GVariant   *metadata)
+em_samp_peer_set_metadata (EmSampPeer *self, GVariant *metadata)
 {
   g_return_if_fail (EM_IS_SAMP_PEER (self));
   if (metadata == NULL || !g_variant_is_of_type (metadata, G_VARIANT_TYPE_VARDICT))
@@ -167,12 +160,11 @@ em_samp_peer_set_metadata (EmSampPeer *self,
 }
 
 void
-em_samp_peer_set_subscriptions (EmSampPeer *self,
-                                GVariant   *subscriptions)
+em_samp_peer_set_subscriptions (EmSampPeer *self, GVariant *subscriptions)
 {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  g_autoptr (GPtrArray) keys = g_ptr_array_new ();
   GVariantIter iter;
-  const char *key;
+  const char  *key;
 
   g_return_if_fail (EM_IS_SAMP_PEER (self));
   if (subscriptions == NULL || !g_variant_is_of_type (subscriptions, G_VARIANT_TYPE_VARDICT))
@@ -185,6 +177,6 @@ em_samp_peer_set_subscriptions (EmSampPeer *self,
   g_ptr_array_sort (keys, compare_strings);
   g_ptr_array_add (keys, NULL);
   g_strfreev (self->subscriptions);
-  self->subscriptions = (GStrv) g_ptr_array_steal (keys, NULL);
+  self->subscriptions = (GStrv)g_ptr_array_steal (keys, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUBSCRIPTIONS]);
 }

@@ -94,6 +94,10 @@ em_simbad_cache_unref (EmSimbadCache *cache)
 {
   if (cache == NULL || !g_atomic_ref_count_dec (&cache->ref))
     return;
+  /* Expired answers are dropped when the cache is closed, so that the
+   * file does not grow without bound. */
+  if (cache->db)
+    em_simbad_cache_prune (cache, NULL);
   if (cache->db)
     sqlite3_close (cache->db);
   g_mutex_clear (&cache->lock);

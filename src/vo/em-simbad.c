@@ -393,8 +393,9 @@ perform_once (EmSimbadClient *client,
   curl_easy_setopt (curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  /* A 303 from a TAP service must keep the POST semantics out of a GET. */
-  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
+  /* A moved endpoint (301/302) gets the POST again; a 303, which a TAP
+   * sync service may use to point at its result, is followed by a GET. */
+  curl_easy_setopt (curl, CURLOPT_POSTREDIR, (long)(CURL_REDIR_POST_301 | CURL_REDIR_POST_302));
   curl_easy_setopt (curl, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, curl_error);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -452,7 +453,7 @@ perform_once (EmSimbadClient *client,
                  EM_VOTABLE_MAX_BYTES);
   else if (code == CURLE_OPERATION_TIMEDOUT)
     g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_TIMEOUT,
-                 "SIMBAD at %s did not answer within %.0f s", client->url, client->timeout);
+                 "SIMBAD at %s did not answer within %g s", client->url, client->timeout);
   else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY
            || code == CURLE_COULDNT_CONNECT || code == CURLE_SSL_CONNECT_ERROR
            || code == CURLE_SEND_ERROR
@@ -602,11 +603,13 @@ em_simbad_tap_query (EmSimbadClient  *client,
                    status->content && *status->content ? status->content : "(no message)");
       return NULL;
     }
-  if (status == NULL || em_votable_get_n_fields (table) == 0)
+  /* TAP requires QUERY_STATUS, but a result table without it is still
+   * an answer: its columns are checked by the caller. */
+  if (em_votable_get_n_fields (table) == 0)
     {
       g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_MALFORMED,
-                   "SIMBAD at %s sent a VOTable without %s", client->url,
-                   status == NULL ? "QUERY_STATUS" : "a result table");
+                   "SIMBAD at %s sent a VOTable without a result table (QUERY_STATUS %s)",
+                   client->url, status && status->value ? status->value : "missing");
       return NULL;
     }
   if (client->cache && !from_cache)
@@ -904,6 +907,17 @@ em_simbad_lookup_id (EmSimbadClient *client,
 /* ------------------------------------------------------------------ */
 /* Cross-match                                                        */
 
+static const char *const crossmatch_columns[] = {
+  "simbad_main_id", "simbad_otype", "simbad_otype_txt", "simbad_sp_type", "simbad_v", "simbad_ra",
+  "simbad_dec",     "simbad_sep",   "simbad_n_matches", "simbad_class",   NULL
+};
+
+static gboolean
+is_crossmatch_column (const char *name)
+{
+  return g_strv_contains (crossmatch_columns, name);
+}
+
 static int
 find_coordinate (const EmVotable *t, const char *ucd, const char *const *names)
 {
@@ -917,8 +931,14 @@ find_coordinate (const EmVotable *t, const char *ucd, const char *const *names)
       if (f->ucd && g_str_has_prefix (f->ucd, ucd) && strstr (f->ucd, "meta.main"))
         col = (int)i;
     }
-  if (col < 0)
-    col = em_votable_find_ucd (t, ucd);
+  for (guint i = 0; i < em_votable_get_n_fields (t) && col < 0; i++)
+    {
+      const EmVotableField *f = em_votable_get_field (t, i);
+
+      /* Never SIMBAD's position from an earlier cross-match. */
+      if (f->ucd && g_str_has_prefix (f->ucd, ucd) && !is_crossmatch_column (f->name))
+        col = (int)i;
+    }
   for (guint k = 0; names[k] && col < 0; k++)
     col = em_votable_find_field (t, names[k]);
   return col;
@@ -938,6 +958,21 @@ enum
   XM_CLASS,
   XM_N_COLUMNS
 };
+
+/* TAP: an INFO QUERY_STATUS=OVERFLOW (after the table) says the answer was
+ * cut at the service's row limit. */
+static gboolean
+is_overflow (const EmVotable *table)
+{
+  for (guint i = 0; i < table->infos->len; i++)
+    {
+      const EmVotableInfo *info = g_ptr_array_index (table->infos, i);
+
+      if (g_strcmp0 (info->name, "QUERY_STATUS") == 0 && g_strcmp0 (info->value, "OVERFLOW") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
 
 EmVotable *
 em_simbad_crossmatch (EmSimbadClient  *client,
@@ -961,7 +996,10 @@ em_simbad_crossmatch (EmSimbadClient  *client,
   g_autofree gsize *queryable = NULL;
   gsize             n_queryable = 0;
   EmSimbadCounts    local_counts = { 0 };
-  guint             base;
+  g_autoptr (GArray) pending = NULL;
+  g_autoptr (GArray) kept = NULL;
+  gsize done = 0;
+  guint base;
 
   if (ra_col < 0 || dec_col < 0)
     {
@@ -986,14 +1024,21 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       = g_strdup_printf ("%s%sCross-matched with SIMBAD (%s) within %g arcsec",
                          catalogue->description ? catalogue->description : "",
                          catalogue->description ? " — " : "", client->url, radius_arcsec);
+  /* The columns of an earlier cross-match are replaced, not repeated. */
+  kept = g_array_new (FALSE, FALSE, sizeof (guint));
   for (guint i = 0; i < n_in; i++)
     {
       const EmVotableField *f = em_votable_get_field (catalogue, i);
-      guint col = em_votable_add_field (out, f->name, f->datatype, f->arraysize, f->unit, f->ucd,
-                                        f->utype, f->description);
-      EmVotableField *copy = g_ptr_array_index (out->fields, col);
+      guint                 col;
+      EmVotableField       *copy;
 
+      if (is_crossmatch_column (f->name))
+        continue;
+      col = em_votable_add_field (out, f->name, f->datatype, f->arraysize, f->unit, f->ucd,
+                                  f->utype, f->description);
+      copy = g_ptr_array_index (out->fields, col);
       copy->null_value = g_strdup (f->null_value);
+      g_array_append_val (kept, i);
     }
   base = em_votable_add_field (out, "simbad_main_id", EM_VOTABLE_CHAR, "*", NULL, "meta.id", NULL,
                                "Main identifier of the nearest SIMBAD object");
@@ -1024,8 +1069,9 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       double ra = em_votable_get_double (catalogue, r, (guint)ra_col);
       double dec = em_votable_get_double (catalogue, r, (guint)dec_col);
 
-      for (guint i = 0; i < n_in; i++)
-        em_votable_set_cell (out, row, i, em_votable_get_cell (catalogue, r, i));
+      for (guint i = 0; i < kept->len; i++)
+        em_votable_set_cell (out, row, i,
+                             em_votable_get_cell (catalogue, r, g_array_index (kept, guint, i)));
       if (isfinite (ra) && isfinite (dec) && ra >= 0 && ra < 360 && dec >= -90 && dec <= 90)
         {
           queryable[n_queryable++] = r;
@@ -1048,13 +1094,28 @@ em_simbad_crossmatch (EmSimbadClient  *client,
 
   if (progress)
     progress (0, n_queryable, progress_data);
-  for (gsize start = 0; start < n_queryable; start += chunk_rows)
+  /* Ranges of queryable[] still to send, last first; a range whose
+   * answer overflows SIMBAD's row limit is split in two and sent again. */
+  pending = g_array_new (FALSE, FALSE, sizeof (gsize) * 2);
+  for (gsize start = n_queryable; start > 0;)
     {
-      gsize end = MIN (start + chunk_rows, n_queryable);
+      gsize range[2];
+
+      range[1] = start;
+      range[0] = ((start - 1) / chunk_rows) * chunk_rows;
+      g_array_append_val (pending, range);
+      start = range[0];
+    }
+  while (pending->len > 0)
+    {
+      gsize *range = &g_array_index (pending, gsize, 2 * (pending->len - 1));
+      gsize  start = range[0], end = range[1];
       g_autoptr (EmVotable) upload = em_votable_new ("cands");
       g_autoptr (EmVotable) result = NULL;
       Columns c;
       int     cand;
+
+      g_array_set_size (pending, pending->len - 1);
 
       /* id is the row number in the catalogue: unique whatever the
        * catalogue's own identifiers are. */
@@ -1075,6 +1136,24 @@ em_simbad_crossmatch (EmSimbadClient  *client,
       result = em_simbad_tap_query (client, adql, upload, "cands", cancellable, error);
       if (result == NULL)
         return NULL;
+      if (is_overflow (result))
+        {
+          gsize half = start + (end - start) / 2;
+          gsize first[2] = { start, half }, second[2] = { half, end };
+
+          if (end - start < 2)
+            {
+              g_set_error (error, EM_SIMBAD_ERROR, EM_SIMBAD_ERROR_MALFORMED,
+                           "SIMBAD at %s truncated the matches of catalogue row %" G_GSIZE_FORMAT
+                           " (QUERY_STATUS OVERFLOW): radius %g″ too large for this field",
+                           client->url, queryable[start] + 1, radius_arcsec);
+              return NULL;
+            }
+          /* Partial answers are never used: split and ask again. */
+          g_array_append_val (pending, second);
+          g_array_append_val (pending, first);
+          continue;
+        }
       if (!find_columns (result, &c, client->url, TRUE, error))
         return NULL;
       cand = em_votable_find_field (result, "cand_id");
@@ -1118,8 +1197,9 @@ em_simbad_crossmatch (EmSimbadClient  *client,
           em_votable_set_double (out, row, base + XM_SEP, isnan (sep) ? 0.0 : sep);
           em_votable_set_string (out, row, base + XM_CLASS, em_simbad_class_to_string (o->klass));
         }
+      done += end - start;
       if (progress)
-        progress (end, n_queryable, progress_data);
+        progress (done, n_queryable, progress_data);
     }
 
   local_counts.total = catalogue->n_rows;

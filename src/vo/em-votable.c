@@ -262,10 +262,7 @@ em_votable_set_array (EmVotable *table, gsize row, guint col, const double *valu
 }
 
 void
-em_votable_set_cell (EmVotable           *table,
-                     gsize                row,
-                     guint                col,
-                     const EmVotableCell *cell)
+em_votable_set_cell (EmVotable *table, gsize row, guint col, const EmVotableCell *cell)
 {
   switch (cell->type)
     {
@@ -878,6 +875,8 @@ set_cell_from_text (ReadContext *ctx, gsize row, guint col, const char *raw, GEr
           word = g_strndup (start, p - start);
           if (f->datatype == EM_VOTABLE_BOOLEAN)
             d = strchr ("Tt1", word[0]) ? 1.0 : strchr ("Ff0", word[0]) ? 0.0 : NAN;
+          else if (is_integer_type (f->datatype) && g_ascii_strcasecmp (word, "NaN") == 0)
+            d = NAN; /* a NULL element, as this writer spells it */
           else if (!parse_number (word, is_integer_type (f->datatype), &d, &iv))
             goto bad;
           else if (is_integer_type (f->datatype))

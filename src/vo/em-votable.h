@@ -105,7 +105,7 @@ typedef struct
 /* Caps that protect the reader from hostile or broken documents. */
 #define EM_VOTABLE_MAX_BYTES ((gsize)512 * 1024 * 1024)
 #define EM_VOTABLE_MAX_FIELDS 4096
-#define EM_VOTABLE_MAX_CELLS ((gsize)200 * 1000 * 1000)
+#define EM_VOTABLE_MAX_CELLS ((gsize)20 * 1000 * 1000)
 #define EM_VOTABLE_MAX_ARRAY ((gsize)16 * 1024 * 1024)
 
 EmVotable *em_votable_new (const char *name);

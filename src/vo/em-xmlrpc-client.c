@@ -14,10 +14,7 @@ typedef struct
 } Sink;
 
 static size_t
-sink_write (char   *ptr,
-            size_t  size,
-            size_t  nmemb,
-            void   *user_data)
+sink_write (char *ptr, size_t size, size_t nmemb, void *user_data)
 {
   Sink *sink = user_data;
   gsize n = size * nmemb;
@@ -27,7 +24,7 @@ sink_write (char   *ptr,
       sink->overflow = TRUE;
       return 0; /* makes curl stop with CURLE_WRITE_ERROR */
     }
-  g_byte_array_append (sink->data, (const guint8 *) ptr, n);
+  g_byte_array_append (sink->data, (const guint8 *)ptr, n);
   return n;
 }
 
@@ -45,11 +42,11 @@ ensure_curl (void)
 }
 
 static void
-set_transport_error (GError     **error,
-                     CURLcode     code,
-                     const char  *errbuf,
-                     const char  *url,
-                     const char  *what)
+set_transport_error (GError    **error,
+                     CURLcode    code,
+                     const char *errbuf,
+                     const char *url,
+                     const char *what)
 {
   GIOErrorEnum io = G_IO_ERROR_FAILED;
 
@@ -64,10 +61,7 @@ set_transport_error (GError     **error,
 }
 
 static CURL *
-new_handle (const char *url,
-            Sink       *sink,
-            char       *errbuf,
-            guint       timeout_seconds)
+new_handle (const char *url, Sink *sink, char *errbuf, guint timeout_seconds)
 {
   CURL *curl;
 
@@ -81,7 +75,7 @@ new_handle (const char *url,
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, 10L);
   if (timeout_seconds > 0)
-    curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) timeout_seconds);
+    curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long)timeout_seconds);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, sink_write);
   curl_easy_setopt (curl, CURLOPT_WRITEDATA, sink);
   curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -89,22 +83,23 @@ new_handle (const char *url,
 }
 
 GVariant *
-em_xmlrpc_call_sync (const char  *url,
-                     const char  *method,
-                     GVariant    *params,
-                     guint        timeout_seconds,
-                     GError     **error)
+em_xmlrpc_call_sync (const char *url,
+                     const char *method,
+                     GVariant   *params,
+                     guint       timeout_seconds,
+                     GError    **error)
 {
-  g_autofree char *body = em_xmlrpc_build_call (method, params);
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  g_autoptr(GError) local = NULL;
-  Sink sink = { data, EM_XMLRPC_MAX_BYTES, FALSE };
-  char errbuf[CURL_ERROR_SIZE] = "";
+  g_autoptr (GVariant) owned = params ? g_variant_ref_sink (params) : NULL;
+  g_autofree char *body = em_xmlrpc_build_call (method, owned);
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  g_autoptr (GError) local = NULL;
+  Sink               sink = { data, EM_XMLRPC_MAX_BYTES, FALSE };
+  char               errbuf[CURL_ERROR_SIZE] = "";
   struct curl_slist *headers = NULL;
-  GVariant *result;
-  CURLcode code;
-  long status = 0;
-  CURL *curl;
+  GVariant          *result;
+  CURLcode           code;
+  long               status = 0;
+  CURL              *curl;
 
   curl = new_handle (url, &sink, errbuf, timeout_seconds);
   headers = curl_slist_append (headers, "Content-Type: text/xml");
@@ -114,7 +109,7 @@ em_xmlrpc_call_sync (const char  *url,
   curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt (curl, CURLOPT_POST, 1L);
   curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long) strlen (body));
+  curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE, (long)strlen (body));
   code = curl_easy_perform (curl);
   curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
   curl_easy_cleanup (curl);
@@ -134,31 +129,29 @@ em_xmlrpc_call_sync (const char  *url,
     }
   if (status != 200)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   "%s answered %s with HTTP status %ld", url, method, status);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s answered %s with HTTP status %ld", url,
+                   method, status);
       return NULL;
     }
-  result = em_xmlrpc_parse_response ((const char *) data->data, data->len, &local);
+  result = em_xmlrpc_parse_response ((const char *)data->data, data->len, &local);
   if (result == NULL)
     {
-      g_set_error (error, local->domain, local->code, "%s from %s: %s", method, url, local->message);
+      g_set_error (error, local->domain, local->code, "%s from %s: %s", method, url,
+                   local->message);
       return NULL;
     }
   return result;
 }
 
 GBytes *
-em_http_get_sync (const char  *url,
-                  gsize        max_bytes,
-                  guint        timeout_seconds,
-                  GError     **error)
+em_http_get_sync (const char *url, gsize max_bytes, guint timeout_seconds, GError **error)
 {
   GByteArray *data = g_byte_array_new ();
-  Sink sink = { data, max_bytes, FALSE };
-  char errbuf[CURL_ERROR_SIZE] = "";
-  CURLcode code;
-  long status = 0;
-  CURL *curl;
+  Sink        sink = { data, max_bytes, FALSE };
+  char        errbuf[CURL_ERROR_SIZE] = "";
+  CURLcode    code;
+  long        status = 0;
+  CURL       *curl;
 
   curl = new_handle (url, &sink, errbuf, timeout_seconds);
   code = curl_easy_perform (curl);

@@ -8,35 +8,42 @@
 #include <stdarg.h>
 #include <string.h>
 
-G_DEFINE_QUARK (em-xmlrpc-error-quark, em_xmlrpc_error)
+G_DEFINE_QUARK (em - xmlrpc - error - quark, em_xmlrpc_error)
 
 /* ---- generating -------------------------------------------------------- */
 
 static void
-append_escaped (GString    *out,
-                const char *text)
+append_escaped (GString *out, const char *text)
 {
   for (const char *p = text; *p; p++)
     {
       switch (*p)
         {
-        case '&': g_string_append (out, "&amp;"); break;
-        case '<': g_string_append (out, "&lt;"); break;
-        case '>': g_string_append (out, "&gt;"); break;
+        case '&':
+          g_string_append (out, "&amp;");
+          break;
+        case '<':
+          g_string_append (out, "&lt;");
+          break;
+        case '>':
+          g_string_append (out, "&gt;");
+          break;
         /* A literal CR would be normalised away by the reader. */
-        case '\r': g_string_append (out, "&#13;"); break;
-        default: g_string_append_c (out, *p);
+        case '\r':
+          g_string_append (out, "&#13;");
+          break;
+        default:
+          g_string_append_c (out, *p);
         }
     }
 }
 
 static void
-append_value (GString  *out,
-              GVariant *value)
+append_value (GString *out, GVariant *value)
 {
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARIANT))
     {
-      g_autoptr(GVariant) inner = g_variant_get_variant (value);
+      g_autoptr (GVariant) inner = g_variant_get_variant (value);
       append_value (out, inner);
       return;
     }
@@ -51,8 +58,8 @@ append_value (GString  *out,
   else if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
     {
       GVariantIter iter;
-      const char *key;
-      GVariant *child;
+      const char  *key;
+      GVariant    *child;
 
       g_string_append (out, "<struct>");
       g_variant_iter_init (&iter, value);
@@ -70,7 +77,7 @@ append_value (GString  *out,
   else if (g_variant_is_container (value))
     {
       GVariantIter iter;
-      GVariant *child;
+      GVariant    *child;
 
       /* "av", "as" and tuples all become arrays. */
       g_string_append (out, "<array><data>");
@@ -94,17 +101,17 @@ append_value (GString  *out,
 }
 
 char *
-em_xmlrpc_build_call (const char *method,
-                      GVariant   *params)
+em_xmlrpc_build_call (const char *method, GVariant *params)
 {
-  GString *out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodCall><methodName>");
+  GString *out
+      = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodCall><methodName>");
 
   append_escaped (out, method);
   g_string_append (out, "</methodName><params>");
   if (params != NULL)
     {
       GVariantIter iter;
-      GVariant *child;
+      GVariant    *child;
 
       g_variant_iter_init (&iter, params);
       while ((child = g_variant_iter_next_value (&iter)))
@@ -122,7 +129,8 @@ em_xmlrpc_build_call (const char *method,
 char *
 em_xmlrpc_build_response (GVariant *value)
 {
-  GString *out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><params><param>");
+  GString *out = g_string_new (
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><params><param>");
 
   if (value != NULL)
     append_value (out, value);
@@ -133,11 +141,11 @@ em_xmlrpc_build_response (GVariant *value)
 }
 
 char *
-em_xmlrpc_build_fault (int         code,
-                       const char *message)
+em_xmlrpc_build_fault (int code, const char *message)
 {
-  GString *out = g_string_new ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><fault><value><struct>"
-                               "<member><name>faultCode</name><value><int>");
+  GString *out = g_string_new (
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><fault><value><struct>"
+      "<member><name>faultCode</name><value><int>");
 
   g_string_append_printf (out, "%d", code);
   g_string_append (out, "</int></value></member><member><name>faultString</name><value><string>");
@@ -149,11 +157,10 @@ em_xmlrpc_build_fault (int         code,
 /* ---- parsing ----------------------------------------------------------- */
 
 static gboolean
-is_named (xmlNode    *node,
-          const char *name)
+is_named (xmlNode *node, const char *name)
 {
   return node->type == XML_ELEMENT_NODE && node->ns == NULL
-         && strcmp ((const char *) node->name, name) == 0;
+         && strcmp ((const char *)node->name, name) == 0;
 }
 
 static gboolean
@@ -171,9 +178,7 @@ is_blank_text (xmlNode *node)
  * printing), comments and processing instructions are skipped; any other
  * text there is a structural error. */
 static gboolean
-element_children (xmlNode    *parent,
-                  GPtrArray  *out,
-                  GError    **error)
+element_children (xmlNode *parent, GPtrArray *out, GError **error)
 {
   for (xmlNode *n = parent->children; n; n = n->next)
     {
@@ -193,15 +198,14 @@ element_children (xmlNode    *parent,
 
 /* The text of a scalar element: text and CDATA only. */
 static char *
-scalar_text (xmlNode  *element,
-             GError  **error)
+scalar_text (xmlNode *element, GError **error)
 {
   GString *text = g_string_new (NULL);
 
   for (xmlNode *n = element->children; n; n = n->next)
     {
       if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE)
-        g_string_append (text, (const char *) n->content);
+        g_string_append (text, (const char *)n->content);
       else if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE)
         continue;
       else
@@ -218,13 +222,11 @@ scalar_text (xmlNode  *element,
 static GVariant *parse_value (xmlNode *value, guint depth, GError **error);
 
 static GVariant *
-parse_array (xmlNode  *array,
-             guint     depth,
-             GError  **error)
+parse_array (xmlNode *array, guint depth, GError **error)
 {
-  g_autoptr(GPtrArray) kids = g_ptr_array_new ();
-  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
-  g_autoptr(GPtrArray) data_kids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) kids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
+  g_autoptr (GPtrArray) data_kids = g_ptr_array_new ();
   GVariantBuilder builder;
 
   if (!element_children (array, kids, error))
@@ -239,7 +241,7 @@ parse_array (xmlNode  *array,
     return NULL;
   for (guint i = 0; i < data_kids->len; i++)
     {
-      xmlNode *v = data_kids->pdata[i];
+      xmlNode  *v = data_kids->pdata[i];
       GVariant *child;
 
       if (!is_named (v, "value"))
@@ -259,21 +261,19 @@ parse_array (xmlNode  *array,
 }
 
 static GVariant *
-parse_struct (xmlNode  *st,
-              guint     depth,
-              GError  **error)
+parse_struct (xmlNode *st, guint depth, GError **error)
 {
-  g_autoptr(GPtrArray) members = g_ptr_array_new ();
-  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autoptr (GPtrArray) members = g_ptr_array_new ();
+  g_auto (GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
 
   if (!element_children (st, members, error))
     return NULL;
   for (guint i = 0; i < members->len; i++)
     {
       xmlNode *m = members->pdata[i];
-      g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+      g_autoptr (GPtrArray) parts = g_ptr_array_new ();
       g_autofree char *name = NULL;
-      GVariant *child;
+      GVariant        *child;
 
       if (!is_named (m, "member"))
         {
@@ -283,7 +283,8 @@ parse_struct (xmlNode  *st,
         }
       if (!element_children (m, parts, error))
         return NULL;
-      if (parts->len != 2 || !is_named (parts->pdata[0], "name") || !is_named (parts->pdata[1], "value"))
+      if (parts->len != 2 || !is_named (parts->pdata[0], "name")
+          || !is_named (parts->pdata[1], "value"))
         {
           g_set_error (error, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_MALFORMED,
                        "<member> (line %d) must hold <name> then <value>", m->line);
@@ -305,18 +306,17 @@ parse_struct (xmlNode  *st,
 }
 
 static GVariant *
-parse_value (xmlNode  *value,
-             guint     depth,
-             GError  **error)
+parse_value (xmlNode *value, guint depth, GError **error)
 {
-  g_autoptr(GPtrArray) kids = g_ptr_array_new ();
-  xmlNode *typed;
+  g_autoptr (GPtrArray) kids = g_ptr_array_new ();
+  xmlNode    *typed;
   const char *type;
 
   if (depth > EM_XMLRPC_MAX_DEPTH)
     {
       g_set_error (error, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_TOO_DEEP,
-                   "values nested deeper than %d levels (line %d)", EM_XMLRPC_MAX_DEPTH, value->line);
+                   "values nested deeper than %d levels (line %d)", EM_XMLRPC_MAX_DEPTH,
+                   value->line);
       return NULL;
     }
 
@@ -339,7 +339,7 @@ typed_value:
       return NULL;
     }
   typed = kids->pdata[0];
-  type = (const char *) typed->name;
+  type = (const char *)typed->name;
   if (typed->ns != NULL)
     goto unknown;
   if (strcmp (type, "array") == 0)
@@ -377,12 +377,9 @@ unknown:
 }
 
 static xmlDoc *
-read_document (const char  *data,
-               gsize        length,
-               const char  *root_name,
-               GError     **error)
+read_document (const char *data, gsize length, const char *root_name, GError **error)
 {
-  xmlDoc *doc;
+  xmlDoc  *doc;
   xmlNode *root;
 
   if (length > EM_XMLRPC_MAX_BYTES)
@@ -405,11 +402,12 @@ read_document (const char  *data,
     }
   /* NONET: never fetch anything; no NOENT: entities are not expanded, and
    * a document with a DTD is refused below anyway. */
-  doc = xmlReadMemory (data, (int) length, "xmlrpc.xml", "UTF-8",
-                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  doc = xmlReadMemory (data, (int)length, "xmlrpc.xml", "UTF-8",
+                       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
+                           | XML_PARSE_NOCDATA);
   if (doc == NULL)
     {
-      const xmlError *xe = xmlGetLastError ();
+      const xmlError  *xe = xmlGetLastError ();
       g_autofree char *why = g_strdup (xe && xe->message ? xe->message : "unknown error");
 
       g_set_error (error, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_MALFORMED,
@@ -428,7 +426,7 @@ read_document (const char  *data,
     {
       g_set_error (error, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_MALFORMED,
                    "XML-RPC body has root <%s>, expected <%s>",
-                   root ? (const char *) root->name : "", root_name);
+                   root ? (const char *)root->name : "", root_name);
       xmlFreeDoc (doc);
       return NULL;
     }
@@ -439,11 +437,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
 /* <params><param><value/></param>*</params> into an "av". */
 static GVariant *
-parse_params (xmlNode  *params,
-              GError  **error)
+parse_params (xmlNode *params, GError **error)
 {
-  g_autoptr(GPtrArray) kids = g_ptr_array_new ();
-  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GPtrArray) kids = g_ptr_array_new ();
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify)g_variant_unref);
   GVariantBuilder builder;
 
   if (!element_children (params, kids, error))
@@ -451,7 +448,7 @@ parse_params (xmlNode  *params,
   for (guint i = 0; i < kids->len; i++)
     {
       xmlNode *p = kids->pdata[i];
-      g_autoptr(GPtrArray) inner = g_ptr_array_new ();
+      g_autoptr (GPtrArray) inner = g_ptr_array_new ();
       GVariant *v;
 
       if (!is_named (p, "param"))
@@ -479,16 +476,16 @@ parse_params (xmlNode  *params,
 }
 
 gboolean
-em_xmlrpc_parse_call (const char  *data,
-                      gsize        length,
-                      char       **method,
-                      GVariant   **params,
-                      GError     **error)
+em_xmlrpc_parse_call (const char *data,
+                      gsize       length,
+                      char      **method,
+                      GVariant  **params,
+                      GError    **error)
 {
-  g_autoptr(xmlDoc) doc = read_document (data, length, "methodCall", error);
-  g_autoptr(GPtrArray) kids = g_ptr_array_new ();
+  g_autoptr (xmlDoc) doc = read_document (data, length, "methodCall", error);
+  g_autoptr (GPtrArray) kids = g_ptr_array_new ();
   g_autofree char *name = NULL;
-  GVariant *p;
+  GVariant        *p;
 
   if (doc == NULL)
     return FALSE;
@@ -521,12 +518,10 @@ em_xmlrpc_parse_call (const char  *data,
 }
 
 GVariant *
-em_xmlrpc_parse_response (const char  *data,
-                          gsize        length,
-                          GError     **error)
+em_xmlrpc_parse_response (const char *data, gsize length, GError **error)
 {
-  g_autoptr(xmlDoc) doc = read_document (data, length, "methodResponse", error);
-  g_autoptr(GPtrArray) kids = g_ptr_array_new ();
+  g_autoptr (xmlDoc) doc = read_document (data, length, "methodResponse", error);
+  g_autoptr (GPtrArray) kids = g_ptr_array_new ();
   xmlNode *body;
 
   if (doc == NULL)
@@ -542,7 +537,7 @@ em_xmlrpc_parse_response (const char  *data,
   body = kids->pdata[0];
   if (is_named (body, "params"))
     {
-      g_autoptr(GVariant) list = parse_params (body, error);
+      g_autoptr (GVariant) list = parse_params (body, error);
 
       if (list == NULL)
         return NULL;
@@ -554,14 +549,14 @@ em_xmlrpc_parse_response (const char  *data,
           return NULL;
         }
       {
-        g_autoptr(GVariant) boxed = g_variant_get_child_value (list, 0);
+        g_autoptr (GVariant) boxed = g_variant_get_child_value (list, 0);
         return g_variant_get_variant (boxed);
       }
     }
   if (is_named (body, "fault"))
     {
-      g_autoptr(GPtrArray) fk = g_ptr_array_new ();
-      g_autoptr(GVariant) st = NULL;
+      g_autoptr (GPtrArray) fk = g_ptr_array_new ();
+      g_autoptr (GVariant) st = NULL;
       const char *text, *code;
 
       if (!element_children (body, fk, error))
@@ -601,10 +596,9 @@ em_samp_value_string (const char *text)
 }
 
 const char *
-em_samp_map_get_string (GVariant   *map,
-                        const char *key)
+em_samp_map_get_string (GVariant *map, const char *key)
 {
-  g_autoptr(GVariant) v = NULL;
+  g_autoptr (GVariant) v = NULL;
 
   if (map == NULL || !g_variant_is_of_type (map, G_VARIANT_TYPE_VARDICT))
     return NULL;
@@ -614,11 +608,10 @@ em_samp_map_get_string (GVariant   *map,
 }
 
 GVariant *
-em_samp_map_new_strings (const char *first_key,
-                         ...)
+em_samp_map_new_strings (const char *first_key, ...)
 {
   GVariantBuilder builder;
-  va_list args;
+  va_list         args;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   va_start (args, first_key);
@@ -639,13 +632,13 @@ em_samp_value_is_valid (GVariant *value)
   if (g_variant_is_of_type (value, G_VARIANT_TYPE ("av")))
     {
       GVariantIter iter;
-      GVariant *child;
+      GVariant    *child;
 
       g_variant_iter_init (&iter, value);
       while ((child = g_variant_iter_next_value (&iter)))
         {
-          g_autoptr(GVariant) boxed = child;
-          g_autoptr(GVariant) inner = g_variant_get_variant (boxed);
+          g_autoptr (GVariant) boxed = child;
+          g_autoptr (GVariant) inner = g_variant_get_variant (boxed);
           if (!em_samp_value_is_valid (inner))
             return FALSE;
         }
@@ -654,13 +647,13 @@ em_samp_value_is_valid (GVariant *value)
   if (g_variant_is_of_type (value, G_VARIANT_TYPE_VARDICT))
     {
       GVariantIter iter;
-      const char *key;
-      GVariant *child;
+      const char  *key;
+      GVariant    *child;
 
       g_variant_iter_init (&iter, value);
       while (g_variant_iter_next (&iter, "{&sv}", &key, &child))
         {
-          g_autoptr(GVariant) c = child;
+          g_autoptr (GVariant) c = child;
           if (!em_samp_value_is_valid (c))
             return FALSE;
         }

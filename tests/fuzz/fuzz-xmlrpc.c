@@ -16,22 +16,22 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Equality of SAMP values regardless of map order. */
 static gboolean
-same_value (GVariant *a,
-            GVariant *b)
+same_value (GVariant *a, GVariant *b)
 {
   if (g_variant_is_of_type (a, G_VARIANT_TYPE_VARDICT))
     {
       GVariantIter iter;
-      const char *key;
-      GVariant *child;
+      const char  *key;
+      GVariant    *child;
 
-      if (!g_variant_is_of_type (b, G_VARIANT_TYPE_VARDICT) || g_variant_n_children (a) != g_variant_n_children (b))
+      if (!g_variant_is_of_type (b, G_VARIANT_TYPE_VARDICT)
+          || g_variant_n_children (a) != g_variant_n_children (b))
         return FALSE;
       g_variant_iter_init (&iter, a);
       while (g_variant_iter_next (&iter, "{&sv}", &key, &child))
         {
-          g_autoptr(GVariant) ca = child;
-          g_autoptr(GVariant) cb = g_variant_lookup_value (b, key, NULL);
+          g_autoptr (GVariant) ca = child;
+          g_autoptr (GVariant) cb = g_variant_lookup_value (b, key, NULL);
           if (cb == NULL || !same_value (ca, cb))
             return FALSE;
         }
@@ -39,14 +39,15 @@ same_value (GVariant *a,
     }
   if (g_variant_is_of_type (a, G_VARIANT_TYPE ("av")))
     {
-      if (!g_variant_is_of_type (b, G_VARIANT_TYPE ("av")) || g_variant_n_children (a) != g_variant_n_children (b))
+      if (!g_variant_is_of_type (b, G_VARIANT_TYPE ("av"))
+          || g_variant_n_children (a) != g_variant_n_children (b))
         return FALSE;
       for (gsize i = 0; i < g_variant_n_children (a); i++)
         {
-          g_autoptr(GVariant) ba = g_variant_get_child_value (a, i);
-          g_autoptr(GVariant) bb = g_variant_get_child_value (b, i);
-          g_autoptr(GVariant) ca = g_variant_get_variant (ba);
-          g_autoptr(GVariant) cb = g_variant_get_variant (bb);
+          g_autoptr (GVariant) ba = g_variant_get_child_value (a, i);
+          g_autoptr (GVariant) bb = g_variant_get_child_value (b, i);
+          g_autoptr (GVariant) ca = g_variant_get_variant (ba);
+          g_autoptr (GVariant) cb = g_variant_get_variant (bb);
           if (!same_value (ca, cb))
             return FALSE;
         }
@@ -56,21 +57,20 @@ same_value (GVariant *a,
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *method = NULL;
-  g_autoptr(GVariant) params = NULL;
-  g_autoptr(GVariant) value = NULL;
-  g_autoptr(GError) e1 = NULL;
-  g_autoptr(GError) e2 = NULL;
+  g_autoptr (GVariant) params = NULL;
+  g_autoptr (GVariant) value = NULL;
+  g_autoptr (GError) e1 = NULL;
+  g_autoptr (GError) e2 = NULL;
 
-  if (em_xmlrpc_parse_call ((const char *) data, size, &method, &params, &e1))
+  if (em_xmlrpc_parse_call ((const char *)data, size, &method, &params, &e1))
     g_assert (em_samp_value_is_valid (params));
-  if ((value = em_xmlrpc_parse_response ((const char *) data, size, &e2)))
+  if ((value = em_xmlrpc_parse_response ((const char *)data, size, &e2)))
     {
       g_autofree char *again = em_xmlrpc_build_response (value);
-      g_autoptr(GVariant) back = em_xmlrpc_parse_response (again, strlen (again), NULL);
+      g_autoptr (GVariant) back = em_xmlrpc_parse_response (again, strlen (again), NULL);
 
       /* What we parse, we can write and read back identically. */
       g_assert (back != NULL && same_value (back, value));

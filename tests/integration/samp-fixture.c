@@ -18,20 +18,22 @@ samp_python (void)
 static void
 spawn_hub (SampHub *hub)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GError) error = NULL;
   g_autofree char *opt = g_strdup_printf ("-Duser.home=%s", hub->dir);
 
   g_unlink (hub->lockfile);
   if (strcmp (hub->kind, "jsamp") == 0)
-    hub->process = g_subprocess_launcher_spawn (launcher, &error, "java", opt, "-classpath",
-                                                "/usr/share/java/jsamp.jar", "org.astrogrid.samp.JSamp", "hub",
-                                                "-mode", "no-gui", "-profiles", "std", NULL);
+    hub->process = g_subprocess_launcher_spawn (
+        launcher, &error, "java", opt, "-classpath", "/usr/share/java/jsamp.jar",
+        "org.astrogrid.samp.JSamp", "hub", "-mode", "no-gui", "-profiles", "std", NULL);
   else
     {
-      g_autofree char *script = g_test_build_filename (G_TEST_DIST, "integration", "samp-astropy-hub.py", NULL);
-      hub->process = g_subprocess_launcher_spawn (launcher, &error, samp_python (), script, hub->lockfile, NULL);
+      g_autofree char *script
+          = g_test_build_filename (G_TEST_DIST, "integration", "samp-astropy-hub.py", NULL);
+      hub->process = g_subprocess_launcher_spawn (launcher, &error, samp_python (), script,
+                                                  hub->lockfile, NULL);
     }
   g_assert_no_error (error);
 
@@ -40,8 +42,8 @@ spawn_hub (SampHub *hub)
     {
       g_autofree char *text = NULL;
 
-      if (g_file_get_contents (hub->lockfile, &text, NULL, NULL) && strstr (text, "samp.profile.version=")
-          && strstr (text, "samp.hub.xmlrpc.url="))
+      if (g_file_get_contents (hub->lockfile, &text, NULL, NULL)
+          && strstr (text, "samp.profile.version=") && strstr (text, "samp.hub.xmlrpc.url="))
         return;
       g_usleep (50000);
     }
@@ -51,7 +53,7 @@ spawn_hub (SampHub *hub)
 SampHub *
 samp_hub_start (const char *kind)
 {
-  SampHub *hub = g_new0 (SampHub, 1);
+  SampHub         *hub = g_new0 (SampHub, 1);
   g_autofree char *url = NULL;
   g_autofree char *env = NULL;
 
@@ -86,7 +88,7 @@ samp_hub_restart (SampHub *hub)
 static void
 remove_tree (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const char *name;
 
   while (dir && (name = g_dir_read_name (dir)))
@@ -100,6 +102,19 @@ remove_tree (const char *path)
   g_rmdir (path);
 }
 
+static void
+set_flag (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  *(gboolean *)user_data = TRUE;
+}
+
+static gboolean
+get_flag (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
 void
 samp_hub_free (SampHub *hub)
 {
@@ -109,8 +124,15 @@ samp_hub_free (SampHub *hub)
     {
       /* A clean stop, so that the hub says goodbye and removes its
        * lockfile. */
+      gboolean exited = FALSE;
+
       g_subprocess_send_signal (hub->process, SIGTERM);
-      g_subprocess_wait (hub->process, NULL, NULL);
+      /* The hub tells its clients it is going: keep serving them
+       * meanwhile, or it waits for us and we for it. */
+      g_subprocess_wait_async (hub->process, NULL, set_flag, &exited);
+      if (!samp_wait (get_flag, &exited, 10))
+        samp_hub_kill (hub);
+      samp_wait (get_flag, &exited, 5);
       g_clear_object (&hub->process);
     }
   remove_tree (hub->dir);
@@ -120,22 +142,32 @@ samp_hub_free (SampHub *hub)
   g_free (hub);
 }
 
-gboolean
-samp_wait (gboolean (*done) (gpointer data),
-           gpointer data,
-           double   seconds)
+static gboolean
+tick_cb (gpointer data)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+samp_wait (gboolean (*done) (gpointer data), gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)(seconds * G_USEC_PER_SEC);
+
+  /* A 50 ms tick wakes the blocking iteration to check the deadline. */
+  guint    tick = g_timeout_add (50, tick_cb, NULL);
+  gboolean ok = TRUE;
 
   while (!done (data))
     {
       if (g_get_monotonic_time () > end)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      if (!g_main_context_pending (NULL))
-        g_usleep (1000);
+        {
+          ok = FALSE;
+          break;
+        }
+      g_main_context_iteration (NULL, TRUE);
     }
-  return TRUE;
+  g_source_remove (tick);
+  return ok;
 }
 
 typedef struct
@@ -144,24 +176,22 @@ typedef struct
 } Waiter;
 
 static void
-store (GObject      *source,
-       GAsyncResult *result,
-       gpointer      user_data)
+store (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  ((Waiter *) user_data)->result = g_object_ref (result);
+  ((Waiter *)user_data)->result = g_object_ref (result);
 }
 
 static gboolean
 has_result (gpointer data)
 {
-  return ((Waiter *) data)->result != NULL;
+  return ((Waiter *)data)->result != NULL;
 }
 
 void
 samp_connect (EmSampClient *client)
 {
   Waiter w = { NULL };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   em_samp_client_connect_async (client, NULL, store, &w);
   g_assert_true (samp_wait (has_result, &w, 30));
@@ -175,9 +205,10 @@ long
 samp_rss_kb (void)
 {
   g_autofree char *status = NULL;
-  const char *p;
+  const char      *p;
 
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) || !(p = strstr (status, "VmRSS:")))
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
+      || !(p = strstr (status, "VmRSS:")))
     return -1;
   return strtol (p + 6, NULL, 10);
 }

@@ -17,25 +17,23 @@ typedef struct
   GSubprocess *process;
 } SampHub;
 
-SampHub  *samp_hub_start      (const char   *kind);
-void      samp_hub_restart    (SampHub      *hub);
+SampHub *samp_hub_start (const char *kind);
+void     samp_hub_restart (SampHub *hub);
 /* SIGKILL: the hub leaves its stale lockfile behind. */
-void      samp_hub_kill       (SampHub      *hub);
-void      samp_hub_free       (SampHub      *hub);
+void samp_hub_kill (SampHub *hub);
+void samp_hub_free (SampHub *hub);
 
 /* Iterates the default main context until @done says so or @seconds
  * pass; returns whether it was done. */
-gboolean  samp_wait           (gboolean    (*done) (gpointer data),
-                               gpointer      data,
-                               double        seconds);
+gboolean samp_wait (gboolean (*done) (gpointer data), gpointer data, double seconds);
 
 /* Connects @client, failing the test on error. */
-void      samp_connect        (EmSampClient *client);
+void samp_connect (EmSampClient *client);
 
 /* Resident set size of this process in kB. */
-long      samp_rss_kb         (void);
+long samp_rss_kb (void);
 
 /* A Python interpreter with astropy ($EM_PYTHON). */
-const char *samp_python       (void);
+const char *samp_python (void);
 
 G_END_DECLS

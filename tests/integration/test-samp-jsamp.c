@@ -27,10 +27,7 @@ typedef struct
 static Fixture fx;
 
 static void
-on_point (EmSampClient *c,
-          double        ra,
-          double        dec,
-          const char   *sender)
+on_point (EmSampClient *c, double ra, double dec, const char *sender)
 {
   fx.ra = ra;
   fx.dec = dec;
@@ -38,20 +35,14 @@ on_point (EmSampClient *c,
 }
 
 static void
-on_rows (EmSampClient *c,
-         const char   *table_id,
-         GStrv         ids,
-         const char   *sender)
+on_rows (EmSampClient *c, const char *table_id, GStrv ids, const char *sender)
 {
   g_strfreev (fx.selected);
   fx.selected = g_strdupv (ids);
 }
 
 static void
-on_highlight (EmSampClient *c,
-              const char   *table_id,
-              const char   *id,
-              const char   *sender)
+on_highlight (EmSampClient *c, const char *table_id, const char *id, const char *sender)
 {
   g_free (fx.highlighted);
   fx.highlighted = g_strdup (id);
@@ -72,9 +63,7 @@ on_message (EmSampClient *c,
 }
 
 static void
-store (GObject      *source,
-       GAsyncResult *result,
-       gpointer      user_data)
+store (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   fx.result = g_object_ref (result);
 }
@@ -139,10 +128,9 @@ is_disconnected (gpointer data)
 
 /* Sends @message (floating) from beta to @to; returns the error or NULL. */
 static GError *
-beta_send (const char *to,
-           GVariant   *message)
+beta_send (const char *to, GVariant *message)
 {
-  GError *error = NULL;
+  GError     *error = NULL;
   const char *id = NULL;
 
   if (to)
@@ -170,7 +158,8 @@ raw_call_thread (gpointer data)
 {
   RawCall *c = data;
 
-  c->result = em_xmlrpc_call_sync (c->url, "samp.client.receiveNotification", c->params, 10, &c->error);
+  c->result
+      = em_xmlrpc_call_sync (c->url, "samp.client.receiveNotification", c->params, 10, &c->error);
   g_atomic_int_set (&c->done, TRUE);
   return NULL;
 }
@@ -178,19 +167,19 @@ raw_call_thread (gpointer data)
 static gboolean
 raw_call_done (gpointer data)
 {
-  return g_atomic_int_get (&((RawCall *) data)->done);
+  return g_atomic_int_get (&((RawCall *)data)->done);
 }
 
 static void
 test_jsamp (void)
 {
-  SampHub *hub = samp_hub_start ("jsamp");
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "samp-candidates.vot", NULL);
-  g_autofree char *url = em_samp_file_url (path);
+  SampHub          *hub = samp_hub_start ("jsamp");
+  g_autofree char  *path = g_test_build_filename (G_TEST_DIST, "data", "samp-candidates.vot", NULL);
+  g_autofree char  *url = em_samp_file_url (path);
   const char *const ids[] = { "101001", "101002", "101003", "101004", "101005", NULL };
-  g_autofree char *table_id = NULL;
-  g_autofree char *old_self = NULL;
-  GError *error;
+  g_autofree char  *table_id = NULL;
+  g_autofree char  *old_self = NULL;
+  GError           *error;
 
   fx.alpha = em_samp_client_new ("Alpha");
   fx.beta = em_samp_client_new ("Beta");
@@ -203,7 +192,8 @@ test_jsamp (void)
   g_signal_connect (fx.alpha, "message-received", G_CALLBACK (on_message), NULL);
   samp_connect (fx.alpha);
   samp_connect (fx.beta);
-  g_assert_true (g_str_has_prefix (em_samp_client_get_callback_url (fx.alpha), "http://127.0.0.1:"));
+  g_assert_true (
+      g_str_has_prefix (em_samp_client_get_callback_url (fx.alpha), "http://127.0.0.1:"));
 
   /* The live model: each sees the other through hub events. */
   g_assert_true (samp_wait (alpha_sees_beta, NULL, 10));
@@ -219,8 +209,9 @@ test_jsamp (void)
   /* A spectrum to every subscriber: only alpha subscribes. */
   {
     const char *meta[] = { "ssa:Target.Name", "LAMOST J053432+220052", NULL };
-    g_autoptr(GVariant) m = NULL;
-    error = beta_send (NULL, em_samp_msg_spectrum_load_ssa ("file:///tmp/s.fits", "s1", "s1", "application/fits", meta));
+    g_autoptr (GVariant) m = NULL;
+    error = beta_send (NULL, em_samp_msg_spectrum_load_ssa ("file:///tmp/s.fits", "s1", "s1",
+                                                            "application/fits", meta));
     g_assert_no_error (error);
     g_assert_nonnull (fx.spectrum);
     m = g_variant_lookup_value (fx.spectrum, "meta", G_VARIANT_TYPE_VARDICT);
@@ -239,11 +230,27 @@ test_jsamp (void)
   g_assert_error (error, EM_SAMP_ERROR, EM_SAMP_ERROR_NO_RECIPIENT);
   g_clear_error (&error);
 
+  /* A call cancelled before the answer comes reports the cancellation. */
+  {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (GVariant) r = NULL;
+    EmSampPeer *peer = em_samp_client_find_peer (fx.beta, "alpha");
+
+    em_samp_client_call_async (fx.beta, em_samp_peer_get_id (peer),
+                               em_samp_message_new ("samp.app.ping", NULL), 20, cancellable, store,
+                               NULL);
+    g_cancellable_cancel (cancellable);
+    r = em_samp_client_call_finish (fx.beta, wait_result (), &error);
+    g_assert_null (r);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
+  }
+
   /* Row selections for a table alpha sent map back to its ids: by
    * table-id (TOPCAT, Aladin) and by URL alone in another spelling. */
   table_id = em_samp_client_add_table (fx.alpha, url, ids);
   {
-    const guint rows[] = { 4, 1 };
+    const guint      rows[] = { 4, 1 };
     g_autofree char *other_spelling = g_strconcat ("file:", url + strlen ("file://"), NULL);
     error = beta_send ("alpha", em_samp_msg_table_select_row_list (table_id, NULL, rows, 2));
     g_assert_no_error (error);
@@ -258,18 +265,19 @@ test_jsamp (void)
 
   /* The hub refuses a wrong secret ... */
   {
-    g_autoptr(GError) e = NULL;
-    g_autoptr(GVariant) v = em_xmlrpc_call_sync (em_samp_client_get_hub_url (fx.alpha), "samp.hub.register",
-                                                 g_variant_new ("(s)", "not-the-secret"), 10, &e);
+    g_autoptr (GError) e = NULL;
+    g_autoptr (GVariant) v
+        = em_xmlrpc_call_sync (em_samp_client_get_hub_url (fx.alpha), "samp.hub.register",
+                               g_variant_new ("(s)", "not-the-secret"), 10, &e);
     g_assert_null (v);
     g_assert_error (e, EM_XMLRPC_ERROR, EM_XMLRPC_ERROR_FAULT);
   }
   /* ... and alpha refuses callbacks without its private key. */
   {
     RawCall c = { 0 };
-    c.url = (char *) em_samp_client_get_callback_url (fx.alpha);
-    c.params = g_variant_ref_sink (g_variant_new ("(ss@a{sv})", "forged-key", "hub",
-                                                  em_samp_msg_coord_point_at_sky (1, 2)));
+    c.url = (char *)em_samp_client_get_callback_url (fx.alpha);
+    c.params = g_variant_ref_sink (
+        g_variant_new ("(ss@a{sv})", "forged-key", "hub", em_samp_msg_coord_point_at_sky (1, 2)));
     g_thread_unref (g_thread_new ("raw-call", raw_call_thread, &c));
     g_assert_true (samp_wait (raw_call_done, &c, 15));
     g_assert_null (c.result);
@@ -313,8 +321,7 @@ test_jsamp (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/samp/jsamp", test_jsamp);

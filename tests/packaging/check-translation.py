@@ -79,6 +79,11 @@ def main(argv):
         if r.returncode != 0:
             print(f'xgettext on {root}/po/POTFILES.in failed:\n{r.stderr}')
             return 1
+        # Not fatal, but worth reading: a msgid cut short by a macro
+        # (e.g. "%" G_GINT64_FORMAT) is never looked up as it is printed,
+        # so that message stays in English.
+        for line in r.stderr.splitlines():
+            print(f'xgettext: {line}')
         r = run(['msgmerge', '--quiet', '--no-fuzzy-matching', '--output-file=' + merged, po, pot])
         if r.returncode != 0:
             print(f'msgmerge {po} failed:\n{r.stderr}')

@@ -20,6 +20,23 @@ import sys
 C_MARK = re.compile(r'(?<![A-Za-z0-9_])(?:_|N_|C_|NC_|Q_|g_dngettext|ngettext)\s*\(')
 UI_MARK = re.compile(r'translatable\s*=\s*"(?:yes|true|1)"', re.I)
 DATA_SUFFIXES = ('.desktop.in', '.metainfo.xml.in', '.gschema.xml')
+# _("text %" G_GINT64_FORMAT " more"): xgettext keeps only "text %", so the
+# string looked up at run time is never in the catalogue.
+MACRO_CUT = re.compile(r'(?<![A-Za-z0-9_])(?:_|N_|C_|NC_|Q_)\s*\((?:\s*"[^"\\\n]*(?:\\.[^"\\\n]*)*"\s*)+'
+                       r'(?:[A-Z][A-Z0-9_]*[A-Z0-9])\b')
+
+
+def macro_cuts(root, files):
+    """(path, line) of translatable strings continued by a macro."""
+    cuts = []
+    for rel in files:
+        if not rel.endswith(('.c', '.h')):
+            continue
+        with open(os.path.join(root, rel), encoding='utf-8', errors='replace') as f:
+            text = f.read()
+        for m in MACRO_CUT.finditer(text):
+            cuts.append((rel, text.count('\n', 0, m.start()) + 1))
+    return cuts
 
 
 def translatable_files(root):
@@ -83,6 +100,9 @@ def main(argv):
     if len(listed) != len(set(listed)):
         print(f'{potfiles}: lists a file twice')
         bad = True
+    for path, line in macro_cuts(root, wanted):
+        print(f'warning: {path}:{line}: a translatable string continued by a macro '
+              f'is cut there in the template and never translated')
     if not bad:
         print(f'{potfiles}: all {len(wanted)} files with translatable strings are listed')
     return 1 if bad else 0

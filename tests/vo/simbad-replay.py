@@ -20,7 +20,10 @@ The first path component selects a behaviour:
   error), taperror200 (200 + TAP error), http500, ratelimit (the first
   request of each distinct query gets 429 Retry-After: 1), busy503 (two
   503 without Retry-After, then ok), stall (never answers), truncated
-  (Content-Length larger than the body sent), html (200 with an HTML page).
+  (Content-Length larger than the body sent), html (200 with an HTML page),
+  recorded / recorded-error (a recorded SIMBAD VOTable served verbatim),
+  overflow (at most 5 rows, then INFO QUERY_STATUS=OVERFLOW after the table),
+  moved (301 to the same path under ok/).
 
 Usage: simbad-replay.py --objects TSV --log FILE --port-file FILE
 """
@@ -30,6 +33,7 @@ import email.parser
 import email.policy
 import json
 import math
+import os
 import re
 import struct
 import sys
@@ -136,7 +140,7 @@ def binary_cell(datatype, value):
     raise ValueError(datatype)
 
 
-def result_document(names, rows, serialisation, query):
+def result_document(names, rows, serialisation, query, overflow=False):
     out = [votable_header(), '<RESOURCE type="results">\n',
            '<INFO name="QUERY_STATUS" value="OK"/>\n',
            '<INFO name="PROVIDER" value="CDS">Data provided by SIMBAD (replay)</INFO>\n',
@@ -190,10 +194,16 @@ def result_document(names, rows, serialisation, query):
         encoded = base64.encodebytes(bytes(data)).decode("ascii")
         out.append('<%s>\n<STREAM encoding="base64">\n%s</STREAM>\n</%s>\n'
                    % (tag, encoded, tag))
-    out.append("</DATA>\n</TABLE>\n</RESOURCE>\n</VOTABLE>\n")
+    out.append("</DATA>\n</TABLE>\n")
+    if overflow:
+        # TAP: the status after the table says the rows were cut at MAXREC.
+        out.append('<INFO name="QUERY_STATUS" value="OVERFLOW"/>\n')
+    out.append("</RESOURCE>\n</VOTABLE>\n")
     return "".join(out).encode("utf-8")
 
 
+# Row limit of the "overflow" behaviour (SIMBAD's is far larger).
+OVERFLOW_MAXREC = 5
 NUMBER = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
 OBJECT_COLUMNS = ["oid", "main_id", "ra", "dec", "otype", "otype_txt", "sp_type", "v_mag"]
 REQUIRED_JOINS = ["LEFT JOIN otypedef ON otypedef.otype = basic.otype",
@@ -260,8 +270,12 @@ def answer(query, upload_rows, objects):
     m = re.search(r"FROM ident JOIN basic ON basic\.oid = ident\.oidref .* "
                   r"WHERE ident\.id = '((?:[^']|'')*)'$", q)
     if m:
-        name = m.group(1).replace("''", "'")
-        rows = [object_row(o) for o in objects if name in o["ids"]]
+        # SIMBAD compares identifiers regardless of case and spacing
+        # (astroquery's query_object("m101") finds "M 101").
+        def norm(x):
+            return "".join(x.split()).lower()
+        name = norm(m.group(1).replace("''", "'"))
+        rows = [object_row(o) for o in objects if name in (norm(i) for i in o["ids"])]
         return OBJECT_COLUMNS, rows
     raise TapError("Incorrect ADQL query: the replay server does not know this query: "
                    + q[:200])
@@ -339,6 +353,11 @@ class Handler(BaseHTTPRequestHandler):
         if problems:
             self.send_body(400, error_document("Bad request: " + "; ".join(problems)))
             return
+        if mode == "moved":
+            # As simbad.u-strasbg.fr → simbad.cds.unistra.fr: 301 to the new home.
+            target = "/ok/" + self.path.strip("/").split("/", 1)[1]
+            self.send_body(301, b"Moved", "text/plain", [("Location", target)])
+            return
         if mode == "stall":
             time.sleep(60)
             return
@@ -348,6 +367,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if mode == "html":
             self.send_body(200, b"<html><body>Maintenance</body></html>", "text/html")
+            return
+        if mode in ("recorded", "recorded-error"):
+            # Real recorded SIMBAD output, verbatim: a script-query answer
+            # (no QUERY_STATUS, other columns) and one cut off mid-way.
+            name = {"recorded": "sim-script-query_coo.vot",
+                    "recorded-error": "sim-script-query_error.vot"}[mode]
+            with open(os.path.join(os.path.dirname(server.objects_path), name), "rb") as f:
+                self.send_body(200, f.read())
             return
         if mode == "taperror":
             self.send_body(400, error_document(
@@ -368,7 +395,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(400, error_document(str(e)))
             return
         serialisation = {"td": "td", "binary2": "binary2"}.get(mode, "binary")
-        body = result_document(names, rows, serialisation, params["QUERY"])
+        overflow = mode == "overflow" and len(rows) > OVERFLOW_MAXREC
+        if overflow:
+            rows = rows[:OVERFLOW_MAXREC]
+        body = result_document(names, rows, serialisation, params["QUERY"], overflow)
         if mode == "truncated":
             self.send_response(200)
             self.send_header("Content-Type", "application/x-votable+xml")
@@ -390,13 +420,22 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.objects = load_objects(args.objects)
+    server.objects_path = args.objects
     server.lock = threading.Lock()
     server.counts, server.seen = {}, {}
     server.log = open(args.log, "a", encoding="utf-8")
     with open(args.port_file + ".tmp", "w") as f:
         f.write("%d\n" % server.server_address[1])
-    import os
     os.rename(args.port_file + ".tmp", args.port_file)
+    # Die with the test program, even when it aborts without killing us.
+    parent = os.getppid()
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -10,21 +10,22 @@
 #include "vo/em-xmlrpc.h"
 
 /* As JSAMP writes it, with CRLF line ends and an '=' inside a value. */
-static const char jsamp_lockfile[] =
-  "# SAMP Standard Profile lockfile written Wed Nov 25 15:05:31 UTC 2026\r\n"
-  "# Note contact URL hostname may be configured using jsamp.localhost property\r\n"
-  "samp.secret=8725c0495cbb75fc\r\n"
-  "samp.hub.xmlrpc.url=http://127.0.0.1:33717/xmlrpc\r\n"
-  "samp.profile.version=1.3\r\n"
-  "\r\n"
-  "hub.impl=org.astrogrid.samp.hub.Hub$1\r\n"
-  "x.query=a=b\r\n";
+static const char jsamp_lockfile[]
+    = "# SAMP Standard Profile lockfile written Wed Nov 25 15:05:31 UTC 2026\r\n"
+      "# Note contact URL hostname may be configured using jsamp.localhost property\r\n"
+      "samp.secret=8725c0495cbb75fc\r\n"
+      "samp.hub.xmlrpc.url=http://127.0.0.1:33717/xmlrpc\r\n"
+      "samp.profile.version=1.3\r\n"
+      "\r\n"
+      "hub.impl=org.astrogrid.samp.hub.Hub$1\r\n"
+      "x.query=a=b\r\n";
 
 static void
 test_parse_jsamp (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EmSampHubInfo) info = em_samp_lockfile_parse (jsamp_lockfile, strlen (jsamp_lockfile), "test", &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EmSampHubInfo) info
+      = em_samp_lockfile_parse (jsamp_lockfile, strlen (jsamp_lockfile), "test", &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (info->secret, ==, "8725c0495cbb75fc");
@@ -45,23 +46,26 @@ test_parse_errors (void)
     { "samp.hub.xmlrpc.url=http://h/x\nsamp.profile.version=1.3\n", "samp.secret" },
     { "samp.secret=s\nsamp.profile.version=1.3\n", "samp.hub.xmlrpc.url" },
     { "samp.secret=s\nsamp.hub.xmlrpc.url=http://h/x\n", "samp.profile.version" },
-    { "samp.secret=s\nbroken line\nsamp.hub.xmlrpc.url=http://h/x\nsamp.profile.version=1.3\n", "line 2" },
-    { "samp.secret=s\nsamp.secret=t\nsamp.hub.xmlrpc.url=http://h/x\nsamp.profile.version=1.3\n", "twice" },
-    { "samp.secret=s\nsamp.hub.xmlrpc.url=ftp://h/x\nsamp.profile.version=1.3\n", "not an HTTP URL" },
+    { "samp.secret=s\nbroken line\nsamp.hub.xmlrpc.url=http://h/x\nsamp.profile.version=1.3\n",
+      "line 2" },
+    { "samp.secret=s\nsamp.secret=t\nsamp.hub.xmlrpc.url=http://h/x\nsamp.profile.version=1.3\n",
+      "twice" },
+    { "samp.secret=s\nsamp.hub.xmlrpc.url=ftp://h/x\nsamp.profile.version=1.3\n",
+      "not an HTTP URL" },
     { "=v\n", "line 1" },
     { "samp.secret=\xff\n", "UTF-8" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(EmSampHubInfo) info = em_samp_lockfile_parse (cases[i].text, strlen (cases[i].text),
-                                                              "/tmp/lock", &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EmSampHubInfo) info
+          = em_samp_lockfile_parse (cases[i].text, strlen (cases[i].text), "/tmp/lock", &error);
       g_assert_null (info);
       g_assert_nonnull (error);
       if (!strstr (error->message, cases[i].needle) || !strstr (error->message, "/tmp/lock"))
-        g_error ("case %" G_GSIZE_FORMAT ": message “%s” lacks “%s” or the origin", i, error->message,
-                 cases[i].needle);
+        g_error ("case %" G_GSIZE_FORMAT ": message “%s” lacks “%s” or the origin", i,
+                 error->message, cases[i].needle);
     }
 }
 
@@ -72,10 +76,10 @@ test_locate (void)
   g_autofree char *path = g_build_filename (dir, "lock", NULL);
   g_autofree char *url = g_filename_to_uri (path, NULL, NULL);
   g_autofree char *env = g_strconcat ("std-lockurl:", url, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EmSampHubInfo) missing = NULL;
-  g_autoptr(EmSampHubInfo) info = NULL;
-  g_autoptr(GFile) file = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EmSampHubInfo) missing = NULL;
+  g_autoptr (EmSampHubInfo) info = NULL;
+  g_autoptr (GFile) file = NULL;
   g_autofree char *got = NULL;
 
   g_setenv ("SAMP_HUB", env, TRUE);
@@ -137,15 +141,17 @@ test_urls (void)
 static void
 test_messages (void)
 {
-  g_autoptr(GVariant) point = g_variant_ref_sink (em_samp_msg_coord_point_at_sky (83.63308, -5.39111));
-  g_autoptr(GVariant) params = em_samp_message_get_params (point);
+  g_autoptr (GVariant) point
+      = g_variant_ref_sink (em_samp_msg_coord_point_at_sky (83.63308, -5.39111));
+  g_autoptr (GVariant) params = em_samp_message_get_params (point);
   const guint rows[] = { 0, 7, 12 };
-  g_autoptr(GVariant) sel = g_variant_ref_sink (em_samp_msg_table_select_row_list ("t1", NULL, rows, 3));
-  g_autoptr(GVariant) sp = NULL;
-  g_autoptr(GVariant) spp = NULL;
-  g_autoptr(GVariant) meta = NULL;
-  g_autoptr(GVariant) selp = em_samp_message_get_params (sel);
-  g_autoptr(GVariant) list = g_variant_lookup_value (selp, "row-list", G_VARIANT_TYPE ("av"));
+  g_autoptr (GVariant) sel
+      = g_variant_ref_sink (em_samp_msg_table_select_row_list ("t1", NULL, rows, 3));
+  g_autoptr (GVariant) sp = NULL;
+  g_autoptr (GVariant) spp = NULL;
+  g_autoptr (GVariant) meta = NULL;
+  g_autoptr (GVariant) selp = em_samp_message_get_params (sel);
+  g_autoptr (GVariant) list = g_variant_lookup_value (selp, "row-list", G_VARIANT_TYPE ("av"));
   const char *pairs[] = { "ssa:Target.Name", "LAMOST J0001", "ssa:Access.Format", "ignored", NULL };
 
   g_assert_cmpstr (em_samp_message_get_mtype (point), ==, "coord.pointAt.sky");
@@ -155,7 +161,8 @@ test_messages (void)
   g_assert_cmpuint (g_variant_n_children (list), ==, 3);
   g_assert_true (em_samp_value_is_valid (sel));
 
-  sp = g_variant_ref_sink (em_samp_msg_spectrum_load_ssa ("file:///s.fits", "s1", "S 1", "application/fits", pairs));
+  sp = g_variant_ref_sink (
+      em_samp_msg_spectrum_load_ssa ("file:///s.fits", "s1", "S 1", "application/fits", pairs));
   spp = em_samp_message_get_params (sp);
   meta = g_variant_lookup_value (spp, "meta", G_VARIANT_TYPE_VARDICT);
   g_assert_cmpstr (em_samp_map_get_string (meta, "ssa:Access.Reference"), ==, "file:///s.fits");
@@ -168,7 +175,7 @@ test_messages (void)
 static void
 test_peer_subscriptions (void)
 {
-  g_autoptr(EmSampPeer) peer = em_samp_peer_new ("c1");
+  g_autoptr (EmSampPeer) peer = em_samp_peer_new ("c1");
   GVariantBuilder b;
 
   g_assert_true (em_samp_mtype_matches ("*", "table.load.votable"));
@@ -177,8 +184,10 @@ test_peer_subscriptions (void)
   g_assert_false (em_samp_mtype_matches ("table.load.votable", "table.load.fits"));
 
   g_variant_builder_init (&b, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&b, "{sv}", "table.load.*", g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-  g_variant_builder_add (&b, "{sv}", "coord.pointAt.sky", g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "table.load.*",
+                         g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+  g_variant_builder_add (&b, "{sv}", "coord.pointAt.sky",
+                         g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
   em_samp_peer_set_subscriptions (peer, g_variant_builder_end (&b));
   em_samp_peer_set_metadata (peer, em_samp_map_new_strings ("samp.name", "topcat", NULL));
   g_assert_cmpstr (em_samp_peer_get_name (peer), ==, "topcat");
@@ -188,8 +197,7 @@ test_peer_subscriptions (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/samp/lockfile/jsamp", test_parse_jsamp);

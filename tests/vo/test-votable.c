@@ -321,6 +321,87 @@ test_size_cap (void)
   g_assert_error (error, EM_VOTABLE_ERROR, EM_VOTABLE_ERROR_TOO_LARGE);
 }
 
+/* Replays the fuzzing corpus (seeds and every input that ever crashed
+ * tests/fuzz/fuzz-votable.c): each document is read or refused with an
+ * error, and what is read writes and reads back with the same shape. */
+static void
+test_fuzz_corpus (void)
+{
+  g_autofree char *dir_path = g_test_build_filename (G_TEST_DIST, "fuzz", "votable", NULL);
+  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint       n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (dir_path, name, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (EmVotable) t = em_votable_read_file (path, &error);
+      g_autoptr (EmVotable) again = NULL;
+      g_autofree char *text = NULL;
+      gsize            len = 0;
+
+      n++;
+      if (t == NULL)
+        {
+          g_assert_nonnull (error);
+          continue;
+        }
+      text = em_votable_to_string (t, &len);
+      again = em_votable_parse (text, len, name, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (again->n_rows, ==, t->n_rows);
+      g_assert_cmpuint (em_votable_get_n_fields (again), ==, em_votable_get_n_fields (t));
+    }
+  g_assert_cmpuint (n, >=, 7);
+}
+
+/* Arrays, bits, complex numbers, unicodeChar, BINARY2 null masks. */
+static void
+test_mixed_types (void)
+{
+  g_autofree char *td_path
+      = g_test_build_filename (G_TEST_DIST, "fuzz", "votable", "arrays.vot", NULL);
+  g_autofree char *b2_path
+      = g_test_build_filename (G_TEST_DIST, "fuzz", "votable", "binary2-mixed.vot", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EmVotable) td = em_votable_read_file (td_path, &error);
+  g_autoptr (EmVotable) b2 = NULL;
+  const EmVotableCell *cell;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (td->n_rows, ==, 2);
+  cell = em_votable_get_cell (td, 0, 0);
+  g_assert_cmpuint (cell->v.a.n, ==, 4);
+  g_assert_true (isnan (cell->v.a.values[1])); /* VALUES null="-1" */
+  g_assert_cmpfloat (cell->v.a.values[3], ==, 4);
+  g_assert_cmpstr (em_votable_get_string (td, 0, 1), ==, "0101010101");
+  cell = em_votable_get_cell (td, 0, 2);
+  g_assert_cmpuint (cell->v.a.n, ==, 2);
+  g_assert_cmpfloat (cell->v.a.values[1], ==, -2);
+  g_assert_cmpstr (em_votable_get_string (td, 0, 3), ==,
+                   "Ond\xc5\x99"
+                   "ejov");
+  cell = em_votable_get_cell (td, 0, 4);
+  g_assert_cmpuint (cell->v.a.n, ==, 3);
+  g_assert_true (isnan (cell->v.a.values[2]));
+  for (guint c = 0; c < 5; c++)
+    g_assert_true (em_votable_is_null (td, 1, c));
+
+  b2 = em_votable_read_file (b2_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (b2->n_rows, ==, 2);
+  cell = em_votable_get_cell (b2, 0, 0);
+  g_assert_cmpuint (cell->v.a.n, ==, 3);
+  g_assert_true (isnan (cell->v.a.values[1]));
+  g_assert_cmpfloat (cell->v.a.values[2], ==, 7);
+  g_assert_true (em_votable_is_null (b2, 1, 0)); /* null mask bit */
+  g_assert_cmpstr (em_votable_get_string (b2, 0, 1), ==, "1010000001");
+  g_assert_cmpstr (em_votable_get_string (b2, 1, 2), ==, "h\xc3\xa9");
+  g_assert_true (em_votable_get_cell (b2, 1, 3)->v.b);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -332,5 +413,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/votable/hostile", test_hostile);
   g_test_add_func ("/votable/tap-error-document", test_tap_error_document);
   g_test_add_func ("/votable/size-cap", test_size_cap);
+  g_test_add_func ("/votable/fuzz-corpus", test_fuzz_corpus);
+  g_test_add_func ("/votable/mixed-types", test_mixed_types);
   return g_test_run ();
 }

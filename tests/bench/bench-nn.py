@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Side-by-side benchmark of Emissary's neural-network engine.
+
+Measures, in one run on the same machine: a large sgemm through the
+OpenBLAS that Emissary links (via numpy when it uses OpenBLAS, else
+`emissary-cli bench`'s own figure), the reference CNN in PyTorch (float32
+training at batch 64, float32 inference and bfloat16-autocast inference
+under inference_mode, after a warm-up), imbalanced-learn's SMOTE on
+12,936 x 140, and `emissary-cli bench`.  Prints one `key=value` line per
+figure and the ratios.  Not part of the test suite (needs python3-torch and
+python3-imblearn).
+
+Every figure is the best of three runs (as `emissary-cli bench` does), since
+the machine may be shared.
+
+Usage: tests/bench/bench-nn.py [PATH/TO/emissary-cli] [--threads N]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+DIM = 140
+CLASSES = 3
+TRAIN_ROWS = 1024
+INFER_ROWS = 4096
+REPEATS = 3  # every figure is the best of three runs, as in emissary-cli bench
+
+
+def log(key, value):
+    if isinstance(value, float):
+        print(f"{key}={value:.4g}", flush=True)
+    else:
+        print(f"{key}={value}", flush=True)
+
+
+def torch_model(torch):
+    nn = torch.nn
+
+    class ChannelsLastFlatten(nn.Module):
+        # Emissary's flatten order (position-major, as Keras).
+        def forward(self, x):
+            return x.permute(0, 2, 1).flatten(1)
+
+    return nn.Sequential(
+        nn.Conv1d(1, 64, 3), nn.ReLU(), nn.Conv1d(64, 64, 3), nn.ReLU(), nn.MaxPool1d(2),
+        nn.Conv1d(64, 128, 3), nn.ReLU(), nn.Conv1d(128, 128, 3), nn.ReLU(), nn.MaxPool1d(2),
+        nn.Conv1d(128, 256, 3), nn.ReLU(), nn.Conv1d(256, 256, 3), nn.ReLU(), nn.MaxPool1d(2),
+        ChannelsLastFlatten(),
+        nn.Linear(14 * 256, 512), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.5),
+        nn.Linear(512, CLASSES))
+
+
+def bench_torch(threads):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    model = torch_model(torch)
+    x = torch.rand(max(TRAIN_ROWS, INFER_ROWS), 1, DIM) * 2 - 1
+    y = torch.arange(TRAIN_ROWS) % CLASSES
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        model.train()
+        perm = torch.randperm(TRAIN_ROWS)
+        for start in range(0, TRAIN_ROWS, 64):
+            idx = perm[start:start + 64]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+
+    epoch()  # warm-up
+    best = float("inf")
+    for _ in range(REPEATS):  # the best epoch: the machine may be shared
+        t = time.perf_counter()
+        epoch()
+        best = min(best, time.perf_counter() - t)
+    train = TRAIN_ROWS / best
+
+    model.eval()
+    res = {"torch_train_samples_per_s": train}
+    for name, ctx in (("float32", None), ("bfloat16", torch.bfloat16)):
+        with torch.inference_mode():
+            def run():
+                for start in range(0, INFER_ROWS, 512):
+                    if ctx is None:
+                        model(x[start:start + 512])
+                    else:
+                        with torch.autocast("cpu", dtype=ctx):
+                            model(x[start:start + 512])
+            try:
+                run()  # warm-up (oneDNN picks and caches its kernels)
+                best = float("inf")
+                for _ in range(REPEATS):
+                    run_t = time.perf_counter()
+                    run()
+                    best = min(best, time.perf_counter() - run_t)
+                rate = INFER_ROWS / best
+            except RuntimeError as e:  # no bfloat16 kernels on this CPU
+                print(f"# torch {name}: {e}", file=sys.stderr)
+                rate = float("nan")
+        res[f"torch_infer_{name}_spectra_per_s"] = rate
+    return res
+
+
+def bench_imblearn():
+    from imblearn.over_sampling import SMOTE
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-1, 1, size=(12936, DIM)).astype(np.float32)
+    y = np.array([0] * 8000 + [1] * 3000 + [2] * 1936)
+    best = float("inf")
+    for _ in range(REPEATS):
+        t = time.perf_counter()
+        SMOTE(k_neighbors=5, random_state=1).fit_resample(x, y)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("cli", nargs="?", default=os.path.join(here, "..", "..", "build", "src", "cli", "emissary-cli"))
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    args = ap.parse_args()
+
+    log("cpu", next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"))
+    log("threads", args.threads)
+    em = json.loads(subprocess.run([args.cli, "bench", "--threads", str(args.threads)],
+                                   check=True, capture_output=True, text=True).stdout)
+    for k, v in em.items():
+        log(f"emissary_{k}", v)
+    tr = bench_torch(args.threads)
+    for k, v in tr.items():
+        log(k, v)
+    smote = bench_imblearn()
+    log("imblearn_smote_seconds", smote)
+
+    mflop = em["mflop_per_spectrum"]
+    log("torch_infer_float32_gflops", tr["torch_infer_float32_spectra_per_s"] * mflop / 1e3)
+    log("ratio_infer_to_sgemm", em["infer_gflops"] / em["sgemm_gflops"])
+    log("ratio_infer_vs_torch_float32", em["infer_spectra_per_s"] / tr["torch_infer_float32_spectra_per_s"])
+    log("ratio_infer_vs_torch_bfloat16", em["infer_spectra_per_s"] / tr["torch_infer_bfloat16_spectra_per_s"])
+    log("ratio_train_vs_torch_float32", em["train_samples_per_s"] / tr["torch_train_samples_per_s"])
+    log("ratio_smote_speedup_vs_imblearn", smote / em["smote_seconds"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helper of test-blas-core.sh: calls nn_blas_ensure_core() first thing, as
+ * the programs do, then prints the core in use and its own arguments. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nn/nn.h"
+
+int
+main (int argc, char **argv)
+{
+  const char *guard;
+
+  nn_blas_ensure_core (argc, argv);
+  guard = getenv ("EMISSARY_OPENBLAS_REEXEC");
+  printf ("core=%s", nn_blas_core_name ());
+  for (int i = 1; i < argc; i++)
+    printf (" %s", argv[i]);
+  printf (" guard=%s\n", guard ? guard : "unset");
+  return 0;
+}
