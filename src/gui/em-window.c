@@ -14,6 +14,12 @@
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
 #include "spectra/em-spectrum-read.h"
+#include "vo/em-simbad.h"
+
+/* Wait this long after the selection settles before asking SIMBAD, so
+ * that stepping quickly through a batch sends no queries for spectra
+ * that were only passed by. */
+#define SIMBAD_DELAY_MS 300
 
 #define MAX_CLASS_KEYS 9
 
@@ -51,6 +57,10 @@ struct _EmWindow
   GtkBox         *label_box;
   GtkWidget      *skip_button;
   GtkGrid        *metadata_grid;
+  GtkWidget      *simbad_box;
+  GtkSpinner     *simbad_spinner;
+  GtkListBox     *simbad_list;
+  GtkLabel       *simbad_status;
 
   GtkLabel  *meta_values[N_META];
   GPtrArray *class_buttons;
@@ -68,6 +78,12 @@ struct _EmWindow
   GHashTable   *loading;
   GHashTable   *load_errors;
   GCancellable *cancellable;
+
+  EmSimbadClient *simbad;
+  double          simbad_radius;
+  GCancellable   *simbad_cancellable;
+  guint           simbad_timeout;
+  char           *simbad_done_for; /* id whose objects are listed */
   gboolean    normalised;
   gboolean    y_locked;
 };
@@ -355,6 +371,229 @@ show_spectrum (EmWindow    *self,
   em_spectrum_plot_set_placeholder (self->plot, text);
 }
 
+/* ---- SIMBAD ----------------------------------------------------------- */
+
+static void
+simbad_clear (EmWindow *self)
+{
+  GtkWidget *row;
+
+  while ((row = gtk_widget_get_first_child (GTK_WIDGET (self->simbad_list))) != NULL)
+    gtk_list_box_remove (self->simbad_list, row);
+}
+
+static GtkWidget *
+simbad_row (const EmSimbadObject *o)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *name = gtk_label_new (o->main_id);
+  GtkWidget *detail;
+  GtkWidget *link;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *escaped = g_uri_escape_string (o->main_id, NULL, FALSE);
+  g_autofree char *uri = g_strdup_printf ("https://simbad.cds.unistra.fr/simbad/sim-id?Ident=%s",
+                                          escaped);
+  g_autofree char *a11y = NULL;
+
+  g_string_append (text, o->otype != NULL ? o->otype : "?");
+  if (o->otype_description != NULL && o->otype_description[0] != '\0')
+    g_string_append_printf (text, " (%s)", o->otype_description);
+  if (o->sp_type != NULL && o->sp_type[0] != '\0')
+    g_string_append_printf (text, " · %s", o->sp_type);
+  if (isfinite (o->separation))
+    /* Translators: angular separation in arcseconds */
+    g_string_append_printf (text, _(" · %.1f″"), o->separation);
+  detail = gtk_label_new (text->str);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_selectable (GTK_LABEL (name), TRUE);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (name, "heading");
+  gtk_label_set_xalign (GTK_LABEL (detail), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (detail), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (detail, "dim-label");
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_box_append (GTK_BOX (texts), name);
+  gtk_box_append (GTK_BOX (texts), detail);
+
+  link = gtk_link_button_new (uri);
+  gtk_button_set_icon_name (GTK_BUTTON (link), "web-browser-symbolic");
+  /* Translators: %s is a SIMBAD identifier */
+  a11y = g_strdup_printf (_("Open %s in SIMBAD"), o->main_id);
+  gtk_widget_set_tooltip_text (link, a11y);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (link), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+  gtk_widget_set_valign (link, GTK_ALIGN_CENTER);
+
+  gtk_box_append (GTK_BOX (box), texts);
+  gtk_box_append (GTK_BOX (box), link);
+  return box;
+}
+
+typedef struct
+{
+  EmWindow *window;
+  char     *id;
+} SimbadQuery;
+
+static void
+on_simbad_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SimbadQuery *q = user_data;
+  EmWindow *self = q->window;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) objects =
+    em_simbad_cone_search_finish ((EmSimbadClient *) source, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    goto out;
+  gtk_spinner_stop (self->simbad_spinner);
+  simbad_clear (self);
+  g_free (self->simbad_done_for);
+  self->simbad_done_for = g_strdup (q->id);
+  if (objects == NULL)
+    {
+      /* A calm line where the list would be; labelling goes on. */
+      g_autofree char *text = g_strdup_printf (_("SIMBAD could not be asked: %s"), error->message);
+
+      gtk_label_set_text (self->simbad_status, text);
+      goto out;
+    }
+  for (guint i = 0; i < objects->len; i++)
+    gtk_list_box_append (self->simbad_list, simbad_row (g_ptr_array_index (objects, i)));
+  if (objects->len == 0)
+    {
+      /* Translators: %.1f is the cone radius in arcseconds */
+      g_autofree char *text = g_strdup_printf (_("Nothing in SIMBAD within %.1f″"),
+                                               self->simbad_radius);
+      gtk_label_set_text (self->simbad_status, text);
+    }
+  else
+    {
+      /* Translators: number of SIMBAD objects found, cone radius in arcseconds */
+      g_autofree char *text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%u object within %.1f″", "%u objects within %.1f″",
+                     objects->len),
+        objects->len, self->simbad_radius);
+      gtk_label_set_text (self->simbad_status, text);
+    }
+out:
+  g_object_unref (q->window);
+  g_free (q->id);
+  g_free (q);
+}
+
+static gboolean
+simbad_ask (gpointer user_data)
+{
+  EmWindow *self = user_data;
+  EmBatchItem *item = em_window_get_selected_item (self);
+  SimbadQuery *q;
+
+  self->simbad_timeout = 0;
+  if (item == NULL || self->simbad == NULL)
+    return G_SOURCE_REMOVE;
+  q = g_new0 (SimbadQuery, 1);
+  q->window = g_object_ref (self);
+  q->id = g_strdup (em_batch_item_get_id (item));
+  em_simbad_cone_search_async (self->simbad, em_batch_item_get_ra (item),
+                               em_batch_item_get_dec (item), self->simbad_radius,
+                               self->simbad_cancellable, on_simbad_done, q);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+simbad_schedule (EmWindow    *self,
+                 EmBatchItem *item)
+{
+  if (self->simbad == NULL)
+    return;
+  if (item != NULL && g_strcmp0 (self->simbad_done_for, em_batch_item_get_id (item)) == 0)
+    return;
+  g_cancellable_cancel (self->simbad_cancellable);
+  g_clear_object (&self->simbad_cancellable);
+  self->simbad_cancellable = g_cancellable_new ();
+  g_clear_handle_id (&self->simbad_timeout, g_source_remove);
+  g_clear_pointer (&self->simbad_done_for, g_free);
+  simbad_clear (self);
+  gtk_spinner_stop (self->simbad_spinner);
+  if (item == NULL)
+    {
+      gtk_label_set_text (self->simbad_status, "");
+      return;
+    }
+  if (!isfinite (em_batch_item_get_ra (item)) || !isfinite (em_batch_item_get_dec (item)))
+    {
+      gtk_label_set_text (self->simbad_status, _("No coordinates: nothing to ask SIMBAD"));
+      return;
+    }
+  gtk_label_set_text (self->simbad_status, _("Asking SIMBAD…"));
+  gtk_spinner_start (self->simbad_spinner);
+  self->simbad_timeout = g_timeout_add (SIMBAD_DELAY_MS, simbad_ask, self);
+}
+
+/* Where the SIMBAD panel asks (NULL: hide it), and the cone radius in
+ * arcseconds.  Responses are cached on disk (the user cache folder). */
+void
+em_window_set_simbad (EmWindow   *self,
+                      const char *url,
+                      double      radius_arcsec)
+{
+  g_autoptr (EmSimbadCache) cache = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_return_if_fail (EM_IS_WINDOW (self));
+
+  g_clear_pointer (&self->simbad, em_simbad_client_unref);
+  g_clear_pointer (&self->simbad_done_for, g_free);
+  self->simbad_radius = radius_arcsec > 0 ? radius_arcsec : EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
+  if (url != NULL)
+    {
+      cache = em_simbad_cache_open (NULL, &error);
+      if (cache == NULL)
+        g_message ("SIMBAD answers will not be cached: %s", error->message);
+      self->simbad = em_simbad_client_new (url, cache);
+    }
+  gtk_widget_set_visible (self->simbad_box, self->simbad != NULL);
+  simbad_schedule (self, em_window_get_selected_item (self));
+}
+
+/* The SIMBAD panel's state, for tests: the status line and the main ids
+ * listed (NULL-terminated, free with g_strfreev). */
+const char *
+em_window_get_simbad_status (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->simbad_status);
+}
+
+gboolean
+em_window_is_asking_simbad (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->simbad_timeout != 0 || gtk_spinner_get_spinning (self->simbad_spinner);
+}
+
+char **
+em_window_dup_simbad_ids (EmWindow *self)
+{
+  g_autoptr (GStrvBuilder) ids = g_strv_builder_new ();
+
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->simbad_list)); row;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      /* row → box → texts → name */
+      GtkWidget *box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      GtkWidget *name = gtk_widget_get_first_child (gtk_widget_get_first_child (box));
+
+      g_strv_builder_add (ids, gtk_label_get_text (GTK_LABEL (name)));
+    }
+  return g_strv_builder_end (ids);
+}
+
 static void
 show_item (EmWindow    *self,
            EmBatchItem *item)
@@ -368,6 +607,7 @@ show_item (EmWindow    *self,
   show_spectrum (self, item);
   em_spectrum_plot_set_window (self->plot, win, n_win, 6519.0, 6732.0);
   show_metadata (self, item);
+  simbad_schedule (self, item);
 
   /* The selected one first, then what labelling or stepping shows next,
    * so that the next spectrum is in memory before it is asked for. */
@@ -689,6 +929,9 @@ em_window_dispose (GObject *object)
   EmWindow *self = EM_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->simbad_cancellable);
+  g_clear_handle_id (&self->simbad_timeout, g_source_remove);
+  g_clear_pointer (&self->simbad, em_simbad_client_unref);
   g_clear_object (&self->batch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EM_TYPE_WINDOW);
   G_OBJECT_CLASS (em_window_parent_class)->dispose (object);
@@ -707,6 +950,8 @@ em_window_finalize (GObject *object)
   g_hash_table_unref (self->loading);
   g_hash_table_unref (self->load_errors);
   g_object_unref (self->cancellable);
+  g_clear_object (&self->simbad_cancellable);
+  g_free (self->simbad_done_for);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
 }
 
@@ -746,6 +991,10 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EmWindow, label_box);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, skip_button);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, metadata_grid);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, simbad_box);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, simbad_spinner);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, simbad_list);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, simbad_status);
 
   gtk_widget_class_install_action (widget_class, "win.label", "u", action_label);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, action_undo);
@@ -803,6 +1052,9 @@ em_window_init (EmWindow *self)
   self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->load_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->cancellable = g_cancellable_new ();
+  self->simbad_cancellable = g_cancellable_new ();
+  self->simbad_radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
+  gtk_widget_set_visible (self->simbad_box, FALSE);
 
   add_meta_row (self, META_ID, _("Id"));
   add_meta_row (self, META_DESIGNATION, _("Designation"));
@@ -824,8 +1076,22 @@ em_window_init (EmWindow *self)
   update_batch_label (self);
 }
 
+/* A window of @application, with the SIMBAD service and cone radius of
+ * its settings (the defaults without an installed schema). */
 EmWindow *
 em_window_new (EmApplication *application)
 {
-  return g_object_new (EM_TYPE_WINDOW, "application", application, NULL);
+  EmWindow *self = g_object_new (EM_TYPE_WINDOW, "application", application, NULL);
+  GSettings *settings = application != NULL ? em_application_get_settings (application) : NULL;
+  g_autofree char *url = NULL;
+  double radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
+
+  if (settings != NULL)
+    {
+      url = g_settings_get_string (settings, "simbad-url");
+      radius = g_settings_get_double (settings, "simbad-cone-radius");
+    }
+  em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL,
+                        radius);
+  return self;
 }

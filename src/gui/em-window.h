@@ -26,6 +26,12 @@ EmBatchItem *em_window_get_selected_item  (EmWindow      *self);
 gboolean    em_window_is_loading          (EmWindow      *self);
 guint       em_window_get_selected        (EmWindow      *self);
 const char *em_window_get_batch_summary   (EmWindow      *self);
+void        em_window_set_simbad          (EmWindow      *self,
+                                           const char    *url,
+                                           double         radius_arcsec);
+const char *em_window_get_simbad_status   (EmWindow      *self);
+gboolean    em_window_is_asking_simbad    (EmWindow      *self);
+char      **em_window_dup_simbad_ids      (EmWindow      *self);
 EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);
 
 G_END_DECLS
