@@ -6,6 +6,7 @@
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
+#include "vo/em-samp-client.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,9 @@ void        em_window_set_simbad          (EmWindow      *self,
 const char *em_window_get_simbad_status   (EmWindow      *self);
 gboolean    em_window_is_asking_simbad    (EmWindow      *self);
 char      **em_window_dup_simbad_ids      (EmWindow      *self);
+void        em_window_set_samp            (EmWindow      *self,
+                                           EmSampClient  *client);
+const char *em_window_get_batch_table_id  (EmWindow      *self);
 EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);
 
 G_END_DECLS

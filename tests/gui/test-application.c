@@ -116,6 +116,8 @@ main (int   argc,
   g_assert_no_error (error);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* never the user's SAMP hub */
+  g_setenv ("SAMP_HUB", "std-lockurl:file:///nonexistent/emissary-test/.samp", TRUE);
   /* The test AT context keeps accessible properties without a bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
