@@ -96,6 +96,7 @@ struct _EmWindow
   guint           simbad_timeout;
   char           *simbad_done_for; /* id whose objects are listed */
 
+  GSettings    *settings; /* the application's, NULL without a schema */
   EmSampClient *samp;
   GCancellable *samp_cancellable;
   char         *batch_table_id;  /* the batch as last sent by SAMP */
@@ -1264,6 +1265,22 @@ em_window_set_property (GObject      *object,
     }
 }
 
+static gboolean
+em_window_close_request (GtkWindow *window)
+{
+  EmWindow *self = EM_WINDOW (window);
+  int width, height;
+
+  if (self->settings != NULL)
+    {
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+      g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+    }
+  return GTK_WINDOW_CLASS (em_window_parent_class)->close_request (window);
+}
+
 static void
 em_window_dispose (GObject *object)
 {
@@ -1297,6 +1314,7 @@ em_window_finalize (GObject *object)
   g_clear_object (&self->simbad_cancellable);
   g_free (self->simbad_done_for);
   g_clear_object (&self->samp_cancellable);
+  g_clear_object (&self->settings);
   g_free (self->batch_table_id);
   g_free (self->batch_table_url);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
@@ -1312,6 +1330,7 @@ em_window_class_init (EmWindowClass *klass)
   object_class->finalize = em_window_finalize;
   object_class->get_property = em_window_get_property;
   object_class->set_property = em_window_set_property;
+  GTK_WINDOW_CLASS (klass)->close_request = em_window_close_request;
 
   properties[PROP_EXPERIMENT_PATH] =
     g_param_spec_string ("experiment-path", NULL, NULL, NULL,
@@ -1455,11 +1474,17 @@ em_window_new (EmApplication *application)
   em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL,
                         radius);
   if (application != NULL)
+    em_window_set_samp (self, em_application_get_samp (application));
+  if (settings != NULL)
     {
-      em_window_set_samp (self, em_application_get_samp (application));
-      if (settings != NULL)
-        g_settings_bind (settings, "follow-selection", self, "follow-selection",
-                         G_SETTINGS_BIND_DEFAULT);
+      g_set_object (&self->settings, settings);
+      g_settings_bind (settings, "follow-selection", self, "follow-selection",
+                       G_SETTINGS_BIND_DEFAULT);
+      gtk_window_set_default_size (GTK_WINDOW (self),
+                                   g_settings_get_int (settings, "window-width"),
+                                   g_settings_get_int (settings, "window-height"));
+      if (g_settings_get_boolean (settings, "window-maximized"))
+        gtk_window_maximize (GTK_WINDOW (self));
     }
   return self;
 }

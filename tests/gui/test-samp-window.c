@@ -109,8 +109,9 @@ test_round_trip (void)
   guint mark;
   const guint rows[] = { 3 };
 
-  if (g_find_program_in_path ("java") == NULL
-      || !g_file_test ("/usr/share/java/jsamp.jar", G_FILE_TEST_EXISTS))
+  g_autofree char *java = g_find_program_in_path ("java");
+
+  if (java == NULL || !g_file_test ("/usr/share/java/jsamp.jar", G_FILE_TEST_EXISTS))
     {
       g_test_skip ("JSAMP (java, /usr/share/java/jsamp.jar) is needed for a real hub");
       return;
