@@ -10,7 +10,8 @@ struct _EmApplication
 {
   AdwApplication parent_instance;
 
-  GSettings *settings;   /* NULL when the schema is not installed */
+  GSettings    *settings;   /* NULL when the schema is not installed */
+  EmSampClient *samp;       /* shared by the windows */
 };
 
 G_DEFINE_FINAL_TYPE (EmApplication, em_application, ADW_TYPE_APPLICATION)
@@ -120,9 +121,58 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
+on_samp_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* No hub is the usual case; the client watches for one by itself. */
+  if (!em_samp_client_connect_finish (EM_SAMP_CLIENT (source), result, &error))
+    g_debug ("SAMP: %s", error->message);
+}
+
+static void
+on_samp_disconnected (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  em_samp_client_disconnect_finish (EM_SAMP_CLIENT (source), result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+em_application_shutdown (GApplication *app)
+{
+  EmApplication *self = EM_APPLICATION (app);
+
+  /* Say goodbye to the hub so that TOPCAT and Aladin drop us at once;
+   * a hub that does not answer within two seconds is not waited for. */
+  if (self->samp != NULL && em_samp_client_get_connected (self->samp))
+    {
+      gboolean done = FALSE;
+      gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+
+      em_samp_client_disconnect_async (self->samp, NULL, on_samp_disconnected, &done);
+      while (!done && g_get_monotonic_time () < end)
+        g_main_context_iteration (NULL, FALSE);
+    }
+  G_APPLICATION_CLASS (em_application_parent_class)->shutdown (app);
+}
+
+static void
 em_application_startup (GApplication *app)
 {
+  EmApplication *self = EM_APPLICATION (app);
+
   G_APPLICATION_CLASS (em_application_parent_class)->startup (app);
+
+  self->samp = em_samp_client_new (_("Emissary"));
+  em_samp_client_set_metadata (self->samp, "samp.description.text",
+                               _("Finds emission-line stars in survey spectra by active deep "
+                                 "learning"));
+  if (self->settings == NULL || g_settings_get_boolean (self->settings, "samp-auto-connect"))
+    em_samp_client_connect_async (self->samp, NULL, on_samp_connected, NULL);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
@@ -137,6 +187,7 @@ em_application_dispose (GObject *object)
   EmApplication *self = EM_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->samp);
   G_OBJECT_CLASS (em_application_parent_class)->dispose (object);
 }
 
@@ -150,6 +201,7 @@ em_application_class_init (EmApplicationClass *klass)
   app_class->activate = em_application_activate;
   app_class->open = em_application_open;
   app_class->startup = em_application_startup;
+  app_class->shutdown = em_application_shutdown;
 }
 
 static void
@@ -182,6 +234,14 @@ em_application_get_settings (EmApplication *self)
 {
   g_return_val_if_fail (EM_IS_APPLICATION (self), NULL);
   return self->settings;
+}
+
+/* The application's SAMP client (NULL before startup). */
+EmSampClient *
+em_application_get_samp (EmApplication *self)
+{
+  g_return_val_if_fail (EM_IS_APPLICATION (self), NULL);
+  return self->samp;
 }
 
 /* The bundled demo experiment lives in the user's data folder. */

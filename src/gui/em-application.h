@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "vo/em-samp-client.h"
+
 G_BEGIN_DECLS
 
 #define EM_TYPE_APPLICATION (em_application_get_type ())
@@ -11,6 +13,7 @@ G_DECLARE_FINAL_TYPE (EmApplication, em_application, EM, APPLICATION, AdwApplica
 
 EmApplication *em_application_new                  (void);
 GSettings     *em_application_get_settings         (EmApplication *self);
+EmSampClient  *em_application_get_samp             (EmApplication *self);
 char          *em_application_dup_demo_path        (void);
 char          *em_application_dup_startup_path     (EmApplication *self);
 

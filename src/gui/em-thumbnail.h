@@ -18,6 +18,10 @@ GtkWidget   *em_thumbnail_new         (void);
 void         em_thumbnail_set_item    (EmThumbnail *self,
                                        EmBatchItem *item);
 EmBatchItem *em_thumbnail_get_item    (EmThumbnail *self);
+void         em_thumbnail_draw        (EmThumbnail *self,
+                                       cairo_t     *cr,
+                                       double       width,
+                                       double       height);
 void         em_thumbnail_class_color (int          klass,
                                        gboolean     dark,
                                        GdkRGBA     *color);

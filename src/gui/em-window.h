@@ -6,6 +6,7 @@
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
+#include "vo/em-samp-client.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,15 @@ EmBatchItem *em_window_get_selected_item  (EmWindow      *self);
 gboolean    em_window_is_loading          (EmWindow      *self);
 guint       em_window_get_selected        (EmWindow      *self);
 const char *em_window_get_batch_summary   (EmWindow      *self);
+void        em_window_set_simbad          (EmWindow      *self,
+                                           const char    *url,
+                                           double         radius_arcsec);
+const char *em_window_get_simbad_status   (EmWindow      *self);
+gboolean    em_window_is_asking_simbad    (EmWindow      *self);
+char      **em_window_dup_simbad_ids      (EmWindow      *self);
+void        em_window_set_samp            (EmWindow      *self,
+                                           EmSampClient  *client);
+const char *em_window_get_batch_table_id  (EmWindow      *self);
 EmSpectrumPlot *em_window_get_plot        (EmWindow      *self);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <time.h>
 
 #include "gui-test-util.h"
 #include "spectra/em-demo.h"
@@ -276,4 +277,14 @@ gui_test_remove_tree (const char *path)
         }
     }
   g_remove (path);
+}
+
+/* CPU time of the calling thread, ms. */
+double
+gui_test_thread_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }

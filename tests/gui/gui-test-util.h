@@ -16,6 +16,7 @@ GListStore *gui_test_make_demo_batch (const char        *dir,
                                      guint              n,
                                      const char *const *classes);
 void        gui_test_remove_tree  (const char        *path);
+double      gui_test_thread_cpu_ms (void);
 void        gui_test_spin         (guint              ms);
 gboolean    gui_test_wait_for     (gboolean         (*condition) (gpointer),
                                    gpointer           data,

@@ -86,11 +86,25 @@ static void
 test_quit_closes_windows (void)
 {
 
+  GSettings *settings;
+
   g_application_activate (G_APPLICATION (app));
   g_assert_nonnull (gtk_application_get_windows (GTK_APPLICATION (app)));
+  gtk_window_set_default_size (gtk_application_get_active_window (GTK_APPLICATION (app)), 1010,
+                               707);
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   spin (50);
   g_assert_null (gtk_application_get_windows (GTK_APPLICATION (app)));
+
+  /* the window's size is remembered (the schema is compiled in the build) */
+  settings = em_application_get_settings (app);
+  if (settings == NULL)
+    {
+      g_test_skip ("no GSettings schema: GSETTINGS_SCHEMA_DIR not set");
+      return;
+    }
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 1010);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 707);
 }
 
 static gboolean
@@ -116,6 +130,8 @@ main (int   argc,
   g_assert_no_error (error);
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* never the user's SAMP hub */
+  g_setenv ("SAMP_HUB", "std-lockurl:file:///nonexistent/emissary-test/.samp", TRUE);
   /* The test AT context keeps accessible properties without a bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
