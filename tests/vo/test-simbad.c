@@ -14,6 +14,8 @@
 
 #include "app/em-experiment.h"
 #include "spectra/em-demo.h"
+#include "spectra/em-preprocess.h"
+#include "spectra/em-spectrum-read.h"
 #include "vo/em-simbad.h"
 
 static GPid  server_pid;
@@ -971,7 +973,22 @@ move_spectrum_onto_gam_cas (const char *pool_dir)
   g_assert_cmpuint (names->len, >, 0);
   /* Directory order is not sorted; the same file every run. */
   g_ptr_array_sort (names, (GCompareFunc)g_strcmp0);
-  name = g_ptr_array_index (names, 0);
+  /* The first one that ingest will take: the demo has dead fibres whose
+   * flux is all masked, and those never reach the pool. */
+  name = NULL;
+  for (guint i = 0; i < names->len && name == NULL; i++)
+    {
+      g_autofree char *candidate = g_build_filename (pool_dir, names->pdata[i], NULL);
+      g_autoptr (EmSpectrum) spectrum = em_spectrum_read (candidate, NULL);
+      EmPreprocessParams params;
+      float              flux[140];
+
+      em_preprocess_params_init (&params);
+      if (spectrum != NULL && params.grid.n == G_N_ELEMENTS (flux)
+          && em_preprocess (spectrum, &params, flux, NULL))
+        name = names->pdata[i];
+    }
+  g_assert_nonnull (name);
   path = g_build_filename (pool_dir, name, NULL);
   fits_open_file (&f, path, READWRITE, &status);
   fits_update_key_fixdbl (f, "RA", 14.1772, 6, NULL, &status);
