@@ -10,8 +10,10 @@ struct _EmApplication
 {
   AdwApplication parent_instance;
 
-  GSettings    *settings;   /* NULL when the schema is not installed */
-  EmSampClient *samp;       /* shared by the windows */
+  GSettings    *settings; /* NULL when the schema is not installed */
+  EmSampClient *samp;     /* shared by the windows */
+  EmDemoOptions demo;
+  gboolean      demo_set;
 };
 
 G_DEFINE_FINAL_TYPE (EmApplication, em_application, ADW_TYPE_APPLICATION)
@@ -39,30 +41,29 @@ static void
 em_application_activate (GApplication *app)
 {
   EmApplication *self = EM_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkWindow     *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
     {
       g_autofree char *path = em_application_dup_startup_path (self);
 
       window = GTK_WINDOW (em_window_new (self));
+      if (self->demo_set)
+        em_window_set_demo_options (EM_WINDOW (window), &self->demo);
       em_window_open_experiment (EM_WINDOW (window), path);
     }
   gtk_window_present (window);
 }
 
 static void
-em_application_open (GApplication  *app,
-                     GFile        **files,
-                     int            n_files,
-                     const char    *hint)
+em_application_open (GApplication *app, GFile **files, int n_files, const char *hint)
 {
   EmApplication *self = EM_APPLICATION (app);
 
   for (int i = 0; i < n_files; i++)
     {
       g_autofree char *path = g_file_get_path (files[i]);
-      EmWindow *window;
+      EmWindow        *window;
 
       if (path == NULL)
         continue;
@@ -73,12 +74,10 @@ em_application_open (GApplication  *app,
 }
 
 static void
-quit_activated (GSimpleAction *action,
-                GVariant      *parameter,
-                gpointer       user_data)
+quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   GApplication *app = G_APPLICATION (user_data);
-  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  GList        *windows = gtk_application_get_windows (GTK_APPLICATION (app));
   g_autoptr (GList) copy = g_list_copy (windows);
 
   /* Closing the windows (rather than g_application_quit) lets each one
@@ -88,12 +87,10 @@ quit_activated (GSimpleAction *action,
 }
 
 static void
-about_activated (GSimpleAction *action,
-                 GVariant      *parameter,
-                 gpointer       user_data)
+about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  GtkApplication *app = GTK_APPLICATION (user_data);
-  const char *developers[] = { "The Emissary developers", NULL };
+  GtkApplication  *app = GTK_APPLICATION (user_data);
+  const char      *developers[] = { "The Emissary developers", NULL };
   g_autofree char *versions = NULL;
 
   versions = g_strdup_printf ("GTK %u.%u.%u\nlibadwaita %u.%u.%u\nGLib %u.%u.%u",
@@ -101,18 +98,14 @@ about_activated (GSimpleAction *action,
                               gtk_get_micro_version (), adw_get_major_version (),
                               adw_get_minor_version (), adw_get_micro_version (),
                               glib_major_version, glib_minor_version, glib_micro_version);
-  adw_show_about_window (gtk_application_get_active_window (app),
-                         "application-name", _("Emissary"),
-                         "application-icon", EM_APP_ID,
-                         "version", EM_VERSION,
-                         "developers", developers,
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "comments", _("Find emission-line stars in survey spectra by "
-                                       "active deep learning"),
+  adw_show_about_window (gtk_application_get_active_window (app), "application-name",
+                         _ ("Emissary"), "application-icon", EM_APP_ID, "version", EM_VERSION,
+                         "developers", developers, "license-type", GTK_LICENSE_GPL_3_0, "comments",
+                         _ ("Find emission-line stars in survey spectra by "
+                            "active deep learning"),
                          "debug-info", versions,
                          /* Translators: replace with your name and e-mail */
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+                         "translator-credits", _ ("translator-credits"), NULL);
 }
 
 static const GActionEntry app_actions[] = {
@@ -121,9 +114,7 @@ static const GActionEntry app_actions[] = {
 };
 
 static void
-on_samp_connected (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+on_samp_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -133,12 +124,10 @@ on_samp_connected (GObject      *source,
 }
 
 static void
-on_samp_disconnected (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_samp_disconnected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   em_samp_client_disconnect_finish (EM_SAMP_CLIENT (source), result, NULL);
-  *(gboolean *) user_data = TRUE;
+  *(gboolean *)user_data = TRUE;
 }
 
 static void
@@ -151,7 +140,7 @@ em_application_shutdown (GApplication *app)
   if (self->samp != NULL && em_samp_client_get_connected (self->samp))
     {
       gboolean done = FALSE;
-      gint64 end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+      gint64   end = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
 
       em_samp_client_disconnect_async (self->samp, NULL, on_samp_disconnected, &done);
       while (!done && g_get_monotonic_time () < end)
@@ -167,10 +156,10 @@ em_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (em_application_parent_class)->startup (app);
 
-  self->samp = em_samp_client_new (_("Emissary"));
+  self->samp = em_samp_client_new (_ ("Emissary"));
   em_samp_client_set_metadata (self->samp, "samp.description.text",
-                               _("Finds emission-line stars in survey spectra by active deep "
-                                 "learning"));
+                               _ ("Finds emission-line stars in survey spectra by active deep "
+                                  "learning"));
   if (self->settings == NULL || g_settings_get_boolean (self->settings, "samp-auto-connect"))
     em_samp_client_connect_async (self->samp, NULL, on_samp_connected, NULL);
 
@@ -194,7 +183,7 @@ em_application_dispose (GObject *object)
 static void
 em_application_class_init (EmApplicationClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = em_application_dispose;
@@ -221,11 +210,9 @@ em_application_init (EmApplication *self)
 EmApplication *
 em_application_new (void)
 {
-  return g_object_new (EM_TYPE_APPLICATION,
-                       "application-id", EM_APP_ID,
-                       "flags", G_APPLICATION_HANDLES_OPEN,
-                       "resource-base-path", "/io/github/emissary/Emissary",
-                       NULL);
+  return g_object_new (EM_TYPE_APPLICATION, "application-id", EM_APP_ID, "flags",
+                       G_APPLICATION_HANDLES_OPEN, "resource-base-path",
+                       "/io/github/emissary/Emissary", NULL);
 }
 
 /* May be NULL: see em_application_init(). */
@@ -234,6 +221,15 @@ em_application_get_settings (EmApplication *self)
 {
   g_return_val_if_fail (EM_IS_APPLICATION (self), NULL);
   return self->settings;
+}
+
+/* How the demo experiment is made on first start (tests make a small one). */
+void
+em_application_set_demo_options (EmApplication *self, const EmDemoOptions *options)
+{
+  g_return_if_fail (EM_IS_APPLICATION (self));
+  self->demo = *options;
+  self->demo_set = TRUE;
 }
 
 /* The application's SAMP client (NULL before startup). */

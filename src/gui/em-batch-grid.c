@@ -33,37 +33,29 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void
-setup_item (GtkSignalListItemFactory *factory,
-            GtkListItem              *list_item,
-            gpointer                  user_data)
+setup_item (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   gtk_list_item_set_child (list_item, em_thumbnail_new ());
 }
 
 static void
-bind_item (GtkSignalListItemFactory *factory,
-           GtkListItem              *list_item,
-           gpointer                  user_data)
+bind_item (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   em_thumbnail_set_item (EM_THUMBNAIL (gtk_list_item_get_child (list_item)),
                          gtk_list_item_get_item (list_item));
 }
 
 static void
-unbind_item (GtkSignalListItemFactory *factory,
-             GtkListItem              *list_item,
-             gpointer                  user_data)
+unbind_item (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   em_thumbnail_set_item (EM_THUMBNAIL (gtk_list_item_get_child (list_item)), NULL);
 }
 
 static gboolean
-scroll_on_tick (GtkWidget     *widget,
-                GdkFrameClock *clock,
-                gpointer       user_data)
+scroll_on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
   EmBatchGrid *self = EM_BATCH_GRID (widget);
-  guint position = gtk_single_selection_get_selected (self->selection);
+  guint        position = gtk_single_selection_get_selected (self->selection);
 
   if (position != GTK_INVALID_LIST_POSITION)
     gtk_widget_activate_action (GTK_WIDGET (self->view), "list.scroll-to-item", "u", position);
@@ -80,8 +72,7 @@ on_selected_changed (EmBatchGrid *self)
 }
 
 void
-em_batch_grid_set_model (EmBatchGrid *self,
-                         GListModel  *items)
+em_batch_grid_set_model (EmBatchGrid *self, GListModel *items)
 {
   g_return_if_fail (EM_IS_BATCH_GRID (self));
   gtk_single_selection_set_model (self->selection, items);
@@ -104,8 +95,7 @@ em_batch_grid_get_selected (EmBatchGrid *self)
 
 /* Selects @position and scrolls it into view. */
 void
-em_batch_grid_set_selected (EmBatchGrid *self,
-                            guint        position)
+em_batch_grid_set_selected (EmBatchGrid *self, guint position)
 {
   g_return_if_fail (EM_IS_BATCH_GRID (self));
   gtk_single_selection_set_selected (self->selection, position);
@@ -117,14 +107,12 @@ em_batch_grid_set_selected (EmBatchGrid *self,
    * the next frames, until the rows have their sizes. */
   self->scroll_frames = 3;
   if (self->scroll_tick == 0)
-    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_on_tick, NULL, NULL);
+    self->scroll_tick
+        = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_on_tick, NULL, NULL);
 }
 
 static void
-em_batch_grid_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+em_batch_grid_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   EmBatchGrid *self = EM_BATCH_GRID (object);
 
@@ -139,10 +127,7 @@ em_batch_grid_get_property (GObject    *object,
 }
 
 static void
-em_batch_grid_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+em_batch_grid_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   EmBatchGrid *self = EM_BATCH_GRID (object);
 
@@ -172,16 +157,16 @@ em_batch_grid_dispose (GObject *object)
 static void
 em_batch_grid_class_init (EmBatchGridClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = em_batch_grid_dispose;
   object_class->get_property = em_batch_grid_get_property;
   object_class->set_property = em_batch_grid_set_property;
 
-  properties[PROP_SELECTED] =
-    g_param_spec_uint ("selected", NULL, NULL, 0, G_MAXUINT, GTK_INVALID_LIST_POSITION,
-                       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SELECTED]
+      = g_param_spec_uint ("selected", NULL, NULL, 0, G_MAXUINT, GTK_INVALID_LIST_POSITION,
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -200,15 +185,15 @@ em_batch_grid_init (EmBatchGrid *self)
   self->selection = gtk_single_selection_new (NULL);
   gtk_single_selection_set_autoselect (self->selection, TRUE);
   gtk_single_selection_set_can_unselect (self->selection, FALSE);
-  g_signal_connect_swapped (self->selection, "notify::selected",
-                            G_CALLBACK (on_selected_changed), self);
+  g_signal_connect_swapped (self->selection, "notify::selected", G_CALLBACK (on_selected_changed),
+                            self);
 
   self->view = GTK_GRID_VIEW (
-    gtk_grid_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)), factory));
+      gtk_grid_view_new (GTK_SELECTION_MODEL (g_object_ref (self->selection)), factory));
   gtk_grid_view_set_max_columns (self->view, 12);
   gtk_grid_view_set_min_columns (self->view, 1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->view), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Query batch"), -1);
+                                  _ ("Query batch"), -1);
 
   self->scrolled = gtk_scrolled_window_new ();
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scrolled), GTK_POLICY_NEVER,

@@ -37,10 +37,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void
-em_batch_item_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+em_batch_item_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   EmBatchItem *self = EM_BATCH_ITEM (object);
 
@@ -55,10 +52,7 @@ em_batch_item_get_property (GObject    *object,
 }
 
 static void
-em_batch_item_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+em_batch_item_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   switch (prop_id)
     {
@@ -94,9 +88,9 @@ em_batch_item_class_init (EmBatchItemClass *klass)
   object_class->get_property = em_batch_item_get_property;
   object_class->set_property = em_batch_item_set_property;
 
-  properties[PROP_LABEL] =
-    g_param_spec_int ("label", NULL, NULL, -1, G_MAXINT, -1,
-                      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LABEL]
+      = g_param_spec_int ("label", NULL, NULL, -1, G_MAXINT, -1,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -127,7 +121,7 @@ em_batch_item_new (const char        *id,
       self->window = g_memdup2 (window, n_window * sizeof (float));
       self->n_window = n_window;
     }
-  self->classes = g_strdupv ((char **) classes);
+  self->classes = g_strdupv ((char **)classes);
   self->n_classes = self->classes != NULL ? g_strv_length (self->classes) : 0;
   if (probabilities != NULL && self->n_classes > 0)
     {
@@ -135,7 +129,7 @@ em_batch_item_new (const char        *id,
       self->predicted = 0;
       for (guint k = 1; k < self->n_classes; k++)
         if (probabilities[k] > probabilities[self->predicted])
-          self->predicted = (int) k;
+          self->predicted = (int)k;
     }
   self->score = score;
   return self;
@@ -156,8 +150,7 @@ em_batch_item_get_row (EmBatchItem *self)
 }
 
 const float *
-em_batch_item_get_window (EmBatchItem *self,
-                          gsize       *n_window)
+em_batch_item_get_window (EmBatchItem *self, gsize *n_window)
 {
   g_return_val_if_fail (EM_IS_BATCH_ITEM (self), NULL);
   if (n_window != NULL)
@@ -169,7 +162,7 @@ const char *const *
 em_batch_item_get_classes (EmBatchItem *self)
 {
   g_return_val_if_fail (EM_IS_BATCH_ITEM (self), NULL);
-  return (const char *const *) self->classes;
+  return (const char *const *)self->classes;
 }
 
 guint
@@ -181,8 +174,7 @@ em_batch_item_get_n_classes (EmBatchItem *self)
 
 /* NAN when there is no prediction or @klass is out of range. */
 double
-em_batch_item_get_probability (EmBatchItem *self,
-                               guint        klass)
+em_batch_item_get_probability (EmBatchItem *self, guint klass)
 {
   g_return_val_if_fail (EM_IS_BATCH_ITEM (self), NAN);
   if (self->probabilities == NULL || klass >= self->n_classes)
@@ -213,11 +205,10 @@ em_batch_item_get_label (EmBatchItem *self)
 }
 
 void
-em_batch_item_set_label (EmBatchItem *self,
-                         int          label)
+em_batch_item_set_label (EmBatchItem *self, int label)
 {
   g_return_if_fail (EM_IS_BATCH_ITEM (self));
-  g_return_if_fail (label >= -1 && label < (int) self->n_classes);
+  g_return_if_fail (label >= -1 && label < (int)self->n_classes);
 
   if (self->label == label)
     return;
@@ -233,8 +224,7 @@ em_batch_item_get_source_path (EmBatchItem *self)
 }
 
 void
-em_batch_item_set_source_path (EmBatchItem *self,
-                               const char  *path)
+em_batch_item_set_source_path (EmBatchItem *self, const char *path)
 {
   g_return_if_fail (EM_IS_BATCH_ITEM (self));
   g_free (self->source_path);

@@ -23,13 +23,13 @@ update_accessible (EmLossCurve *self)
   g_autofree char *text = NULL;
 
   if (self->losses->len == 0)
-    text = g_strdup (_("No training yet"));
+    text = g_strdup (_ ("No training yet"));
   else
     /* Translators: accessible description of the loss curve */
-    text = g_strdup_printf (_("%u epochs, last loss %.4f"), self->losses->len,
+    text = g_strdup_printf (_ ("%u epochs, last loss %.4f"), self->losses->len,
                             g_array_index (self->losses, double, self->losses->len - 1));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                  -1);
 }
 
 void
@@ -43,8 +43,7 @@ em_loss_curve_clear (EmLossCurve *self)
 
 /* Appends the loss of the next epoch (non-finite values are skipped). */
 void
-em_loss_curve_add (EmLossCurve *self,
-                   double       loss)
+em_loss_curve_add (EmLossCurve *self, double loss)
 {
   g_return_if_fail (EM_IS_LOSS_CURVE (self));
   if (!isfinite (loss))
@@ -62,14 +61,11 @@ em_loss_curve_get_n (EmLossCurve *self)
 }
 
 void
-em_loss_curve_draw (EmLossCurve *self,
-                    cairo_t     *cr,
-                    int          width,
-                    int          height)
+em_loss_curve_draw (EmLossCurve *self, cairo_t *cr, int width, int height)
 {
   GdkRGBA fg;
-  double lo = INFINITY, hi = -INFINITY;
-  guint n = self->losses->len;
+  double  lo = INFINITY, hi = -INFINITY;
+  guint   n = self->losses->len;
 
 #if GTK_CHECK_VERSION(4, 10, 0)
   gtk_widget_get_color (GTK_WIDGET (self), &fg);
@@ -95,8 +91,9 @@ em_loss_curve_draw (EmLossCurve *self,
   cairo_set_line_width (cr, 1.5);
   for (guint i = 0; i < n; i++)
     {
-      double x = 2 + (width - 4) * i / (double) (n - 1);
-      double y = 2 + (height - 4) * (1.0 - (g_array_index (self->losses, double, i) - lo) / (hi - lo));
+      double x = 2 + (width - 4) * i / (double)(n - 1);
+      double y
+          = 2 + (height - 4) * (1.0 - (g_array_index (self->losses, double, i) - lo) / (hi - lo));
 
       if (i == 0)
         cairo_move_to (cr, x, y);
@@ -107,10 +104,9 @@ em_loss_curve_draw (EmLossCurve *self,
 }
 
 static void
-em_loss_curve_snapshot (GtkWidget   *widget,
-                        GtkSnapshot *snapshot)
+em_loss_curve_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int      w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
 
   em_loss_curve_draw (EM_LOSS_CURVE (widget), cr, w, h);
@@ -118,13 +114,13 @@ em_loss_curve_snapshot (GtkWidget   *widget,
 }
 
 static void
-em_loss_curve_measure (GtkWidget      *widget,
-                       GtkOrientation  orientation,
-                       int             for_size,
-                       int            *minimum,
-                       int            *natural,
-                       int            *minimum_baseline,
-                       int            *natural_baseline)
+em_loss_curve_measure (GtkWidget     *widget,
+                       GtkOrientation orientation,
+                       int            for_size,
+                       int           *minimum,
+                       int           *natural,
+                       int           *minimum_baseline,
+                       int           *natural_baseline)
 {
   *minimum = *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 120 : 36;
 }
@@ -153,7 +149,7 @@ em_loss_curve_init (EmLossCurve *self)
 {
   self->losses = g_array_new (FALSE, FALSE, sizeof (double));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Training loss per epoch"), -1);
+                                  _ ("Training loss per epoch"), -1);
   update_accessible (self);
 }
 

@@ -9,14 +9,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (EmLossCurve, em_loss_curve, EM, LOSS_CURVE, GtkWidget)
 
-GtkWidget *em_loss_curve_new     (void);
-void       em_loss_curve_clear   (EmLossCurve *self);
-void       em_loss_curve_add     (EmLossCurve *self,
-                                  double       loss);
-guint      em_loss_curve_get_n   (EmLossCurve *self);
-void       em_loss_curve_draw    (EmLossCurve *self,
-                                  cairo_t     *cr,
-                                  int          width,
-                                  int          height);
+GtkWidget *em_loss_curve_new (void);
+void       em_loss_curve_clear (EmLossCurve *self);
+void       em_loss_curve_add (EmLossCurve *self, double loss);
+guint      em_loss_curve_get_n (EmLossCurve *self);
+void       em_loss_curve_draw (EmLossCurve *self, cairo_t *cr, int width, int height);
 
 G_END_DECLS

@@ -11,12 +11,12 @@
 
 #include "gui/em-spectrum-plot.h"
 
-#define MARGIN_LEFT   64.0
-#define MARGIN_RIGHT  14.0
-#define MARGIN_TOP    10.0
+#define MARGIN_LEFT 64.0
+#define MARGIN_RIGHT 14.0
+#define MARGIN_TOP 10.0
 #define MARGIN_BOTTOM 40.0
-#define ZOOM_STEP     1.25
-#define MIN_SPAN_PIX  4.0 /* never zoom in closer than this many pixels */
+#define ZOOM_STEP 1.25
+#define MIN_SPAN_PIX 4.0 /* never zoom in closer than this many pixels */
 
 struct _EmSpectrumPlot
 {
@@ -26,29 +26,29 @@ struct _EmSpectrumPlot
   char   *placeholder; /* shown without a spectrum */
   gsize   n;
   double *wave;
-  float  *flux;   /* as read */
-  float  *shown;  /* flux, or flux / median when normalised */
+  float  *flux;  /* as read */
+  float  *shown; /* flux, or flux / median when normalised */
   guint8 *mask;
   double  median; /* of unmasked finite flux; 0 when none */
 
-  float  *window; /* preprocessed [-1, 1] window, NULL if none */
-  gsize   n_window;
-  double  window_start;
-  double  window_end;
+  float *window; /* preprocessed [-1, 1] window, NULL if none */
+  gsize  n_window;
+  double window_start;
+  double window_end;
 
-  double x0, x1;        /* visible wavelengths */
-  double y0, y1;        /* visible flux */
-  gboolean x_zoomed;    /* x range chosen by the user */
-  gboolean y_manual;    /* y range chosen by a rubber band */
+  double   x0, x1;   /* visible wavelengths */
+  double   y0, y1;   /* visible flux */
+  gboolean x_zoomed; /* x range chosen by the user */
+  gboolean y_manual; /* y range chosen by a rubber band */
   gboolean y_locked;
   gboolean normalised;
 
   /* interaction */
-  double pointer_x;
+  double   pointer_x;
   gboolean rubber_band;
-  double rb_x, rb_y, rb_dx, rb_dy;
-  double pan_x0, pan_x1, pan_y0, pan_y1;
-  double pinch_x0, pinch_x1;
+  double   rb_x, rb_y, rb_dx, rb_dy;
+  double   pan_x0, pan_x1, pan_y0, pan_y1;
+  double   pinch_x0, pinch_x1;
 };
 
 G_DEFINE_FINAL_TYPE (EmSpectrumPlot, em_spectrum_plot, GTK_TYPE_WIDGET)
@@ -64,9 +64,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static gsize
-lower_bound (const double *wave,
-             gsize         n,
-             double        x)
+lower_bound (const double *wave, gsize n, double x)
 {
   gsize lo = 0, hi = n;
 
@@ -83,17 +81,15 @@ lower_bound (const double *wave,
 }
 
 static int
-compare_float (gconstpointer a,
-               gconstpointer b)
+compare_float (gconstpointer a, gconstpointer b)
 {
-  float fa = *(const float *) a, fb = *(const float *) b;
+  float fa = *(const float *)a, fb = *(const float *)b;
 
   return (fa > fb) - (fa < fb);
 }
 
 static gboolean
-usable (EmSpectrumPlot *self,
-        gsize           i)
+usable (EmSpectrumPlot *self, gsize i)
 {
   return self->mask[i] == 0 && isfinite (self->flux[i]);
 }
@@ -102,7 +98,7 @@ static void
 compute_median (EmSpectrumPlot *self)
 {
   g_autofree float *tmp = g_new (float, MAX (self->n, 1));
-  gsize m = 0;
+  gsize             m = 0;
 
   for (gsize i = 0; i < self->n; i++)
     if (usable (self, i))
@@ -123,17 +119,13 @@ update_shown (EmSpectrumPlot *self)
   double scale = self->normalised && self->median > 0.0 ? 1.0 / self->median : 1.0;
 
   for (gsize i = 0; i < self->n; i++)
-    self->shown[i] = (float) (self->flux[i] * scale);
+    self->shown[i] = (float)(self->flux[i] * scale);
 }
 
 static void
-data_y_range (EmSpectrumPlot *self,
-              double          x0,
-              double          x1,
-              double         *lo,
-              double         *hi)
+data_y_range (EmSpectrumPlot *self, double x0, double x1, double *lo, double *hi)
 {
-  gsize i = lower_bound (self->wave, self->n, x0);
+  gsize  i = lower_bound (self->wave, self->n, x0);
   double mn = INFINITY, mx = -INFINITY;
 
   for (; i < self->n && self->wave[i] <= x1; i++)
@@ -191,13 +183,13 @@ update_accessible (EmSpectrumPlot *self)
   g_autofree char *text = NULL;
 
   if (self->n == 0)
-    text = g_strdup (_("No spectrum"));
+    text = g_strdup (_ ("No spectrum"));
   else
     /* Translators: accessible description of the plot: id, shown range in Å */
-    text = g_strdup_printf (_("Spectrum %s, %.0f to %.0f Å shown"), self->id ? self->id : "",
+    text = g_strdup_printf (_ ("Spectrum %s, %.0f to %.0f Å shown"), self->id ? self->id : "",
                             self->x0, self->x1);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
+                                  -1);
 }
 
 static void
@@ -213,8 +205,7 @@ changed (EmSpectrumPlot *self)
  * covers it, so stepping through a batch compares like with like; the
  * y range is kept when locked. */
 void
-em_spectrum_plot_set_spectrum (EmSpectrumPlot   *self,
-                               const EmSpectrum *spectrum)
+em_spectrum_plot_set_spectrum (EmSpectrumPlot *self, const EmSpectrum *spectrum)
 {
   gsize n = spectrum != NULL ? spectrum->n_pixels : 0;
 
@@ -270,9 +261,7 @@ em_spectrum_plot_set_window (EmSpectrumPlot *self,
 }
 
 void
-em_spectrum_plot_get_x_range (EmSpectrumPlot *self,
-                              double         *x0,
-                              double         *x1)
+em_spectrum_plot_get_x_range (EmSpectrumPlot *self, double *x0, double *x1)
 {
   g_return_if_fail (EM_IS_SPECTRUM_PLOT (self));
   if (x0)
@@ -282,9 +271,7 @@ em_spectrum_plot_get_x_range (EmSpectrumPlot *self,
 }
 
 void
-em_spectrum_plot_get_y_range (EmSpectrumPlot *self,
-                              double         *y0,
-                              double         *y1)
+em_spectrum_plot_get_y_range (EmSpectrumPlot *self, double *y0, double *y1)
 {
   g_return_if_fail (EM_IS_SPECTRUM_PLOT (self));
   if (y0)
@@ -297,14 +284,12 @@ static double
 min_span (EmSpectrumPlot *self)
 {
   if (self->n >= 2)
-    return MIN_SPAN_PIX * (self->wave[self->n - 1] - self->wave[0]) / (double) (self->n - 1);
+    return MIN_SPAN_PIX * (self->wave[self->n - 1] - self->wave[0]) / (double)(self->n - 1);
   return 1.0;
 }
 
 void
-em_spectrum_plot_set_x_range (EmSpectrumPlot *self,
-                              double          x0,
-                              double          x1)
+em_spectrum_plot_set_x_range (EmSpectrumPlot *self, double x0, double x1)
 {
   double lo, hi, span;
 
@@ -335,9 +320,7 @@ em_spectrum_plot_set_x_range (EmSpectrumPlot *self,
 
 /* Zooms by @factor (> 1 zooms in) keeping @x_center (Å) in place. */
 void
-em_spectrum_plot_zoom (EmSpectrumPlot *self,
-                       double          factor,
-                       double          x_center)
+em_spectrum_plot_zoom (EmSpectrumPlot *self, double factor, double x_center)
 {
   double a, b;
 
@@ -351,8 +334,7 @@ em_spectrum_plot_zoom (EmSpectrumPlot *self,
 
 /* Moves the view by @fraction of its width (negative: to the blue). */
 void
-em_spectrum_plot_pan (EmSpectrumPlot *self,
-                      double          fraction)
+em_spectrum_plot_pan (EmSpectrumPlot *self, double fraction)
 {
   double d;
 
@@ -373,8 +355,7 @@ em_spectrum_plot_reset_zoom (EmSpectrumPlot *self)
 
 /* The text shown while there is no spectrum ("Loading …", an error). */
 void
-em_spectrum_plot_set_placeholder (EmSpectrumPlot *self,
-                                  const char     *text)
+em_spectrum_plot_set_placeholder (EmSpectrumPlot *self, const char *text)
 {
   g_return_if_fail (EM_IS_SPECTRUM_PLOT (self));
   g_free (self->placeholder);
@@ -401,8 +382,7 @@ em_spectrum_plot_get_spectrum_id (EmSpectrumPlot *self)
 /* ---- drawing ---------------------------------------------------------- */
 
 static double
-nice_step (double span,
-           int    max_ticks)
+nice_step (double span, int max_ticks)
 {
   double raw = span / MAX (max_ticks, 1);
   double mag = pow (10.0, floor (log10 (raw)));
@@ -429,10 +409,9 @@ typedef struct
 } Palette;
 
 static void
-get_palette (EmSpectrumPlot *self,
-             Palette        *p)
+get_palette (EmSpectrumPlot *self, Palette *p)
 {
-  GdkRGBA fg;
+  GdkRGBA  fg;
   gboolean dark;
 
 #if GTK_CHECK_VERSION(4, 10, 0)
@@ -463,8 +442,7 @@ get_palette (EmSpectrumPlot *self,
 }
 
 static void
-set_rgba (cairo_t      *cr,
-          const double *c)
+set_rgba (cairo_t *cr, const double *c)
 {
   cairo_set_source_rgba (cr, c[0], c[1], c[2], c[3]);
 }
@@ -487,12 +465,9 @@ show_text (cairo_t     *cr,
 }
 
 static void
-format_tick (char   *buf,
-             gsize   size,
-             double  value,
-             double  step)
+format_tick (char *buf, gsize size, double value, double step)
 {
-  int decimals = MAX (0, (int) -floor (log10 (step) + 1e-9));
+  int decimals = MAX (0, (int)-floor (log10 (step) + 1e-9));
 
   if (fabs (value) < step * 1e-6)
     value = 0.0;
@@ -512,11 +487,11 @@ draw_axes (EmSpectrumPlot *self,
   double sx = pw / (self->x1 - self->x0);
   double sy = ph / (self->y1 - self->y0);
   double step, v;
-  char buf[64];
+  char   buf[64];
 
   cairo_set_line_width (cr, 1.0);
 
-  step = nice_step (self->x1 - self->x0, MAX (2, (int) (pw / 90.0)));
+  step = nice_step (self->x1 - self->x0, MAX (2, (int)(pw / 90.0)));
   for (v = ceil (self->x0 / step) * step; v <= self->x1 + step * 1e-9; v += step)
     {
       double x = round (px0 + (v - self->x0) * sx) + 0.5;
@@ -533,7 +508,7 @@ draw_axes (EmSpectrumPlot *self,
       show_text (cr, layout, buf, x, py0 + ph + 5, 0.5, 0.0);
     }
 
-  step = nice_step (self->y1 - self->y0, MAX (2, (int) (ph / 40.0)));
+  step = nice_step (self->y1 - self->y0, MAX (2, (int)(ph / 40.0)));
   for (v = ceil (self->y0 / step) * step; v <= self->y1 + step * 1e-9; v += step)
     {
       double y = round (py0 + ph - (v - self->y0) * sy) + 0.5;
@@ -554,13 +529,13 @@ draw_axes (EmSpectrumPlot *self,
   cairo_rectangle (cr, px0 + 0.5, py0 + 0.5, pw - 1, ph - 1);
   cairo_stroke (cr);
 
-  show_text (cr, layout, _("Wavelength (Å, vacuum)"), px0 + pw / 2, py0 + ph + 22, 0.5, 0.0);
+  show_text (cr, layout, _ ("Wavelength (Å, vacuum)"), px0 + pw / 2, py0 + ph + 22, 0.5, 0.0);
   cairo_save (cr);
   cairo_translate (cr, 12, py0 + ph / 2);
   cairo_rotate (cr, -G_PI / 2);
   show_text (cr, layout,
-             self->normalised && self->median > 0 ? _("Flux / median flux") : _("Flux"),
-             0, -6, 0.5, 0.5);
+             self->normalised && self->median > 0 ? _ ("Flux / median flux") : _ ("Flux"), 0, -6,
+             0.5, 0.5);
   cairo_restore (cr);
 }
 
@@ -573,26 +548,21 @@ draw_axes (EmSpectrumPlot *self,
  * take well under one).  Zoomed in, with fewer pixels than columns, the
  * pixels are joined by a stroked line. */
 static void
-draw_spectrum (EmSpectrumPlot *self,
-               cairo_t        *cr,
-               double          px0,
-               double          py0,
-               double          pw,
-               double          ph)
+draw_spectrum (EmSpectrumPlot *self, cairo_t *cr, double px0, double py0, double pw, double ph)
 {
   double sx = pw / (self->x1 - self->x0);
   double sy = ph / (self->y1 - self->y0);
-  gsize i = lower_bound (self->wave, self->n, self->x0);
-  gsize end = lower_bound (self->wave, self->n, self->x1);
+  gsize  i = lower_bound (self->wave, self->n, self->x0);
+  gsize  end = lower_bound (self->wave, self->n, self->x1);
 
-#define FY(f) (py0 + ph - ((f) - self->y0) * sy)
+#define FY(f) (py0 + ph - ((f)-self->y0) * sy)
 
   /* One pixel beyond each edge so the line runs to the frame. */
   if (i > 0)
     i--;
   end = MIN (end + 1, self->n);
 
-  if (end - i <= (gsize) (pw * 2))
+  if (end - i <= (gsize)(pw * 2))
     {
       gboolean pen_down = FALSE;
 
@@ -620,34 +590,34 @@ draw_spectrum (EmSpectrumPlot *self,
     }
   else
     {
-      long col = G_MINLONG, prev_col = G_MINLONG;
+      long   col = G_MINLONG, prev_col = G_MINLONG;
       double mn = 0, mx = 0, last = 0, prev_last = 0;
       double top = py0 - 2, bottom = py0 + ph + 2;
 
-#define FLUSH()                                                                          \
-  G_STMT_START                                                                           \
-  {                                                                                      \
-    if (col != G_MINLONG)                                                                \
-      {                                                                                  \
-        double lo = mn, hi = mx, y_hi, y_lo;                                             \
-        if (prev_col == col - 1)                                                         \
-          {                                                                              \
-            lo = MIN (lo, prev_last);                                                    \
-            hi = MAX (hi, prev_last);                                                    \
-          }                                                                              \
-        y_hi = CLAMP (floor (FY (hi)), top, bottom);                                     \
-        y_lo = CLAMP (ceil (FY (lo)), top, bottom);                                      \
-        cairo_rectangle (cr, floor (px0) + col, y_hi, 1.0, MAX (y_lo - y_hi, 1.0));      \
-        prev_col = col;                                                                  \
-        prev_last = last;                                                                \
-      }                                                                                  \
-  }                                                                                      \
+#define FLUSH()                                                                                    \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    if (col != G_MINLONG)                                                                          \
+      {                                                                                            \
+        double lo = mn, hi = mx, y_hi, y_lo;                                                       \
+        if (prev_col == col - 1)                                                                   \
+          {                                                                                        \
+            lo = MIN (lo, prev_last);                                                              \
+            hi = MAX (hi, prev_last);                                                              \
+          }                                                                                        \
+        y_hi = CLAMP (floor (FY (hi)), top, bottom);                                               \
+        y_lo = CLAMP (ceil (FY (lo)), top, bottom);                                                \
+        cairo_rectangle (cr, floor (px0) + col, y_hi, 1.0, MAX (y_lo - y_hi, 1.0));                \
+        prev_col = col;                                                                            \
+        prev_last = last;                                                                          \
+      }                                                                                            \
+  }                                                                                                \
   G_STMT_END
 
       for (; i < end; i++)
         {
           double f = self->shown[i];
-          long c;
+          long   c;
 
           if (!isfinite (f))
             {
@@ -655,7 +625,7 @@ draw_spectrum (EmSpectrumPlot *self,
               col = prev_col = G_MINLONG;
               continue;
             }
-          c = (long) floor ((self->wave[i] - self->x0) * sx);
+          c = (long)floor ((self->wave[i] - self->x0) * sx);
           if (c != col)
             {
               FLUSH ();
@@ -683,8 +653,8 @@ draw_masked (EmSpectrumPlot *self,
              double          ph)
 {
   double sx = pw / (self->x1 - self->x0);
-  gsize i = lower_bound (self->wave, self->n, self->x0);
-  gsize end = MIN (lower_bound (self->wave, self->n, self->x1) + 1, self->n);
+  gsize  i = lower_bound (self->wave, self->n, self->x0);
+  gsize  end = MIN (lower_bound (self->wave, self->n, self->x1) + 1, self->n);
   double run_a = NAN, run_b = NAN;
 
   if (i > 0)
@@ -742,7 +712,7 @@ draw_window (EmSpectrumPlot *self,
                    (self->window_end - self->window_start) * sx, ph);
   cairo_fill (cr);
 
-  dx = (self->window_end - self->window_start) / (double) (self->n_window - 1);
+  dx = (self->window_end - self->window_start) / (double)(self->n_window - 1);
   set_rgba (cr, p->window);
   cairo_set_line_width (cr, 1.5);
   cairo_set_antialias (cr, CAIRO_ANTIALIAS_FAST);
@@ -774,12 +744,12 @@ draw_markers (EmSpectrumPlot *self,
   static const double dashes[] = { 4.0, 3.0 };
   const struct
   {
-    double wave;
+    double      wave;
     const char *name;
   } lines[] = {
     /* Translators: the Balmer lines; the Greek letters are the usual symbols */
-    { EM_H_ALPHA_VACUUM, N_("Hα") },
-    { EM_H_BETA_VACUUM, N_("Hβ") },
+    { EM_H_ALPHA_VACUUM, N_ ("Hα") },
+    { EM_H_BETA_VACUUM, N_ ("Hβ") },
   };
   double sx = pw / (self->x1 - self->x0);
 
@@ -797,7 +767,7 @@ draw_markers (EmSpectrumPlot *self,
       cairo_move_to (cr, x, py0);
       cairo_line_to (cr, x, py0 + ph);
       cairo_stroke (cr);
-      show_text (cr, layout, _(lines[k].name), x + 3, py0 + 2, 0.0, 0.0);
+      show_text (cr, layout, _ (lines[k].name), x + 3, py0 + 2, 0.0, 0.0);
     }
   cairo_restore (cr);
 }
@@ -806,16 +776,13 @@ draw_markers (EmSpectrumPlot *self,
  * benchmark and the tests can time and inspect exactly what the widget
  * shows. */
 void
-em_spectrum_plot_draw (EmSpectrumPlot *self,
-                       cairo_t        *cr,
-                       int             width,
-                       int             height)
+em_spectrum_plot_draw (EmSpectrumPlot *self, cairo_t *cr, int width, int height)
 {
   g_autoptr (PangoLayout) layout = NULL;
   Palette p;
-  double px0 = MARGIN_LEFT, py0 = MARGIN_TOP;
-  double pw = width - MARGIN_LEFT - MARGIN_RIGHT;
-  double ph = height - MARGIN_TOP - MARGIN_BOTTOM;
+  double  px0 = MARGIN_LEFT, py0 = MARGIN_TOP;
+  double  pw = width - MARGIN_LEFT - MARGIN_RIGHT;
+  double  ph = height - MARGIN_TOP - MARGIN_BOTTOM;
 
   g_return_if_fail (EM_IS_SPECTRUM_PLOT (self));
   if (pw < 10 || ph < 10 || !(self->x1 > self->x0) || !(self->y1 > self->y0))
@@ -851,20 +818,19 @@ em_spectrum_plot_draw (EmSpectrumPlot *self,
   if (self->n == 0)
     {
       set_rgba (cr, p.fg);
-      pango_layout_set_width (layout, (int) (pw * PANGO_SCALE));
+      pango_layout_set_width (layout, (int)(pw * PANGO_SCALE));
       pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
       pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-      show_text (cr, layout, self->placeholder ? self->placeholder : _("No spectrum selected"),
+      show_text (cr, layout, self->placeholder ? self->placeholder : _ ("No spectrum selected"),
                  px0 + pw / 2, py0 + ph / 2, 0.5, 0.5);
     }
 }
 
 static void
-em_spectrum_plot_snapshot (GtkWidget   *widget,
-                           GtkSnapshot *snapshot)
+em_spectrum_plot_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
+  int      width = gtk_widget_get_width (widget);
+  int      height = gtk_widget_get_height (widget);
   cairo_t *cr;
 
   cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
@@ -873,13 +839,13 @@ em_spectrum_plot_snapshot (GtkWidget   *widget,
 }
 
 static void
-em_spectrum_plot_measure (GtkWidget      *widget,
-                          GtkOrientation  orientation,
-                          int             for_size,
-                          int            *minimum,
-                          int            *natural,
-                          int            *minimum_baseline,
-                          int            *natural_baseline)
+em_spectrum_plot_measure (GtkWidget     *widget,
+                          GtkOrientation orientation,
+                          int            for_size,
+                          int           *minimum,
+                          int           *natural,
+                          int           *minimum_baseline,
+                          int           *natural_baseline)
 {
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     *minimum = 240, *natural = 720;
@@ -890,8 +856,7 @@ em_spectrum_plot_measure (GtkWidget      *widget,
 /* ---- interaction ------------------------------------------------------ */
 
 static double
-widget_to_wave (EmSpectrumPlot *self,
-                double          x)
+widget_to_wave (EmSpectrumPlot *self, double x)
 {
   double pw = gtk_widget_get_width (GTK_WIDGET (self)) - MARGIN_LEFT - MARGIN_RIGHT;
 
@@ -901,8 +866,7 @@ widget_to_wave (EmSpectrumPlot *self,
 }
 
 static double
-widget_to_flux (EmSpectrumPlot *self,
-                double          y)
+widget_to_flux (EmSpectrumPlot *self, double y)
 {
   double ph = gtk_widget_get_height (GTK_WIDGET (self)) - MARGIN_TOP - MARGIN_BOTTOM;
 
@@ -912,22 +876,16 @@ widget_to_flux (EmSpectrumPlot *self,
 }
 
 static void
-on_motion (GtkEventControllerMotion *motion,
-           double                    x,
-           double                    y,
-           EmSpectrumPlot           *self)
+on_motion (GtkEventControllerMotion *motion, double x, double y, EmSpectrumPlot *self)
 {
   self->pointer_x = x;
 }
 
 static gboolean
-on_scroll (GtkEventControllerScroll *scroll,
-           double                    dx,
-           double                    dy,
-           EmSpectrumPlot           *self)
+on_scroll (GtkEventControllerScroll *scroll, double dx, double dy, EmSpectrumPlot *self)
 {
-  GdkModifierType state = gtk_event_controller_get_current_event_state (
-    GTK_EVENT_CONTROLLER (scroll));
+  GdkModifierType state
+      = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (scroll));
 
   if (self->n == 0)
     return FALSE;
@@ -941,36 +899,29 @@ on_scroll (GtkEventControllerScroll *scroll,
 }
 
 static void
-on_pinch_begin (GtkGesture       *gesture,
-                GdkEventSequence *sequence,
-                EmSpectrumPlot   *self)
+on_pinch_begin (GtkGesture *gesture, GdkEventSequence *sequence, EmSpectrumPlot *self)
 {
   self->pinch_x0 = self->x0;
   self->pinch_x1 = self->x1;
 }
 
 static void
-on_pinch_scale (GtkGestureZoom *gesture,
-                double          scale,
-                EmSpectrumPlot *self)
+on_pinch_scale (GtkGestureZoom *gesture, double scale, EmSpectrumPlot *self)
 {
   double cx, cy, center;
 
   if (!(scale > 0) || !gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &cx, &cy))
     return;
-  center = self->pinch_x0 + (cx - MARGIN_LEFT)
-                              / MAX (1.0, gtk_widget_get_width (GTK_WIDGET (self)) - MARGIN_LEFT
-                                            - MARGIN_RIGHT)
-                              * (self->pinch_x1 - self->pinch_x0);
+  center = self->pinch_x0
+           + (cx - MARGIN_LEFT)
+                 / MAX (1.0, gtk_widget_get_width (GTK_WIDGET (self)) - MARGIN_LEFT - MARGIN_RIGHT)
+                 * (self->pinch_x1 - self->pinch_x0);
   em_spectrum_plot_set_x_range (self, center - (center - self->pinch_x0) / scale,
                                 center + (self->pinch_x1 - center) / scale);
 }
 
 static void
-on_rubber_begin (GtkGestureDrag *drag,
-                 double          x,
-                 double          y,
-                 EmSpectrumPlot *self)
+on_rubber_begin (GtkGestureDrag *drag, double x, double y, EmSpectrumPlot *self)
 {
   if (self->n == 0)
     {
@@ -985,10 +936,7 @@ on_rubber_begin (GtkGestureDrag *drag,
 }
 
 static void
-on_rubber_update (GtkGestureDrag *drag,
-                  double          dx,
-                  double          dy,
-                  EmSpectrumPlot *self)
+on_rubber_update (GtkGestureDrag *drag, double dx, double dy, EmSpectrumPlot *self)
 {
   self->rb_dx = dx;
   self->rb_dy = dy;
@@ -996,10 +944,7 @@ on_rubber_update (GtkGestureDrag *drag,
 }
 
 static void
-on_rubber_end (GtkGestureDrag *drag,
-               double          dx,
-               double          dy,
-               EmSpectrumPlot *self)
+on_rubber_end (GtkGestureDrag *drag, double dx, double dy, EmSpectrumPlot *self)
 {
   self->rubber_band = FALSE;
   /* A click is not a zoom; a flat band zooms in wavelength only. */
@@ -1023,10 +968,7 @@ on_rubber_end (GtkGestureDrag *drag,
 }
 
 static void
-on_pan_begin (GtkGestureDrag *drag,
-              double          x,
-              double          y,
-              EmSpectrumPlot *self)
+on_pan_begin (GtkGestureDrag *drag, double x, double y, EmSpectrumPlot *self)
 {
   self->pan_x0 = self->x0;
   self->pan_x1 = self->x1;
@@ -1035,10 +977,7 @@ on_pan_begin (GtkGestureDrag *drag,
 }
 
 static void
-on_pan_update (GtkGestureDrag *drag,
-               double          dx,
-               double          dy,
-               EmSpectrumPlot *self)
+on_pan_update (GtkGestureDrag *drag, double dx, double dy, EmSpectrumPlot *self)
 {
   double pw = MAX (1.0, gtk_widget_get_width (GTK_WIDGET (self)) - MARGIN_LEFT - MARGIN_RIGHT);
   double ph = MAX (1.0, gtk_widget_get_height (GTK_WIDGET (self)) - MARGIN_TOP - MARGIN_BOTTOM);
@@ -1056,39 +995,29 @@ on_pan_update (GtkGestureDrag *drag,
 }
 
 static void
-on_double_click (GtkGestureClick *click,
-                 int              n_press,
-                 double           x,
-                 double           y,
-                 EmSpectrumPlot  *self)
+on_double_click (GtkGestureClick *click, int n_press, double x, double y, EmSpectrumPlot *self)
 {
   if (n_press == 2)
     em_spectrum_plot_reset_zoom (self);
 }
 
 static void
-action_zoom (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+action_zoom (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   EmSpectrumPlot *self = EM_SPECTRUM_PLOT (widget);
-  double factor = g_str_equal (action_name, "plot.zoom-in") ? ZOOM_STEP : 1.0 / ZOOM_STEP;
+  double          factor = g_str_equal (action_name, "plot.zoom-in") ? ZOOM_STEP : 1.0 / ZOOM_STEP;
 
   em_spectrum_plot_zoom (self, factor, (self->x0 + self->x1) / 2);
 }
 
 static void
-action_pan (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
+action_pan (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   em_spectrum_plot_pan (EM_SPECTRUM_PLOT (widget), g_variant_get_double (parameter));
 }
 
 static void
-action_reset (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+action_reset (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   em_spectrum_plot_reset_zoom (EM_SPECTRUM_PLOT (widget));
 }
@@ -1096,10 +1025,7 @@ action_reset (GtkWidget  *widget,
 /* ---- GObject ---------------------------------------------------------- */
 
 static void
-em_spectrum_plot_get_property (GObject    *object,
-                               guint       prop_id,
-                               GValue     *value,
-                               GParamSpec *pspec)
+em_spectrum_plot_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   EmSpectrumPlot *self = EM_SPECTRUM_PLOT (object);
 
@@ -1123,7 +1049,7 @@ em_spectrum_plot_set_property (GObject      *object,
                                GParamSpec   *pspec)
 {
   EmSpectrumPlot *self = EM_SPECTRUM_PLOT (object);
-  gboolean b = g_value_get_boolean (value);
+  gboolean        b = g_value_get_boolean (value);
 
   switch (prop_id)
     {
@@ -1176,7 +1102,7 @@ em_spectrum_plot_finalize (GObject *object)
 static void
 em_spectrum_plot_class_init (EmSpectrumPlotClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->finalize = em_spectrum_plot_finalize;
@@ -1185,12 +1111,12 @@ em_spectrum_plot_class_init (EmSpectrumPlotClass *klass)
   widget_class->snapshot = em_spectrum_plot_snapshot;
   widget_class->measure = em_spectrum_plot_measure;
 
-  properties[PROP_NORMALISED] =
-    g_param_spec_boolean ("normalised", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_Y_LOCKED] =
-    g_param_spec_boolean ("y-locked", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_NORMALISED]
+      = g_param_spec_boolean ("normalised", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_Y_LOCKED]
+      = g_param_spec_boolean ("y-locked", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_install_action (widget_class, "plot.zoom-in", NULL, action_zoom);
@@ -1201,8 +1127,7 @@ em_spectrum_plot_class_init (EmSpectrumPlotClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Add, 0, "plot.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_equal, 0, "plot.zoom-in", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_minus, 0, "plot.zoom-out", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "plot.zoom-out",
-                                       NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Subtract, 0, "plot.zoom-out", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, 0, "plot.pan", "d", -0.1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Right, 0, "plot.pan", "d", 0.1);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Home, 0, "plot.reset-zoom", NULL);
@@ -1215,7 +1140,7 @@ static void
 em_spectrum_plot_init (EmSpectrumPlot *self)
 {
   GtkEventController *controller;
-  GtkGesture *gesture;
+  GtkGesture         *gesture;
 
   self->wave = g_new0 (double, 1);
   self->flux = g_new0 (float, 1);
@@ -1264,7 +1189,7 @@ em_spectrum_plot_init (EmSpectrumPlot *self)
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (gesture));
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Spectrum plot"), -1);
+                                  _ ("Spectrum plot"), -1);
   update_accessible (self);
 }
 

@@ -12,7 +12,7 @@
 
 /* The default window of the Ondřejov dataset, where H-alpha sits. */
 #define WINDOW_START 6519.0
-#define WINDOW_END   6732.0
+#define WINDOW_END 6732.0
 
 struct _EmThumbnail
 {
@@ -30,9 +30,7 @@ G_DEFINE_FINAL_TYPE (EmThumbnail, em_thumbnail, GTK_TYPE_WIDGET)
 /* Colours for classes by index (absorption, emission, double-peak, …),
  * chosen from the GNOME palette; lighter shades on dark themes. */
 void
-em_thumbnail_class_color (int       klass,
-                          gboolean  dark,
-                          GdkRGBA  *color)
+em_thumbnail_class_color (int klass, gboolean dark, GdkRGBA *color)
 {
   static const char *light[] = { "#3584e4", "#e01b24", "#9141ac", "#2ec27e", "#e66100",
                                  "#865e3c", "#c64600", "#1c71d8", "#63452c" };
@@ -48,8 +46,7 @@ em_thumbnail_class_color (int       klass,
 }
 
 static gboolean
-is_dark (GtkWidget *widget,
-         GdkRGBA   *fg)
+is_dark (GtkWidget *widget, GdkRGBA *fg)
 {
 #if GTK_CHECK_VERSION(4, 10, 0)
   gtk_widget_get_color (widget, fg);
@@ -60,8 +57,7 @@ is_dark (GtkWidget *widget,
 }
 
 static PangoLayout *
-new_layout (EmThumbnail *self,
-            const char  *text)
+new_layout (EmThumbnail *self, const char *text)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
 
@@ -72,10 +68,10 @@ new_layout (EmThumbnail *self,
 static void
 update_text (EmThumbnail *self)
 {
-  EmBatchItem *item = self->item;
+  EmBatchItem       *item = self->item;
   const char *const *classes;
-  int predicted, label;
-  char text[160];
+  int                predicted, label;
+  char               text[160];
 
   g_clear_object (&self->pred_layout);
   g_clear_object (&self->score_layout);
@@ -88,19 +84,19 @@ update_text (EmThumbnail *self)
 
   if (predicted >= 0)
     /* Translators: thumbnail: predicted class and its probability */
-    g_snprintf (text, sizeof text, _("%s %.0f %%"), classes[predicted],
-                100.0 * em_batch_item_get_probability (item, (guint) predicted));
+    g_snprintf (text, sizeof text, _ ("%s %.0f %%"), classes[predicted],
+                100.0 * em_batch_item_get_probability (item, (guint)predicted));
   else
-    g_snprintf (text, sizeof text, "%s", _("no prediction"));
+    g_snprintf (text, sizeof text, "%s", _ ("no prediction"));
   self->pred_layout = new_layout (self, text);
 
   /* Translators: thumbnail: the query score (entropy of the prediction) */
-  g_snprintf (text, sizeof text, _("score %.2f"), em_batch_item_get_score (item));
+  g_snprintf (text, sizeof text, _ ("score %.2f"), em_batch_item_get_score (item));
   self->score_layout = new_layout (self, text);
 
   if (label >= 0)
     /* Translators: thumbnail badge for a labelled spectrum */
-    g_snprintf (text, sizeof text, _("✓ %s"), classes[label]);
+    g_snprintf (text, sizeof text, _ ("✓ %s"), classes[label]);
   else
     g_snprintf (text, sizeof text, "%s", em_batch_item_get_id (item));
   self->tag_layout = new_layout (self, text);
@@ -108,18 +104,15 @@ update_text (EmThumbnail *self)
 
 /* Public so that the benchmark can time exactly what the widget draws. */
 void
-em_thumbnail_draw (EmThumbnail *self,
-                   cairo_t     *cr,
-                   double       w,
-                   double       h)
+em_thumbnail_draw (EmThumbnail *self, cairo_t *cr, double w, double h)
 {
   EmBatchItem *item = self->item;
   const float *win;
-  gsize n_win;
-  GdkRGBA fg, c;
-  gboolean dark;
-  int label, predicted, tw, th, sw;
-  double curve_h = h - 38, ha;
+  gsize        n_win;
+  GdkRGBA      fg, c;
+  gboolean     dark;
+  int          label, predicted, tw, th, sw;
+  double       curve_h = h - 38, ha;
 
   if (item == NULL)
     return;
@@ -159,7 +152,7 @@ em_thumbnail_draw (EmThumbnail *self,
       for (gsize k = 0; k < n_win; k++)
         {
           double v = isfinite (win[k]) ? CLAMP (win[k], -1.0f, 1.0f) : 0.0;
-          double x = 4 + (w - 8) * k / (double) (n_win - 1);
+          double x = 4 + (w - 8) * k / (double)(n_win - 1);
           double y = 4 + (curve_h - 8) * (1.0 - (v + 1.0) / 2.0);
 
           if (k == 0)
@@ -177,7 +170,7 @@ em_thumbnail_draw (EmThumbnail *self,
   pango_layout_get_pixel_size (self->score_layout, &sw, &th);
 
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.85);
-  pango_layout_set_width (self->pred_layout, (int) ((w - 8) * PANGO_SCALE));
+  pango_layout_set_width (self->pred_layout, (int)((w - 8) * PANGO_SCALE));
   cairo_move_to (cr, 4, curve_h);
   pango_cairo_show_layout (cr, self->pred_layout);
 
@@ -192,17 +185,16 @@ em_thumbnail_draw (EmThumbnail *self,
     }
   else
     cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.55);
-  pango_layout_set_width (self->tag_layout, (int) (MAX (w - 14 - sw, 10) * PANGO_SCALE));
+  pango_layout_set_width (self->tag_layout, (int)(MAX (w - 14 - sw, 10) * PANGO_SCALE));
   pango_layout_get_pixel_size (self->tag_layout, &tw, &th);
   cairo_move_to (cr, 4, h - th - 2);
   pango_cairo_show_layout (cr, self->tag_layout);
 }
 
 static void
-em_thumbnail_snapshot (GtkWidget   *widget,
-                       GtkSnapshot *snapshot)
+em_thumbnail_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+  int      w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
   cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, w, h));
 
   em_thumbnail_draw (EM_THUMBNAIL (widget), cr, w, h);
@@ -210,25 +202,25 @@ em_thumbnail_snapshot (GtkWidget   *widget,
 }
 
 static void
-em_thumbnail_measure (GtkWidget      *widget,
-                      GtkOrientation  orientation,
-                      int             for_size,
-                      int            *minimum,
-                      int            *natural,
-                      int            *minimum_baseline,
-                      int            *natural_baseline)
+em_thumbnail_measure (GtkWidget     *widget,
+                      GtkOrientation orientation,
+                      int            for_size,
+                      int           *minimum,
+                      int           *natural,
+                      int           *minimum_baseline,
+                      int           *natural_baseline)
 {
-  *minimum = *natural =
-    orientation == GTK_ORIENTATION_HORIZONTAL ? EM_THUMBNAIL_WIDTH : EM_THUMBNAIL_HEIGHT;
+  *minimum = *natural
+      = orientation == GTK_ORIENTATION_HORIZONTAL ? EM_THUMBNAIL_WIDTH : EM_THUMBNAIL_HEIGHT;
 }
 
 static void
 update_accessible (EmThumbnail *self)
 {
-  g_autofree char *text = NULL;
-  EmBatchItem *item = self->item;
+  g_autofree char   *text = NULL;
+  EmBatchItem       *item = self->item;
   const char *const *classes;
-  int predicted, label;
+  int                predicted, label;
 
   if (item == NULL)
     return;
@@ -237,14 +229,11 @@ update_accessible (EmThumbnail *self)
   label = em_batch_item_get_label (item);
   /* Translators: accessible name of a thumbnail: id, predicted class,
    * probability in %, query score, then the label or "unlabelled" */
-  text = g_strdup_printf (_("%s, predicted %s %.0f %%, score %.2f, %s"),
-                          em_batch_item_get_id (item),
-                          predicted >= 0 ? classes[predicted] : _("nothing"),
-                          predicted >= 0
-                            ? 100.0 * em_batch_item_get_probability (item, (guint) predicted)
-                            : 0.0,
-                          em_batch_item_get_score (item),
-                          label >= 0 ? classes[label] : _("unlabelled"));
+  text = g_strdup_printf (
+      _ ("%s, predicted %s %.0f %%, score %.2f, %s"), em_batch_item_get_id (item),
+      predicted >= 0 ? classes[predicted] : _ ("nothing"),
+      predicted >= 0 ? 100.0 * em_batch_item_get_probability (item, (guint)predicted) : 0.0,
+      em_batch_item_get_score (item), label >= 0 ? classes[label] : _ ("unlabelled"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 
@@ -257,8 +246,7 @@ on_label_changed (EmThumbnail *self)
 }
 
 void
-em_thumbnail_set_item (EmThumbnail *self,
-                       EmBatchItem *item)
+em_thumbnail_set_item (EmThumbnail *self, EmBatchItem *item)
 {
   g_return_if_fail (EM_IS_THUMBNAIL (self));
 
@@ -268,8 +256,8 @@ em_thumbnail_set_item (EmThumbnail *self,
     g_clear_signal_handler (&self->label_handler, self->item);
   g_set_object (&self->item, item);
   if (item != NULL)
-    self->label_handler = g_signal_connect_swapped (item, "notify::label",
-                                                    G_CALLBACK (on_label_changed), self);
+    self->label_handler
+        = g_signal_connect_swapped (item, "notify::label", G_CALLBACK (on_label_changed), self);
   on_label_changed (self);
 }
 
@@ -281,8 +269,7 @@ em_thumbnail_get_item (EmThumbnail *self)
 }
 
 static void
-em_thumbnail_css_changed (GtkWidget         *widget,
-                          GtkCssStyleChange *change)
+em_thumbnail_css_changed (GtkWidget *widget, GtkCssStyleChange *change)
 {
   GTK_WIDGET_CLASS (em_thumbnail_parent_class)->css_changed (widget, change);
   /* the font may have changed: lay the texts out again when drawn */
@@ -300,7 +287,7 @@ em_thumbnail_dispose (GObject *object)
 static void
 em_thumbnail_class_init (EmThumbnailClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = em_thumbnail_dispose;

@@ -5,13 +5,17 @@
  * tests all go through. */
 #include "em-config.h"
 
-#include <glib/gi18n.h>
 #include <errno.h>
+#include <glib/gi18n.h>
 #include <math.h>
+#include <stdio.h>
 
+#include "app/em-experiment.h"
 #include "gui/em-batch-grid.h"
 #include "gui/em-batch-item.h"
+#include "gui/em-loss-curve.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-tasks.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
 #include "spectra/em-spectrum-read.h"
@@ -55,23 +59,29 @@ struct _EmWindow
   AdwApplicationWindow parent_instance;
 
   /* template children */
-  AdwWindowTitle *window_title;
-  GtkStack       *main_stack;
-  AdwStatusPage  *status_page;
-  GtkLabel       *batch_label;
-  EmBatchGrid    *batch_grid;
-  EmSpectrumPlot *plot;
-  GtkBox         *label_box;
-  GtkWidget      *skip_button;
-  GtkGrid        *metadata_grid;
-  GtkWidget      *simbad_box;
-  GtkSpinner     *simbad_spinner;
-  GtkListBox     *simbad_list;
-  GtkLabel       *simbad_status;
+  AdwWindowTitle  *window_title;
+  GtkStack        *main_stack;
+  AdwStatusPage   *status_page;
+  GtkLabel        *batch_label;
+  EmBatchGrid     *batch_grid;
+  EmSpectrumPlot  *plot;
+  GtkBox          *label_box;
+  GtkWidget       *skip_button;
+  GtkGrid         *metadata_grid;
+  GtkWidget       *simbad_box;
+  GtkSpinner      *simbad_spinner;
+  GtkListBox      *simbad_list;
+  GtkLabel        *simbad_status;
   AdwToastOverlay *toasts;
-  GtkMenuButton  *samp_button;
-  GtkLabel       *samp_status;
-  GtkListBox     *samp_peers;
+  GtkMenuButton   *samp_button;
+  GtkLabel        *samp_status;
+  GtkListBox      *samp_peers;
+  GtkProgressBar  *open_progress;
+  GtkWidget       *train_button;
+  GtkRevealer     *train_revealer;
+  EmLossCurve     *loss_curve;
+  GtkLabel        *train_label;
+  GtkProgressBar  *train_progress;
 
   GtkLabel  *meta_values[N_META];
   GPtrArray *class_buttons;
@@ -96,14 +106,30 @@ struct _EmWindow
   guint           simbad_timeout;
   char           *simbad_done_for; /* id whose objects are listed */
 
-  GSettings    *settings; /* the application's, NULL without a schema */
+  GSettings *settings; /* the application's, NULL without a schema */
+
+  /* The open experiment; closed only in finalize, when no task can still
+   * be using it (each task holds a reference to the window). */
+  EmExperiment *exp;
+  EmDemoOptions demo;
+  gboolean      demo_set;
+  GCancellable *open_cancellable;
+  GCancellable *train_cancellable;
+  gboolean      training;
+  gint64        train_phase_start;
+  char         *train_phase;
+  int           last_epoch;
+  /* Label writes, in order, one at a time, off the main thread. */
+  GThreadPool  *writer;
+  gint          pending_writes;
+  gint64        shown_at; /* when the selected spectrum was shown */
   EmSampClient *samp;
   GCancellable *samp_cancellable;
-  char         *batch_table_id;  /* the batch as last sent by SAMP */
+  char         *batch_table_id; /* the batch as last sent by SAMP */
   char         *batch_table_url;
   gboolean      follow_selection;
-  gboolean    normalised;
-  gboolean    y_locked;
+  gboolean      normalised;
+  gboolean      y_locked;
 };
 
 G_DEFINE_FINAL_TYPE (EmWindow, em_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -119,6 +145,8 @@ enum
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void update_train_actions (EmWindow *self);
 
 /* "Demo" for ".../Demo.emissary". */
 char *
@@ -143,19 +171,18 @@ update_title (EmWindow *self)
 
   if (name != NULL)
     /* Translators: window title, "Emissary — <experiment name>" */
-    title = g_strdup_printf (C_("window title", "Emissary — %s"), name);
+    title = g_strdup_printf (C_ ("window title", "Emissary — %s"), name);
   else
-    title = g_strdup (_("Emissary"));
+    title = g_strdup (_ ("Emissary"));
   gtk_window_set_title (GTK_WINDOW (self), title);
-  adw_window_title_set_title (self->window_title, _("Emissary"));
+  adw_window_title_set_title (self->window_title, _ ("Emissary"));
   adw_window_title_set_subtitle (self->window_title, name != NULL ? name : "");
 }
 
 /* ---- the batch -------------------------------------------------------- */
 
 static EmBatchItem *
-get_item (EmWindow *self,
-          guint     position)
+get_item (EmWindow *self, guint position)
 {
   if (self->batch == NULL || position >= g_list_model_get_n_items (self->batch))
     return NULL;
@@ -179,9 +206,7 @@ count_labelled (EmWindow *self)
 /* The next unlabelled position after @from (wrapping round the batch,
  * @from itself last), or GTK_INVALID_LIST_POSITION when all are done. */
 static guint
-next_unlabelled (EmWindow *self,
-                 guint     from,
-                 gboolean  include_from)
+next_unlabelled (EmWindow *self, guint from, gboolean include_from)
 {
   guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
 
@@ -204,38 +229,36 @@ next_unlabelled (EmWindow *self,
 static void
 update_batch_label (EmWindow *self)
 {
-  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
-  guint labelled = count_labelled (self);
+  guint            n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  guint            labelled = count_labelled (self);
   g_autofree char *text = NULL;
 
   /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
    * labelled" */
-  text = g_strdup_printf (_("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
+  text = g_strdup_printf (_ ("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
   gtk_label_set_text (self->batch_label, text);
+  update_train_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", self->undo_steps->len > 0);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.skip",
-                                 next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid),
-                                                  FALSE)
-                                   != GTK_INVALID_LIST_POSITION);
+  gtk_widget_action_set_enabled (
+      GTK_WIDGET (self), "win.skip",
+      next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid), FALSE)
+          != GTK_INVALID_LIST_POSITION);
 }
 
 static void
-set_meta (EmWindow   *self,
-          guint       row,
-          const char *text)
+set_meta (EmWindow *self, guint row, const char *text)
 {
   gtk_label_set_text (self->meta_values[row], text != NULL && text[0] != '\0' ? text : "—");
 }
 
 /* 83.633083 → "05:34:31.94", -22.0145 → "−22:00:52.2" */
 static char *
-format_sexagesimal (double ra,
-                    double dec)
+format_sexagesimal (double ra, double dec)
 {
   double h = ra / 15.0, d = fabs (dec);
-  int hh = (int) h, hm = (int) ((h - hh) * 60);
+  int    hh = (int)h, hm = (int)((h - hh) * 60);
   double hs = ((h - hh) * 60 - hm) * 60;
-  int dd = (int) d, dm = (int) ((d - dd) * 60);
+  int    dd = (int)d, dm = (int)((d - dd) * 60);
   double ds = ((d - dd) * 60 - dm) * 60;
 
   /* rounding up to 60.00 s would print an impossible time */
@@ -243,13 +266,12 @@ format_sexagesimal (double ra,
     hs = 59.99;
   if (ds >= 59.95)
     ds = 59.9;
-  return g_strdup_printf ("%02d:%02d:%05.2f %s%02d:%02d:%04.1f", hh, hm, hs,
-                          dec < 0 ? "−" : "+", dd, dm, ds);
+  return g_strdup_printf ("%02d:%02d:%05.2f %s%02d:%02d:%04.1f", hh, hm, hs, dec < 0 ? "−" : "+",
+                          dd, dm, ds);
 }
 
 static void
-show_metadata (EmWindow    *self,
-               EmBatchItem *item)
+show_metadata (EmWindow *self, EmBatchItem *item)
 {
   g_autofree char *sexa = NULL;
   g_autofree char *deg = NULL;
@@ -298,8 +320,8 @@ read_spectrum_thread (GTask        *task,
                       GCancellable *cancellable)
 {
   const char *path = task_data;
-  gboolean serial = !em_spectrum_read_is_thread_safe ();
-  GError *error = NULL;
+  gboolean    serial = !em_spectrum_read_is_thread_safe ();
+  GError     *error = NULL;
   EmSpectrum *spectrum;
 
   if (g_task_return_error_if_cancelled (task))
@@ -312,21 +334,18 @@ read_spectrum_thread (GTask        *task,
   if (spectrum == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, spectrum, (GDestroyNotify) em_spectrum_free);
+    g_task_return_pointer (task, spectrum, (GDestroyNotify)em_spectrum_free);
 }
 
-static void show_spectrum (EmWindow    *self,
-                           EmBatchItem *item);
+static void show_spectrum (EmWindow *self, EmBatchItem *item);
 
 static void
-on_spectrum_read (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_spectrum_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  EmWindow *self = EM_WINDOW (source);
+  EmWindow        *self = EM_WINDOW (source);
   g_autofree char *id = user_data;
   g_autoptr (GError) error = NULL;
-  EmSpectrum *spectrum = g_task_propagate_pointer (G_TASK (result), &error);
+  EmSpectrum  *spectrum = g_task_propagate_pointer (G_TASK (result), &error);
   EmBatchItem *selected;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -345,8 +364,7 @@ on_spectrum_read (GObject      *source,
 /* Starts reading @item's spectrum in a worker thread unless it is read,
  * being read, or failed already. */
 static void
-request_spectrum (EmWindow    *self,
-                  EmBatchItem *item)
+request_spectrum (EmWindow *self, EmBatchItem *item)
 {
   const char *id, *path;
   g_autoptr (GTask) task = NULL;
@@ -366,12 +384,11 @@ request_spectrum (EmWindow    *self,
 }
 
 static void
-show_spectrum (EmWindow    *self,
-               EmBatchItem *item)
+show_spectrum (EmWindow *self, EmBatchItem *item)
 {
-  const char *id = item != NULL ? em_batch_item_get_id (item) : NULL;
-  EmSpectrum *spectrum = id != NULL ? g_hash_table_lookup (self->spectra, id) : NULL;
-  const char *failure = id != NULL ? g_hash_table_lookup (self->load_errors, id) : NULL;
+  const char      *id = item != NULL ? em_batch_item_get_id (item) : NULL;
+  EmSpectrum      *spectrum = id != NULL ? g_hash_table_lookup (self->spectra, id) : NULL;
+  const char      *failure = id != NULL ? g_hash_table_lookup (self->load_errors, id) : NULL;
   g_autofree char *text = NULL;
 
   em_spectrum_plot_set_spectrum (self->plot, spectrum);
@@ -383,10 +400,10 @@ show_spectrum (EmWindow    *self,
     text = g_strdup (failure);
   else if (em_batch_item_get_source_path (item) == NULL)
     /* Translators: %s is a spectrum id */
-    text = g_strdup_printf (_("No file is known for %s"), id);
+    text = g_strdup_printf (_ ("No file is known for %s"), id);
   else
     /* Translators: %s is a spectrum id */
-    text = g_strdup_printf (_("Reading %s…"), id);
+    text = g_strdup_printf (_ ("Reading %s…"), id);
   em_spectrum_plot_set_placeholder (self->plot, text);
 }
 
@@ -411,8 +428,8 @@ simbad_row (const EmSimbadObject *o)
   GtkWidget *link;
   g_autoptr (GString) text = g_string_new (NULL);
   g_autofree char *escaped = g_uri_escape_string (o->main_id, NULL, FALSE);
-  g_autofree char *uri = g_strdup_printf ("https://simbad.cds.unistra.fr/simbad/sim-id?Ident=%s",
-                                          escaped);
+  g_autofree char *uri
+      = g_strdup_printf ("https://simbad.cds.unistra.fr/simbad/sim-id?Ident=%s", escaped);
   g_autofree char *a11y = NULL;
 
   g_string_append (text, o->otype != NULL ? o->otype : "?");
@@ -422,7 +439,7 @@ simbad_row (const EmSimbadObject *o)
     g_string_append_printf (text, " · %s", o->sp_type);
   if (isfinite (o->separation))
     /* Translators: angular separation in arcseconds */
-    g_string_append_printf (text, _(" · %.1f″"), o->separation);
+    g_string_append_printf (text, _ (" · %.1f″"), o->separation);
   detail = gtk_label_new (text->str);
 
   gtk_label_set_xalign (GTK_LABEL (name), 0);
@@ -439,7 +456,7 @@ simbad_row (const EmSimbadObject *o)
   link = gtk_link_button_new (uri);
   gtk_button_set_icon_name (GTK_BUTTON (link), "web-browser-symbolic");
   /* Translators: %s is a SIMBAD identifier */
-  a11y = g_strdup_printf (_("Open %s in SIMBAD"), o->main_id);
+  a11y = g_strdup_printf (_ ("Open %s in SIMBAD"), o->main_id);
   gtk_widget_set_tooltip_text (link, a11y);
   gtk_accessible_update_property (GTK_ACCESSIBLE (link), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
   gtk_widget_set_valign (link, GTK_ALIGN_CENTER);
@@ -456,15 +473,13 @@ typedef struct
 } SimbadQuery;
 
 static void
-on_simbad_done (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+on_simbad_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SimbadQuery *q = user_data;
-  EmWindow *self = q->window;
+  EmWindow    *self = q->window;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) objects =
-    em_simbad_cone_search_finish ((EmSimbadClient *) source, result, &error);
+  g_autoptr (GPtrArray) objects
+      = em_simbad_cone_search_finish ((EmSimbadClient *)source, result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     goto out;
@@ -475,7 +490,7 @@ on_simbad_done (GObject      *source,
   if (objects == NULL)
     {
       /* A calm line where the list would be; labelling goes on. */
-      g_autofree char *text = g_strdup_printf (_("SIMBAD could not be asked: %s"), error->message);
+      g_autofree char *text = g_strdup_printf (_ ("SIMBAD could not be asked: %s"), error->message);
 
       gtk_label_set_text (self->simbad_status, text);
       goto out;
@@ -485,17 +500,17 @@ on_simbad_done (GObject      *source,
   if (objects->len == 0)
     {
       /* Translators: %.1f is the cone radius in arcseconds */
-      g_autofree char *text = g_strdup_printf (_("Nothing in SIMBAD within %.1f″"),
-                                               self->simbad_radius);
+      g_autofree char *text
+          = g_strdup_printf (_ ("Nothing in SIMBAD within %.1f″"), self->simbad_radius);
       gtk_label_set_text (self->simbad_status, text);
     }
   else
     {
       /* Translators: number of SIMBAD objects found, cone radius in arcseconds */
-      g_autofree char *text = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE, "%u object within %.1f″", "%u objects within %.1f″",
-                     objects->len),
-        objects->len, self->simbad_radius);
+      g_autofree char *text
+          = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u object within %.1f″",
+                                          "%u objects within %.1f″", objects->len),
+                             objects->len, self->simbad_radius);
       gtk_label_set_text (self->simbad_status, text);
     }
 out:
@@ -507,7 +522,7 @@ out:
 static gboolean
 simbad_ask (gpointer user_data)
 {
-  EmWindow *self = user_data;
+  EmWindow    *self = user_data;
   EmBatchItem *item = em_window_get_selected_item (self);
   SimbadQuery *q;
 
@@ -524,8 +539,7 @@ simbad_ask (gpointer user_data)
 }
 
 static void
-simbad_schedule (EmWindow    *self,
-                 EmBatchItem *item)
+simbad_schedule (EmWindow *self, EmBatchItem *item)
 {
   if (self->simbad == NULL)
     return;
@@ -546,10 +560,10 @@ simbad_schedule (EmWindow    *self,
     }
   if (!isfinite (em_batch_item_get_ra (item)) || !isfinite (em_batch_item_get_dec (item)))
     {
-      gtk_label_set_text (self->simbad_status, _("No coordinates: nothing to ask SIMBAD"));
+      gtk_label_set_text (self->simbad_status, _ ("No coordinates: nothing to ask SIMBAD"));
       return;
     }
-  gtk_label_set_text (self->simbad_status, _("Asking SIMBAD…"));
+  gtk_label_set_text (self->simbad_status, _ ("Asking SIMBAD…"));
   gtk_spinner_start (self->simbad_spinner);
   self->simbad_timeout = g_timeout_add (SIMBAD_DELAY_MS, simbad_ask, self);
 }
@@ -557,9 +571,7 @@ simbad_schedule (EmWindow    *self,
 /* Where the SIMBAD panel asks (NULL: hide it), and the cone radius in
  * arcseconds.  Responses are cached on disk (the user cache folder). */
 void
-em_window_set_simbad (EmWindow   *self,
-                      const char *url,
-                      double      radius_arcsec)
+em_window_set_simbad (EmWindow *self, const char *url, double radius_arcsec)
 {
   g_autoptr (EmSimbadCache) cache = NULL;
   g_autoptr (GError) error = NULL;
@@ -617,8 +629,7 @@ em_window_dup_simbad_ids (EmWindow *self)
 /* ---- SAMP ------------------------------------------------------------- */
 
 static void
-toast (EmWindow   *self,
-       const char *text)
+toast (EmWindow *self, const char *text)
 {
   AdwToast *t = adw_toast_new (text);
 
@@ -627,12 +638,11 @@ toast (EmWindow   *self,
 }
 
 static GtkWidget *
-peer_row (gpointer item,
-          gpointer user_data)
+peer_row (gpointer item, gpointer user_data)
 {
   EmSampPeer *peer = item;
   const char *name = em_samp_peer_get_name (peer);
-  GtkWidget *label = gtk_label_new (name != NULL ? name : em_samp_peer_get_id (peer));
+  GtkWidget  *label = gtk_label_new (name != NULL ? name : em_samp_peer_get_id (peer));
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_set_margin_start (label, 8);
@@ -645,17 +655,17 @@ peer_row (gpointer item,
 static void
 samp_update (EmWindow *self)
 {
-  gboolean connected = self->samp != NULL && em_samp_client_get_connected (self->samp);
+  gboolean     connected = self->samp != NULL && em_samp_client_get_connected (self->samp);
   EmBatchItem *item = em_window_get_selected_item (self);
-  gboolean has_position = item != NULL && isfinite (em_batch_item_get_ra (item))
+  gboolean     has_position = item != NULL && isfinite (em_batch_item_get_ra (item))
                           && isfinite (em_batch_item_get_dec (item));
   guint n_peers = connected ? g_list_model_get_n_items (em_samp_client_get_peers (self->samp)) : 0;
   g_autofree char *text = NULL;
 
   if (self->samp == NULL)
-    text = g_strdup (_("SAMP is off"));
+    text = g_strdup (_ ("SAMP is off"));
   else if (!connected)
-    text = g_strdup (_("No SAMP hub: start TOPCAT or Aladin, Emissary connects by itself"));
+    text = g_strdup (_ ("No SAMP hub: start TOPCAT or Aladin, Emissary connects by itself"));
   else
     /* Translators: SAMP status with the number of other clients */
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Connected to the SAMP hub, %u client",
@@ -669,16 +679,14 @@ samp_update (EmWindow *self)
                                  connected && has_position);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-spectrum",
                                  connected && item != NULL
-                                   && em_batch_item_get_source_path (item) != NULL);
+                                     && em_batch_item_get_source_path (item) != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.send-batch",
                                  connected && self->batch != NULL
-                                   && g_list_model_get_n_items (self->batch) > 0);
+                                     && g_list_model_get_n_items (self->batch) > 0);
 }
 
 static void
-on_samp_sent (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_samp_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (EmWindow) self = user_data;
   g_autoptr (GError) error = NULL;
@@ -689,9 +697,7 @@ on_samp_sent (GObject      *source,
 }
 
 static void
-on_samp_notified (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+on_samp_notified (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_auto (GStrv) ids = NULL;
   g_autoptr (GError) error = NULL;
@@ -733,12 +739,11 @@ on_row_highlighted (EmSampClient *client,
 {
   const char *ids[] = { id, NULL };
 
-  on_rows_selected (client, table_id, (GStrv) ids, sender_id, self);
+  on_rows_selected (client, table_id, (GStrv)ids, sender_id, self);
 }
 
 static void
-samp_follow (EmWindow    *self,
-             EmBatchItem *item)
+samp_follow (EmWindow *self, EmBatchItem *item)
 {
   guint position = em_batch_grid_get_selected (self->batch_grid);
 
@@ -746,22 +751,21 @@ samp_follow (EmWindow    *self,
       || !em_samp_client_get_connected (self->samp))
     return;
   if (isfinite (em_batch_item_get_ra (item)) && isfinite (em_batch_item_get_dec (item)))
-    em_samp_client_notify_async (self->samp, NULL,
-                                 em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item),
-                                                                 em_batch_item_get_dec (item)),
-                                 self->samp_cancellable, on_samp_notified, NULL);
+    em_samp_client_notify_async (
+        self->samp, NULL,
+        em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item), em_batch_item_get_dec (item)),
+        self->samp_cancellable, on_samp_notified, NULL);
   if (self->batch_table_id != NULL && position != GTK_INVALID_LIST_POSITION)
-    em_samp_client_notify_async (self->samp, NULL,
-                                 em_samp_msg_table_highlight_row (self->batch_table_id,
-                                                                  self->batch_table_url, position),
-                                 self->samp_cancellable, on_samp_notified, NULL);
+    em_samp_client_notify_async (
+        self->samp, NULL,
+        em_samp_msg_table_highlight_row (self->batch_table_id, self->batch_table_url, position),
+        self->samp_cancellable, on_samp_notified, NULL);
 }
 
 /* The SAMP client windows send through (NULL: none); the application owns
  * one for all its windows. */
 void
-em_window_set_samp (EmWindow     *self,
-                    EmSampClient *client)
+em_window_set_samp (EmWindow *self, EmSampClient *client)
 {
   g_return_if_fail (EM_IS_WINDOW (self));
 
@@ -785,43 +789,35 @@ em_window_set_samp (EmWindow     *self,
 }
 
 static void
-action_show_in_aladin (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
+action_show_in_aladin (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  EmWindow *self = EM_WINDOW (widget);
+  EmWindow    *self = EM_WINDOW (widget);
   EmBatchItem *item = em_window_get_selected_item (self);
 
   if (item == NULL || self->samp == NULL)
     return;
-  em_samp_client_send_async (self->samp, NULL,
-                             em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item),
-                                                             em_batch_item_get_dec (item)),
-                             SAMP_TIMEOUT, self->samp_cancellable, on_samp_sent,
-                             g_object_ref (self));
+  em_samp_client_send_async (
+      self->samp, NULL,
+      em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item), em_batch_item_get_dec (item)),
+      SAMP_TIMEOUT, self->samp_cancellable, on_samp_sent, g_object_ref (self));
 }
 
 static void
-action_send_spectrum (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
+action_send_spectrum (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  EmWindow *self = EM_WINDOW (widget);
-  EmBatchItem *item = em_window_get_selected_item (self);
-  const char *path;
+  EmWindow        *self = EM_WINDOW (widget);
+  EmBatchItem     *item = em_window_get_selected_item (self);
+  const char      *path;
   g_autofree char *url = NULL;
 
-  if (item == NULL || self->samp == NULL
-      || (path = em_batch_item_get_source_path (item)) == NULL)
+  if (item == NULL || self->samp == NULL || (path = em_batch_item_get_source_path (item)) == NULL)
     return;
   url = em_samp_file_url (path);
-  em_samp_client_send_async (self->samp, NULL,
-                             em_samp_msg_spectrum_load_ssa (url, em_batch_item_get_id (item),
-                                                            em_batch_item_get_id (item),
-                                                            em_samp_spectrum_format_for (path),
-                                                            NULL),
-                             SAMP_TIMEOUT, self->samp_cancellable, on_samp_sent,
-                             g_object_ref (self));
+  em_samp_client_send_async (
+      self->samp, NULL,
+      em_samp_msg_spectrum_load_ssa (url, em_batch_item_get_id (item), em_batch_item_get_id (item),
+                                     em_samp_spectrum_format_for (path), NULL),
+      SAMP_TIMEOUT, self->samp_cancellable, on_samp_sent, g_object_ref (self));
 }
 
 /* The batch as a VOTable (one row per spectrum, in grid order, so that
@@ -830,8 +826,8 @@ static EmVotable *
 batch_votable (EmWindow *self)
 {
   EmVotable *t = em_votable_new ("emissary_batch");
-  guint n = g_list_model_get_n_items (self->batch);
-  guint c_id, c_desig, c_ra, c_pred, c_prob, c_score, c_label;
+  guint      n = g_list_model_get_n_items (self->batch);
+  guint      c_id, c_desig, c_ra, c_pred, c_prob, c_score, c_label;
 
   c_id = em_votable_add_field (t, "id", EM_VOTABLE_CHAR, "*", NULL, "meta.id;meta.main", NULL,
                                "Spectrum id");
@@ -849,9 +845,9 @@ batch_votable (EmWindow *self)
   for (guint i = 0; i < n; i++)
     {
       EmBatchItem *item = get_item (self, i);
-      gsize row = em_votable_add_row (t);
-      int predicted = em_batch_item_get_predicted (item);
-      int label = em_batch_item_get_label (item);
+      gsize        row = em_votable_add_row (t);
+      int          predicted = em_batch_item_get_predicted (item);
+      int          label = em_batch_item_get_label (item);
 
       em_votable_set_string (t, row, c_id, em_batch_item_get_id (item));
       if (em_batch_item_get_designation (item) != NULL)
@@ -862,7 +858,7 @@ batch_votable (EmWindow *self)
         {
           em_votable_set_string (t, row, c_pred, em_batch_item_get_classes (item)[predicted]);
           em_votable_set_double (t, row, c_prob,
-                                 em_batch_item_get_probability (item, (guint) predicted));
+                                 em_batch_item_get_probability (item, (guint)predicted));
         }
       em_votable_set_double (t, row, c_score, em_batch_item_get_score (item));
       if (label >= 0)
@@ -872,9 +868,7 @@ batch_votable (EmWindow *self)
 }
 
 static void
-action_send_batch (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+action_send_batch (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   EmWindow *self = EM_WINDOW (widget);
   g_autoptr (EmVotable) table = NULL;
@@ -884,33 +878,33 @@ action_send_batch (GtkWidget  *widget,
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   g_autofree char *name = NULL;
-  guint n;
+  guint            n;
 
   if (self->batch == NULL || self->samp == NULL)
     return;
   n = g_list_model_get_n_items (self->batch);
   table = batch_votable (self);
   /* One file per window and iteration: TOPCAT may read it later. */
-  file = g_strdup_printf ("batch-%p-%u.xml", (void *) self, self->iteration);
+  file = g_strdup_printf ("batch-%p-%u.xml", (void *)self, self->iteration);
   path = g_build_filename (dir, file, NULL);
   if (g_mkdir_with_parents (dir, 0700) != 0 || !em_votable_write_file (table, path, &error))
     {
-      g_autofree char *text = g_strdup_printf (_("Cannot write %s: %s"), path,
+      g_autofree char *text = g_strdup_printf (_ ("Cannot write %s: %s"), path,
                                                error ? error->message : g_strerror (errno));
       toast (self, text);
       return;
     }
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (ids, (gpointer) em_batch_item_get_id (get_item (self, i)));
+    g_ptr_array_add (ids, (gpointer)em_batch_item_get_id (get_item (self, i)));
   g_ptr_array_add (ids, NULL);
 
   g_clear_pointer (&self->batch_table_id, g_free);
   g_free (self->batch_table_url);
   self->batch_table_url = em_samp_file_url (path);
   /* Translators: table name in TOPCAT; %u is the iteration */
-  name = g_strdup_printf (_("Emissary batch %u"), self->iteration);
+  name = g_strdup_printf (_ ("Emissary batch %u"), self->iteration);
   em_samp_client_send_table_async (self->samp, NULL, self->batch_table_url, name,
-                                   (const char *const *) ids->pdata, &self->batch_table_id,
+                                   (const char *const *)ids->pdata, &self->batch_table_id,
                                    SAMP_TIMEOUT, self->samp_cancellable, on_samp_sent,
                                    g_object_ref (self));
 }
@@ -924,18 +918,18 @@ em_window_get_batch_table_id (EmWindow *self)
 }
 
 static void
-show_item (EmWindow    *self,
-           EmBatchItem *item)
+show_item (EmWindow *self, EmBatchItem *item)
 {
   const float *win = NULL;
-  gsize n_win = 0;
-  guint position = em_batch_grid_get_selected (self->batch_grid);
+  gsize        n_win = 0;
+  guint        position = em_batch_grid_get_selected (self->batch_grid);
 
   if (item != NULL)
     win = em_batch_item_get_window (item, &n_win);
   show_spectrum (self, item);
   em_spectrum_plot_set_window (self->plot, win, n_win, 6519.0, 6732.0);
   show_metadata (self, item);
+  self->shown_at = g_get_monotonic_time ();
   simbad_schedule (self, item);
   samp_follow (self, item);
   samp_update (self);
@@ -960,8 +954,7 @@ on_selected_changed (EmWindow *self)
 }
 
 static void
-on_class_button_clicked (GtkButton *button,
-                         EmWindow  *self)
+on_class_button_clicked (GtkButton *button, EmWindow *self)
 {
   guint k = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (button), "em-class"));
 
@@ -979,23 +972,23 @@ rebuild_class_buttons (EmWindow *self)
     {
       g_autofree char *text = NULL;
       g_autofree char *a11y = NULL;
-      GtkWidget *button;
-      GtkWidget *sibling;
+      GtkWidget       *button;
+      GtkWidget       *sibling;
 
       /* Translators: a label button: the key (1…9) and the class name */
-      text = k < MAX_CLASS_KEYS ? g_strdup_printf (_("%u %s"), k + 1, self->classes[k])
+      text = k < MAX_CLASS_KEYS ? g_strdup_printf (_ ("%u %s"), k + 1, self->classes[k])
                                 : g_strdup (self->classes[k]);
       button = gtk_button_new_with_label (text);
       g_object_set_data (G_OBJECT (button), "em-class", GUINT_TO_POINTER (k));
       g_signal_connect (button, "clicked", G_CALLBACK (on_class_button_clicked), self);
       /* Translators: accessible name of a label button */
-      a11y = g_strdup_printf (_("Label as %s"), self->classes[k]);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      a11y, -1);
+      a11y = g_strdup_printf (_ ("Label as %s"), self->classes[k]);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y,
+                                      -1);
       gtk_widget_set_tooltip_text (button, a11y);
       sibling = self->class_buttons->len > 0
-                  ? g_ptr_array_index (self->class_buttons, self->class_buttons->len - 1)
-                  : NULL;
+                    ? g_ptr_array_index (self->class_buttons, self->class_buttons->len - 1)
+                    : NULL;
       gtk_box_insert_child_after (self->label_box, button, sibling);
       g_ptr_array_add (self->class_buttons, button);
     }
@@ -1004,10 +997,7 @@ rebuild_class_buttons (EmWindow *self)
 /* Shows @items (EmBatchItem) as the current query batch of @iteration with
  * the class scheme @classes, and selects its first unlabelled spectrum. */
 void
-em_window_set_batch (EmWindow          *self,
-                     GListModel        *items,
-                     guint              iteration,
-                     const char *const *classes)
+em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
 {
   guint first;
 
@@ -1015,8 +1005,13 @@ em_window_set_batch (EmWindow          *self,
 
   g_set_object (&self->batch, items);
   self->iteration = iteration;
-  g_strfreev (self->classes);
-  self->classes = g_strdupv ((char **) classes);
+  {
+    /* @classes may be our own */
+    char **copy = g_strdupv ((char **)classes);
+
+    g_strfreev (self->classes);
+    self->classes = copy;
+  }
   g_array_set_size (self->undo_steps, 0);
   g_hash_table_remove_all (self->spectra);
   g_hash_table_remove_all (self->load_errors);
@@ -1068,26 +1063,299 @@ em_window_get_batch_summary (EmWindow *self)
   return gtk_label_get_text (self->batch_label);
 }
 
+/* ---- labels to the database ------------------------------------------ */
+
+typedef enum
+{
+  WRITE_LABEL,
+  WRITE_UNDO,
+} WriteKind;
+
+typedef struct
+{
+  EmWindow     *window; /* a reference */
+  EmExperiment *exp;    /* borrowed: the window keeps it open */
+  WriteKind     kind;
+  char         *id;
+  char         *klass;
+  double        seconds;
+  guint         position; /* to put the label back on failure */
+  int           previous;
+  GError       *error;
+} WriteJob;
+
+static void
+write_job_free (WriteJob *job)
+{
+  g_object_unref (job->window);
+  g_free (job->id);
+  g_free (job->klass);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static gboolean
+write_done (gpointer data)
+{
+  WriteJob *job = data;
+  EmWindow *self = job->window;
+
+  g_atomic_int_dec_and_test (&self->pending_writes);
+  if (job->error != NULL && self->batch != NULL)
+    {
+      /* The label did not reach the database: show it as it is there. */
+      g_autofree char *text
+          = g_strdup_printf (_ ("The label was not saved: %s"), job->error->message);
+      EmBatchItem *item = get_item (self, job->position);
+
+      if (item != NULL && job->kind == WRITE_LABEL
+          && g_strcmp0 (em_batch_item_get_id (item), job->id) == 0)
+        em_batch_item_set_label (item, job->previous);
+      toast (self, text);
+      update_batch_label (self);
+    }
+  write_job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+write_thread (gpointer data, gpointer user_data)
+{
+  WriteJob *job = data;
+
+  if (job->kind == WRITE_LABEL)
+    em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
+                             NULL, &job->error);
+  else
+    em_experiment_undo (job->exp, NULL, &job->error);
+  g_main_context_invoke (NULL, write_done, job);
+}
+
+static void
+queue_write (EmWindow   *self,
+             WriteKind   kind,
+             const char *id,
+             const char *klass,
+             guint       position,
+             int         previous)
+{
+  WriteJob *job;
+
+  if (self->exp == NULL)
+    return;
+  if (self->writer == NULL)
+    self->writer = g_thread_pool_new (write_thread, NULL, 1, FALSE, NULL);
+  job = g_new0 (WriteJob, 1);
+  job->window = g_object_ref (self);
+  job->exp = self->exp;
+  job->kind = kind;
+  job->id = g_strdup (id);
+  job->klass = g_strdup (klass);
+  job->seconds = self->shown_at > 0 ? (g_get_monotonic_time () - self->shown_at) / 1e6 : -1.0;
+  job->position = position;
+  job->previous = previous;
+  g_atomic_int_inc (&self->pending_writes);
+  g_thread_pool_push (self->writer, job, NULL);
+}
+
+/* Whether label writes are still under way (tests, and training waits). */
+gboolean
+em_window_is_writing (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return g_atomic_int_get (&self->pending_writes) > 0;
+}
+
+/* ---- training --------------------------------------------------------- */
+
+static void
+update_train_actions (EmWindow *self)
+{
+  guint    n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  gboolean complete = n > 0 && count_labelled (self) == n;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.train",
+                                 self->exp != NULL && !self->training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
+  gtk_widget_set_visible (self->train_button, self->exp != NULL);
+  if (complete && !self->training)
+    gtk_widget_add_css_class (self->train_button, "suggested-action");
+  else
+    gtk_widget_remove_css_class (self->train_button, "suggested-action");
+}
+
+static char *
+format_eta (double seconds)
+{
+  int s = (int)ceil (seconds);
+
+  if (!isfinite (seconds) || seconds < 0)
+    return g_strdup ("");
+  /* Translators: time left, minutes:seconds */
+  return g_strdup_printf (_ ("%d:%02d left"), s / 60, s % 60);
+}
+
+static void
+on_train_progress (double fraction, const char *message, gpointer user_data)
+{
+  EmWindow        *self = user_data;
+  g_autofree char *phase = NULL;
+  g_autofree char *eta = NULL;
+  g_autofree char *text = NULL;
+  gint64           now = g_get_monotonic_time ();
+  const char      *colon;
+  int              epoch;
+  double           loss;
+
+  if (message == NULL)
+    return;
+  /* Messages are "PHASE: details" (see app/em-loop.h). */
+  colon = strchr (message, ':');
+  phase = colon != NULL ? g_strndup (message, colon - message) : g_strdup (message);
+  if (g_strcmp0 (phase, self->train_phase) != 0)
+    {
+      g_free (self->train_phase);
+      self->train_phase = g_strdup (phase);
+      self->train_phase_start = now;
+    }
+  if (g_str_equal (phase, "train")
+      && sscanf (colon + 1, " epoch %d/%*d loss %lf", &epoch, &loss) == 2
+      && epoch != self->last_epoch)
+    {
+      self->last_epoch = epoch;
+      em_loss_curve_add (self->loss_curve, loss);
+    }
+  if (fraction >= 0)
+    {
+      double elapsed = (now - self->train_phase_start) / 1e6;
+
+      gtk_progress_bar_set_fraction (self->train_progress, fraction);
+      if (g_str_equal (phase, "score") && fraction > 0.02)
+        eta = format_eta (elapsed * (1.0 - fraction) / fraction);
+    }
+  else
+    gtk_progress_bar_pulse (self->train_progress);
+  text = eta != NULL && eta[0] != '\0' ? g_strdup_printf ("%s · %s", message, eta)
+                                       : g_strdup (message);
+  gtk_label_set_text (self->train_label, text);
+}
+
+static void
+on_trained (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (EmWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GListStore) batch = NULL;
+  guint iteration = 0;
+
+  self->training = FALSE;
+  g_clear_object (&self->train_cancellable);
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
+    return;
+  gtk_revealer_set_reveal_child (self->train_revealer, FALSE);
+  if (!em_tasks_iterate_finish (result, &batch, &iteration, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, _ ("Training cancelled: the experiment is as it was"));
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_ ("Training failed: %s"), error->message);
+          toast (self, text);
+        }
+      update_train_actions (self);
+      return;
+    }
+  em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)self->classes);
+  {
+    /* Translators: after an iteration: its number and the new batch size */
+    g_autofree char *text
+        = g_strdup_printf (_ ("Iteration %u: a new batch of %u spectra"), iteration,
+                           g_list_model_get_n_items (G_LIST_MODEL (batch)));
+    toast (self, text);
+  }
+  update_train_actions (self);
+}
+
+static gboolean
+start_training (gpointer user_data)
+{
+  EmWindow *self = user_data;
+  guint     n_threads = 0;
+
+  /* Labels given just before must be in the database the loop reads. */
+  if (em_window_is_writing (self))
+    return G_SOURCE_CONTINUE;
+  if (self->settings != NULL)
+    n_threads = (guint)MAX (0, g_settings_get_int (self->settings, "worker-threads"));
+  self->train_cancellable = g_cancellable_new ();
+  em_tasks_iterate_async (self->exp, n_threads, on_train_progress, self, self->train_cancellable,
+                          on_trained, g_object_ref (self));
+  g_object_unref (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+action_train (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+
+  if (self->exp == NULL || self->training)
+    return;
+  self->training = TRUE;
+  self->last_epoch = -1;
+  g_clear_pointer (&self->train_phase, g_free);
+  em_loss_curve_clear (self->loss_curve);
+  gtk_progress_bar_set_fraction (self->train_progress, 0.0);
+  gtk_label_set_text (self->train_label, _ ("Gathering the labelled spectra…"));
+  gtk_revealer_set_reveal_child (self->train_revealer, TRUE);
+  update_train_actions (self);
+  g_timeout_add (10, start_training, g_object_ref (self));
+}
+
+static void
+action_cancel_training (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+
+  if (self->train_cancellable != NULL)
+    g_cancellable_cancel (self->train_cancellable);
+}
+
+gboolean
+em_window_is_training (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->training;
+}
+
+EmExperiment *
+em_window_get_experiment (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->exp;
+}
+
 /* ---- actions ---------------------------------------------------------- */
 
 static void
-action_label (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+action_label (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  EmWindow *self = EM_WINDOW (widget);
-  guint k = g_variant_get_uint32 (parameter);
-  guint position = em_batch_grid_get_selected (self->batch_grid);
+  EmWindow    *self = EM_WINDOW (widget);
+  guint        k = g_variant_get_uint32 (parameter);
+  guint        position = em_batch_grid_get_selected (self->batch_grid);
   EmBatchItem *item = get_item (self, position);
-  UndoStep step;
-  guint next;
+  UndoStep     step;
+  guint        next;
 
-  if (item == NULL || k >= em_batch_item_get_n_classes (item))
+  if (item == NULL || k >= em_batch_item_get_n_classes (item) || self->classes == NULL
+      || k >= g_strv_length (self->classes))
     return;
   step.position = position;
   step.previous = em_batch_item_get_label (item);
   g_array_append_val (self->undo_steps, step);
-  em_batch_item_set_label (item, (int) k);
+  em_batch_item_set_label (item, (int)k);
+  queue_write (self, WRITE_LABEL, em_batch_item_get_id (item), self->classes[k], position,
+               step.previous);
 
   next = next_unlabelled (self, position, FALSE);
   if (next != GTK_INVALID_LIST_POSITION)
@@ -1096,12 +1364,10 @@ action_label (GtkWidget  *widget,
 }
 
 static void
-action_undo (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+action_undo (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  EmWindow *self = EM_WINDOW (widget);
-  UndoStep step;
+  EmWindow    *self = EM_WINDOW (widget);
+  UndoStep     step;
   EmBatchItem *item;
 
   if (self->undo_steps->len == 0)
@@ -1109,6 +1375,7 @@ action_undo (GtkWidget  *widget,
   step = g_array_index (self->undo_steps, UndoStep, self->undo_steps->len - 1);
   g_array_set_size (self->undo_steps, self->undo_steps->len - 1);
   item = get_item (self, step.position);
+  queue_write (self, WRITE_UNDO, NULL, NULL, step.position, -1);
   if (item != NULL)
     {
       em_batch_item_set_label (item, step.previous);
@@ -1118,30 +1385,26 @@ action_undo (GtkWidget  *widget,
 }
 
 static void
-action_skip (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+action_skip (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   EmWindow *self = EM_WINDOW (widget);
-  guint next = next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid), FALSE);
+  guint     next = next_unlabelled (self, em_batch_grid_get_selected (self->batch_grid), FALSE);
 
   if (next != GTK_INVALID_LIST_POSITION)
     em_batch_grid_set_selected (self->batch_grid, next);
 }
 
 static void
-action_step (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+action_step (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   EmWindow *self = EM_WINDOW (widget);
-  guint n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
-  guint position = em_batch_grid_get_selected (self->batch_grid);
-  int delta = g_variant_get_int32 (parameter);
+  guint     n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+  guint     position = em_batch_grid_get_selected (self->batch_grid);
+  int       delta = g_variant_get_int32 (parameter);
 
   if (n == 0 || position == GTK_INVALID_LIST_POSITION)
     return;
-  if (delta < 0 && position < (guint) -delta)
+  if (delta < 0 && position < (guint)-delta)
     return;
   if (position + delta >= n)
     return;
@@ -1149,29 +1412,111 @@ action_step (GtkWidget  *widget,
 }
 
 static void
-action_zoom_reset (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *parameter)
+action_zoom_reset (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   em_spectrum_plot_reset_zoom (EM_WINDOW (widget)->plot);
 }
 
 static void
-action_zoom_halpha (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+action_zoom_halpha (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   em_spectrum_plot_set_x_range (EM_WINDOW (widget)->plot, 6519.0, 6732.0);
 }
 
 /* ---- opening ---------------------------------------------------------- */
 
+static void
+on_open_progress (double fraction, const char *message, gpointer user_data)
+{
+  EmWindow *self = user_data;
+
+  if (fraction >= 0)
+    gtk_progress_bar_set_fraction (self->open_progress, fraction);
+  else
+    gtk_progress_bar_pulse (self->open_progress);
+  if (message != NULL)
+    gtk_progress_bar_set_text (self->open_progress, message);
+}
+
+static void
+remember_experiment (EmWindow *self)
+{
+  g_auto (GStrv) recent = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) updated = NULL;
+  guint n = 1;
+
+  if (self->settings == NULL)
+    return;
+  g_settings_set_string (self->settings, "last-experiment", self->experiment_path);
+  recent = g_settings_get_strv (self->settings, "recent-experiments");
+  g_strv_builder_add (builder, self->experiment_path);
+  for (guint i = 0; recent[i] != NULL && n < 10; i++)
+    if (g_strcmp0 (recent[i], self->experiment_path) != 0)
+      {
+        g_strv_builder_add (builder, recent[i]);
+        n++;
+      }
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "recent-experiments", (const char *const *)updated);
+}
+
+static void
+on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (EmWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GListStore) batch = NULL;
+  g_autoptr (GPtrArray) classes = g_ptr_array_new ();
+  guint         iteration = 0;
+  EmExperiment *exp = em_tasks_open_finish (result, &batch, &iteration, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
+    {
+      g_clear_pointer (&exp, em_experiment_close);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->open_progress), FALSE);
+  if (exp == NULL)
+    {
+      g_autofree char *name = em_window_dup_experiment_name (self);
+      /* Translators: %s is an experiment's name */
+      g_autofree char *title = g_strdup_printf (_ ("Cannot open “%s”"), name);
+
+      adw_status_page_set_title (self->status_page, title);
+      adw_status_page_set_description (self->status_page, error->message);
+      return;
+    }
+  g_clear_pointer (&self->exp, em_experiment_close);
+  self->exp = exp;
+  for (guint k = 0; k < em_experiment_get_n_classes (exp); k++)
+    g_ptr_array_add (classes, (gpointer)em_experiment_get_class (exp, k));
+  g_ptr_array_add (classes, NULL);
+  em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)classes->pdata);
+  remember_experiment (self);
+  update_train_actions (self);
+}
+
+/* How the demo is made when the window is asked to open the demo path
+ * and it does not exist yet (tests make a small one). */
 void
-em_window_open_experiment (EmWindow   *self,
-                           const char *path)
+em_window_set_demo_options (EmWindow *self, const EmDemoOptions *options)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+  self->demo = *options;
+  self->demo_set = TRUE;
+}
+
+/* Opens the experiment in @path in a worker thread (creating the demo
+ * first when @path is the demo's and does not exist), then shows its
+ * current batch with the first unlabelled spectrum selected. */
+void
+em_window_open_experiment (EmWindow *self, const char *path)
 {
   g_autofree char *name = NULL;
-  g_autofree char *description = NULL;
+  g_autofree char *demo_path = em_application_dup_demo_path ();
+  gboolean         make_demo;
 
   g_return_if_fail (EM_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
@@ -1179,14 +1524,29 @@ em_window_open_experiment (EmWindow   *self,
   g_free (self->experiment_path);
   self->experiment_path = g_strdup (path);
   update_title (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+
+  make_demo = g_str_equal (path, demo_path) && !g_file_test (path, G_FILE_TEST_IS_DIR);
+  if (make_demo && !self->demo_set)
+    em_demo_options_init (&self->demo);
 
   name = em_window_dup_experiment_name (self);
-  /* Translators: %s is the folder of an experiment */
-  description = g_strdup_printf (_("The experiment in %s would open here."), path);
   adw_status_page_set_title (self->status_page, name);
-  adw_status_page_set_description (self->status_page, description);
+  adw_status_page_set_description (
+      self->status_page, make_demo ? _ ("Creating the demo experiment: a simulated survey, its "
+                                        "pool and a first network trained on the labelled "
+                                        "seed set. This takes a while, once.")
+                                   : _ ("Opening the experiment…"));
+  gtk_progress_bar_set_fraction (self->open_progress, 0.0);
+  gtk_progress_bar_set_text (self->open_progress, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_progress), TRUE);
   gtk_stack_set_visible_child_name (self->main_stack, "status");
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  self->open_cancellable = g_cancellable_new ();
+  em_tasks_open_async (path, make_demo ? &self->demo : NULL, on_open_progress, self,
+                       self->open_cancellable, on_opened, g_object_ref (self));
 }
 
 const char *
@@ -1199,10 +1559,7 @@ em_window_get_experiment_path (EmWindow *self)
 /* ---- GObject ---------------------------------------------------------- */
 
 static void
-em_window_get_property (GObject    *object,
-                        guint       prop_id,
-                        GValue     *value,
-                        GParamSpec *pspec)
+em_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   EmWindow *self = EM_WINDOW (object);
 
@@ -1226,13 +1583,10 @@ em_window_get_property (GObject    *object,
 }
 
 static void
-em_window_set_property (GObject      *object,
-                        guint         prop_id,
-                        const GValue *value,
-                        GParamSpec   *pspec)
+em_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   EmWindow *self = EM_WINDOW (object);
-  gboolean b;
+  gboolean  b;
 
   switch (prop_id)
     {
@@ -1269,7 +1623,7 @@ static gboolean
 em_window_close_request (GtkWindow *window)
 {
   EmWindow *self = EM_WINDOW (window);
-  int width, height;
+  int       width, height;
 
   if (self->settings != NULL)
     {
@@ -1287,6 +1641,11 @@ em_window_dispose (GObject *object)
   EmWindow *self = EM_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->open_cancellable);
+  g_cancellable_cancel (self->train_cancellable);
+  /* Labels given must reach the database: wait for the writes queued. */
+  if (self->writer != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->writer), FALSE, TRUE);
   g_cancellable_cancel (self->simbad_cancellable);
   g_clear_handle_id (&self->simbad_timeout, g_source_remove);
   g_clear_pointer (&self->simbad, em_simbad_client_unref);
@@ -1315,6 +1674,10 @@ em_window_finalize (GObject *object)
   g_free (self->simbad_done_for);
   g_clear_object (&self->samp_cancellable);
   g_clear_object (&self->settings);
+  g_clear_object (&self->open_cancellable);
+  g_clear_object (&self->train_cancellable);
+  g_clear_pointer (&self->exp, em_experiment_close);
+  g_free (self->train_phase);
   g_free (self->batch_table_id);
   g_free (self->batch_table_url);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
@@ -1323,7 +1686,7 @@ em_window_finalize (GObject *object)
 static void
 em_window_class_init (EmWindowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = em_window_dispose;
@@ -1332,21 +1695,22 @@ em_window_class_init (EmWindowClass *klass)
   object_class->set_property = em_window_set_property;
   GTK_WINDOW_CLASS (klass)->close_request = em_window_close_request;
 
-  properties[PROP_EXPERIMENT_PATH] =
-    g_param_spec_string ("experiment-path", NULL, NULL, NULL,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_NORMALISED] =
-    g_param_spec_boolean ("normalised", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_Y_LOCKED] =
-    g_param_spec_boolean ("y-locked", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  properties[PROP_FOLLOW_SELECTION] =
-    g_param_spec_boolean ("follow-selection", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_EXPERIMENT_PATH]
+      = g_param_spec_string ("experiment-path", NULL, NULL, NULL,
+                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_NORMALISED]
+      = g_param_spec_boolean ("normalised", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_Y_LOCKED]
+      = g_param_spec_boolean ("y-locked", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_FOLLOW_SELECTION]
+      = g_param_spec_boolean ("follow-selection", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (EM_TYPE_BATCH_GRID);
+  g_type_ensure (EM_TYPE_LOSS_CURVE);
   g_type_ensure (EM_TYPE_SPECTRUM_PLOT);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -1368,6 +1732,12 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, EmWindow, samp_button);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, samp_status);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, samp_peers);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, open_progress);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, train_button);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, train_revealer);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, loss_curve);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, train_label);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, train_progress);
 
   gtk_widget_class_install_action (widget_class, "win.label", "u", action_label);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, action_undo);
@@ -1379,17 +1749,18 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_install_property_action (widget_class, "win.lock-y", "y-locked");
   gtk_widget_class_install_property_action (widget_class, "win.follow-selection",
                                             "follow-selection");
-  gtk_widget_class_install_action (widget_class, "win.show-in-aladin", NULL,
-                                   action_show_in_aladin);
+  gtk_widget_class_install_action (widget_class, "win.show-in-aladin", NULL, action_show_in_aladin);
   gtk_widget_class_install_action (widget_class, "win.send-spectrum", NULL, action_send_spectrum);
   gtk_widget_class_install_action (widget_class, "win.send-batch", NULL, action_send_batch);
+  gtk_widget_class_install_action (widget_class, "win.train", NULL, action_train);
+  gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL,
+                                   action_cancel_training);
 
   /* Plain keys as bindings (bubble phase): a focused entry keeps them. */
   for (guint k = 0; k < MAX_CLASS_KEYS; k++)
     {
       gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + k, 0, "win.label", "u", k);
-      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + k, 0, "win.label", "u",
-                                           k);
+      gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_1 + k, 0, "win.label", "u", k);
     }
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_BackSpace, 0, "win.undo", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, 0, "win.skip", NULL);
@@ -1400,9 +1771,7 @@ em_window_class_init (EmWindowClass *klass)
 }
 
 static void
-add_meta_row (EmWindow   *self,
-              guint       row,
-              const char *name)
+add_meta_row (EmWindow *self, guint row, const char *name)
 {
   GtkWidget *key = gtk_label_new (name);
   GtkWidget *value = gtk_label_new ("—");
@@ -1412,8 +1781,8 @@ add_meta_row (EmWindow   *self,
   gtk_label_set_xalign (GTK_LABEL (value), 0.0);
   gtk_label_set_selectable (GTK_LABEL (value), TRUE);
   gtk_label_set_ellipsize (GTK_LABEL (value), PANGO_ELLIPSIZE_END);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                  key, NULL, -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (value), GTK_ACCESSIBLE_RELATION_LABELLED_BY, key,
+                                  NULL, -1);
   gtk_grid_attach (self->metadata_grid, key, 0, row, 1, 1);
   gtk_grid_attach (self->metadata_grid, value, 1, row, 1, 1);
   self->meta_values[row] = GTK_LABEL (value);
@@ -1426,8 +1795,8 @@ em_window_init (EmWindow *self)
 
   self->undo_steps = g_array_new (FALSE, FALSE, sizeof (UndoStep));
   self->class_buttons = g_ptr_array_new ();
-  self->spectra = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) em_spectrum_free);
+  self->spectra
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)em_spectrum_free);
   self->loading = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->load_errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->cancellable = g_cancellable_new ();
@@ -1436,23 +1805,23 @@ em_window_init (EmWindow *self)
   self->simbad_radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
   gtk_widget_set_visible (self->simbad_box, FALSE);
 
-  add_meta_row (self, META_ID, _("Id"));
-  add_meta_row (self, META_DESIGNATION, _("Designation"));
+  add_meta_row (self, META_ID, _ ("Id"));
+  add_meta_row (self, META_DESIGNATION, _ ("Designation"));
   /* Translators: coordinates in hours/degrees, minutes, seconds */
-  add_meta_row (self, META_SEXAGESIMAL, _("RA, Dec"));
+  add_meta_row (self, META_SEXAGESIMAL, _ ("RA, Dec"));
   /* Translators: coordinates in decimal degrees */
-  add_meta_row (self, META_DEGREES, _("RA, Dec (°)"));
+  add_meta_row (self, META_DEGREES, _ ("RA, Dec (°)"));
   /* Translators: signal-to-noise ratio */
-  add_meta_row (self, META_SNR, _("S/N"));
-  add_meta_row (self, META_SURVEY_CLASS, _("Survey class"));
-  add_meta_row (self, META_PROBABILITIES, _("Probabilities"));
+  add_meta_row (self, META_SNR, _ ("S/N"));
+  add_meta_row (self, META_SURVEY_CLASS, _ ("Survey class"));
+  add_meta_row (self, META_PROBABILITIES, _ ("Probabilities"));
 
   g_object_bind_property (self, "normalised", self->plot, "normalised",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_object_bind_property (self, "y-locked", self->plot, "y-locked",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
-  g_signal_connect_swapped (self->batch_grid, "notify::selected",
-                            G_CALLBACK (on_selected_changed), self);
+  g_signal_connect_swapped (self->batch_grid, "notify::selected", G_CALLBACK (on_selected_changed),
+                            self);
   update_batch_label (self);
 }
 
@@ -1461,18 +1830,17 @@ em_window_init (EmWindow *self)
 EmWindow *
 em_window_new (EmApplication *application)
 {
-  EmWindow *self = g_object_new (EM_TYPE_WINDOW, "application", application, NULL);
+  EmWindow  *self = g_object_new (EM_TYPE_WINDOW, "application", application, NULL);
   GSettings *settings = application != NULL ? em_application_get_settings (application) : NULL;
   g_autofree char *url = NULL;
-  double radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
+  double           radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
 
   if (settings != NULL)
     {
       url = g_settings_get_string (settings, "simbad-url");
       radius = g_settings_get_double (settings, "simbad-cone-radius");
     }
-  em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL,
-                        radius);
+  em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL, radius);
   if (application != NULL)
     em_window_set_samp (self, em_application_get_samp (application));
   if (settings != NULL)
@@ -1480,8 +1848,7 @@ em_window_new (EmApplication *application)
       g_set_object (&self->settings, settings);
       g_settings_bind (settings, "follow-selection", self, "follow-selection",
                        G_SETTINGS_BIND_DEFAULT);
-      gtk_window_set_default_size (GTK_WINDOW (self),
-                                   g_settings_get_int (settings, "window-width"),
+      gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),
                                    g_settings_get_int (settings, "window-height"));
       if (g_settings_get_boolean (settings, "window-maximized"))
         gtk_window_maximize (GTK_WINDOW (self));

@@ -7,8 +7,7 @@
 #include "gui/em-application.h"
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr (EmApplication) app = NULL;
 

@@ -32,16 +32,15 @@
 static const char *const classes[] = { "absorption", "emission", "double-peak", NULL };
 
 static int
-compare_double (const void *a,
-                const void *b)
+compare_double (const void *a, const void *b)
 {
-  double x = *(const double *) a, y = *(const double *) b;
+  double x = *(const double *)a, y = *(const double *)b;
 
   return (x > y) - (x < y);
 }
 
 static double cpu_ms[256];
-static guint n_cpu;
+static guint  n_cpu;
 
 static double
 thread_cpu_ms (void)
@@ -53,10 +52,7 @@ thread_cpu_ms (void)
 }
 
 static void
-report (const char *name,
-        const char *extra,
-        double     *ms,
-        guint       n)
+report (const char *name, const char *extra, double *ms, guint n)
 {
   double cpu = NAN;
 
@@ -68,7 +64,7 @@ report (const char *name,
     }
   printf ("{\"bench\":\"%s\",%s\"n\":%u,\"median_ms\":%.3f,\"p95_ms\":%.3f,\"max_ms\":%.3f,"
           "\"min_ms\":%.3f,\"cpu_median_ms\":%.3f}\n",
-          name, extra, n, ms[n / 2], ms[(guint) (n * 0.95)], ms[n - 1], ms[0], cpu);
+          name, extra, n, ms[n / 2], ms[(guint)(n * 0.95)], ms[n - 1], ms[0], cpu);
   fflush (stdout);
   n_cpu = 0;
 }
@@ -80,21 +76,21 @@ bench_plot (void)
   g_autoptr (EmSpectrum) s = em_spectrum_new (4000);
   g_autoptr (GRand) rand = g_rand_new_with_seed (1);
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1000, 400);
-  float win[140];
-  double ms[200];
-  guint n_runs = g_getenv ("BENCH_N") ? (guint) atoi (g_getenv ("BENCH_N")) : G_N_ELEMENTS (ms);
+  float            win[140];
+  double           ms[200];
+  guint n_runs = g_getenv ("BENCH_N") ? (guint)atoi (g_getenv ("BENCH_N")) : G_N_ELEMENTS (ms);
 
   for (gsize i = 0; i < s->n_pixels; i++)
     {
       double w = 3700.0 + 5400.0 * i / 3999.0;
 
       s->wave[i] = w;
-      s->flux[i] = (float) (500 + 100 * sin (w / 300) + g_rand_double_range (rand, -30, 30)
-                            - 200 * exp (-pow ((w - 6564.6) / 6, 2)));
+      s->flux[i] = (float)(500 + 100 * sin (w / 300) + g_rand_double_range (rand, -30, 30)
+                           - 200 * exp (-pow ((w - 6564.6) / 6, 2)));
       s->mask[i] = (i % 397) == 0;
     }
   for (guint k = 0; k < 140; k++)
-    win[k] = (float) sin (k / 10.0);
+    win[k] = (float)sin (k / 10.0);
   em_spectrum_plot_set_spectrum (EM_SPECTRUM_PLOT (plot), s);
   em_spectrum_plot_set_window (EM_SPECTRUM_PLOT (plot), win, 140, 6519, 6732);
 
@@ -105,8 +101,8 @@ bench_plot (void)
       for (guint r = 0; r < n_runs; r++)
         {
           cairo_t *cr = cairo_create (surface);
-          gint64 t0;
-          double c0;
+          gint64   t0;
+          double   c0;
 
           cairo_set_operator (cr, CAIRO_OPERATOR_CLEAR);
           cairo_paint (cr);
@@ -130,8 +126,8 @@ static void
 bench_thumbnails (GListModel *batch)
 {
   g_autoptr (GPtrArray) thumbs = g_ptr_array_new_with_free_func (g_object_unref);
-  cairo_surface_t *surface =
-    cairo_image_surface_create (CAIRO_FORMAT_ARGB32, EM_THUMBNAIL_WIDTH, EM_THUMBNAIL_HEIGHT);
+  cairo_surface_t *surface
+      = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, EM_THUMBNAIL_WIDTH, EM_THUMBNAIL_HEIGHT);
   double ms[50];
 
   for (guint i = 0; i < g_list_model_get_n_items (batch); i++)
@@ -174,16 +170,14 @@ typedef struct
 static double layout_cpu;
 
 static void
-on_layout (GdkFrameClock *clock,
-           FrameTimes    *t)
+on_layout (GdkFrameClock *clock, FrameTimes *t)
 {
   t->layout_done = g_get_monotonic_time ();
   layout_cpu = thread_cpu_ms ();
 }
 
 static void
-on_after_paint (GdkFrameClock *clock,
-                FrameTimes    *t)
+on_after_paint (GdkFrameClock *clock, FrameTimes *t)
 {
   if (t->layout_done != 0 && t->n < t->wanted)
     {
@@ -211,13 +205,13 @@ invalidate_thumbnails (GtkWidget *root)
 static void
 bench_grid (GListModel *batch)
 {
-  GtkWidget *window = gtk_window_new ();
-  GtkWidget *grid = em_batch_grid_new ();
+  GtkWidget     *window = gtk_window_new ();
+  GtkWidget     *grid = em_batch_grid_new ();
   GdkFrameClock *clock;
-  double ms[30];
-  FrameTimes t = { 0, ms, 0, G_N_ELEMENTS (ms) };
-  guint visible = 0;
-  char extra[64];
+  double         ms[30];
+  FrameTimes     t = { 0, ms, 0, G_N_ELEMENTS (ms) };
+  guint          visible = 0;
+  char           extra[64];
 
   em_batch_grid_set_model (EM_BATCH_GRID (grid), batch);
   gtk_window_set_child (GTK_WINDOW (window), grid);
@@ -244,8 +238,7 @@ bench_grid (GListModel *batch)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr (GListStore) batch = NULL;
 

@@ -27,17 +27,48 @@ spin (guint ms)
  * driven by every test in turn. */
 static EmApplication *app;
 
+static gboolean
+experiment_open (gpointer data)
+{
+  return em_window_get_experiment (data) != NULL;
+}
+
+static gboolean
+wait_until (gboolean (*done) (gpointer), gpointer data, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+
+  while (!done (data) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  return done (data);
+}
+
 static void
 test_first_start_title (void)
 {
   g_autofree char *expected = g_build_filename (data_home, "emissary", "Demo.emissary", NULL);
-  GtkWindow *window;
+  GtkWindow       *window;
 
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   g_assert_true (EM_IS_WINDOW (window));
   g_assert_cmpstr (em_window_get_experiment_path (EM_WINDOW (window)), ==, expected);
   g_assert_cmpstr (gtk_window_get_title (window), ==, "Emissary — Demo");
+
+  /* the demo is made, its first iteration run, and it is remembered so
+   * that the next start reopens it */
+  g_assert_true (wait_until (experiment_open, window, 300000));
+  g_assert_true (g_file_test (expected, G_FILE_TEST_IS_DIR));
+  if (em_application_get_settings (app) != NULL)
+    {
+      g_autofree char *last
+          = g_settings_get_string (em_application_get_settings (app), "last-experiment");
+      g_autofree char *startup = em_application_dup_startup_path (app);
+
+      g_assert_cmpstr (last, ==, expected);
+      g_assert_cmpstr (startup, ==, expected);
+    }
 }
 
 static void
@@ -45,16 +76,16 @@ test_accels_and_shortcuts (void)
 {
   g_auto (GStrv) undo = NULL;
   g_auto (GStrv) quit = NULL;
-  GtkWindow *window;
+  GtkWindow          *window;
   GtkShortcutsWindow *overlay;
 
   g_application_activate (G_APPLICATION (app));
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   undo = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.undo");
-  g_assert_true (g_strv_contains ((const char *const *) undo, "<Control>z"));
+  g_assert_true (g_strv_contains ((const char *const *)undo, "<Control>z"));
   quit = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
-  g_assert_true (g_strv_contains ((const char *const *) quit, "<Control>q"));
+  g_assert_true (g_strv_contains ((const char *const *)quit, "<Control>q"));
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
 
   /* GtkApplication loads gtk/help-overlay.ui from our resources. */
@@ -119,12 +150,11 @@ run_tests (gpointer user_data)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dbus_daemon = NULL;
-  int status = 1;
+  int              status = 1;
 
   data_home = g_dir_make_tmp ("emissary-gui-XXXXXX", &error);
   g_assert_no_error (error);
@@ -154,6 +184,18 @@ main (int   argc,
   /* The tests run inside g_application_run() so that startup and
    * shutdown happen as on the desktop (and the bus is let go of). */
   app = em_application_new ();
+  {
+    /* a small demo: these tests look at the window, not the learning */
+    EmDemoOptions demo;
+
+    em_demo_options_init (&demo);
+    demo.n_pool = 60;
+    demo.n_seed = 60;
+    demo.preset = "small";
+    demo.max_epochs = 1;
+    demo.batch_size = 5;
+    em_application_set_demo_options (app, &demo);
+  }
   g_application_set_flags (G_APPLICATION (app),
                            G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
   g_application_hold (G_APPLICATION (app));

@@ -20,8 +20,7 @@ typedef struct
 } Fixture;
 
 static void
-fixture_set_up (Fixture       *f,
-                gconstpointer  data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
   f->window = g_object_new (EM_TYPE_WINDOW, NULL);
   f->batch = gui_test_make_batch (10, classes, 7);
@@ -30,8 +29,7 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-fixture_tear_down (Fixture       *f,
-                   gconstpointer  data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
   gtk_window_destroy (GTK_WINDOW (f->window));
   g_object_unref (f->batch);
@@ -39,16 +37,14 @@ fixture_tear_down (Fixture       *f,
 }
 
 static EmBatchItem *
-item_at (Fixture *f,
-         guint    i)
+item_at (Fixture *f, guint i)
 {
   g_autoptr (EmBatchItem) item = g_list_model_get_item (G_LIST_MODEL (f->batch), i);
   return item;
 }
 
 static GtkWidget *
-find_actionable (GtkWidget  *root,
-                 const char *action)
+find_actionable (GtkWidget *root, const char *action)
 {
   if (GTK_IS_ACTIONABLE (root)
       && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (root)), action) == 0)
@@ -64,8 +60,7 @@ find_actionable (GtkWidget  *root,
 }
 
 static void
-test_first_unlabelled_selected (Fixture       *f,
-                                gconstpointer  data)
+test_first_unlabelled_selected (Fixture *f, gconstpointer data)
 {
   em_batch_item_set_label (item_at (f, 0), 0);
   em_batch_item_set_label (item_at (f, 1), 2);
@@ -75,8 +70,7 @@ test_first_unlabelled_selected (Fixture       *f,
 }
 
 static void
-test_label_undo_skip (Fixture       *f,
-                      gconstpointer  data)
+test_label_undo_skip (Fixture *f, gconstpointer data)
 {
   GtkWidget *w;
 
@@ -119,8 +113,7 @@ test_label_undo_skip (Fixture       *f,
    * skipped one included */
   for (guint i = 0; i < 10; i++)
     gtk_widget_activate_action (w, "win.label", "u", 0);
-  g_assert_cmpstr (em_window_get_batch_summary (f->window), ==,
-                   "Iteration 1 · 10 of 10 labelled");
+  g_assert_cmpstr (em_window_get_batch_summary (f->window), ==, "Iteration 1 · 10 of 10 labelled");
   /* with nothing left, skip is disabled and the selection stays put */
   gui_test_spin (20);
   g_assert_false (gtk_widget_is_sensitive (find_actionable (w, "win.skip")));
@@ -128,8 +121,7 @@ test_label_undo_skip (Fixture       *f,
 }
 
 static void
-test_class_buttons_and_names (Fixture       *f,
-                              gconstpointer  data)
+test_class_buttons_and_names (Fixture *f, gconstpointer data)
 {
   g_autoptr (GString) unnamed = g_string_new (NULL);
 
@@ -142,11 +134,13 @@ test_class_buttons_and_names (Fixture       *f,
 static gboolean
 plot_shows_selected (gpointer data)
 {
-  EmWindow *window = data;
+  EmWindow    *window = data;
   EmBatchItem *item = em_window_get_selected_item (window);
 
-  return item != NULL && g_strcmp0 (em_spectrum_plot_get_spectrum_id (em_window_get_plot (window)),
-                                    em_batch_item_get_id (item)) == 0;
+  return item != NULL
+         && g_strcmp0 (em_spectrum_plot_get_spectrum_id (em_window_get_plot (window)),
+                       em_batch_item_get_id (item))
+                == 0;
 }
 
 static gboolean
@@ -159,14 +153,13 @@ nothing_loading (gpointer data)
  * shown; the next one is prefetched, so that after a label it is on the
  * plot at once, without waiting for the disk. */
 static void
-test_spectra_read_and_prefetched (Fixture       *f,
-                                  gconstpointer  data)
+test_spectra_read_and_prefetched (Fixture *f, gconstpointer data)
 {
   g_autofree char *dir = g_dir_make_tmp ("emissary-demo-XXXXXX", NULL);
   g_autoptr (GListStore) demo = gui_test_make_demo_batch (dir, 12, classes);
   g_autoptr (EmBatchItem) broken = NULL;
   g_autofree char *bad = g_build_filename (dir, "broken.fits", NULL);
-  const float win[3] = { 0, 1, 0 };
+  const float      win[3] = { 0, 1, 0 };
 
   /* a file that is not FITS at the end: a calm message on the plot */
   g_assert_true (g_file_set_contents (bad, "not a FITS file", -1, NULL));
@@ -188,16 +181,16 @@ test_spectra_read_and_prefetched (Fixture       *f,
   g_assert_cmpstr (em_batch_item_get_id (em_window_get_selected_item (f->window)), ==, "broken");
   g_assert_null (em_spectrum_plot_get_spectrum_id (em_window_get_plot (f->window)));
   g_assert_true (gui_test_wait_for (nothing_loading, f->window, 5000));
-  g_assert_nonnull (strstr (em_spectrum_plot_get_placeholder (em_window_get_plot (f->window)), "broken.fits"));
+  g_assert_nonnull (
+      strstr (em_spectrum_plot_get_placeholder (em_window_get_plot (f->window)), "broken.fits"));
   em_window_set_batch (f->window, NULL, 0, classes);
   gui_test_remove_tree (dir);
 }
 
 static int
-compare_double (gconstpointer a,
-                gconstpointer b)
+compare_double (gconstpointer a, gconstpointer b)
 {
-  double x = *(const double *) a, y = *(const double *) b;
+  double x = *(const double *)a, y = *(const double *)b;
 
   return (x > y) - (x < y);
 }
@@ -208,8 +201,7 @@ compare_double (gconstpointer a,
  * thread waited for a core, and the frame clock's wait for the next
  * frame). */
 static void
-test_label_to_next_fast (Fixture       *f,
-                         gconstpointer  data)
+test_label_to_next_fast (Fixture *f, gconstpointer data)
 {
   g_autoptr (GListStore) big = gui_test_make_batch (100, classes, 3);
   double ms[21], cpu[21];
@@ -232,13 +224,12 @@ test_label_to_next_fast (Fixture       *f,
   g_test_message ("label-to-next-frame wall median %.1f ms worst %.1f ms; main-thread CPU median "
                   "%.1f ms worst %.1f ms (n=%u)",
                   ms[G_N_ELEMENTS (ms) / 2], ms[G_N_ELEMENTS (ms) - 1], cpu[G_N_ELEMENTS (cpu) / 2],
-                  cpu[G_N_ELEMENTS (cpu) - 1], (guint) G_N_ELEMENTS (ms));
+                  cpu[G_N_ELEMENTS (cpu) - 1], (guint)G_N_ELEMENTS (ms));
   g_assert_cmpfloat (cpu[G_N_ELEMENTS (cpu) / 2], <, 50.0);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -248,7 +239,8 @@ main (int   argc,
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-#define ADD(path, fn) g_test_add ("/labelling/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, fn)                                                                              \
+  g_test_add ("/labelling/" path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("first-unlabelled-selected", test_first_unlabelled_selected);
   ADD ("label-undo-skip", test_label_undo_skip);
   ADD ("class-buttons-and-names", test_class_buttons_and_names);

@@ -56,22 +56,20 @@ has_message (gpointer data)
   Wanted *w = data;
 
   for (guint i = w->after; i < w->log->len; i++)
-    if (g_str_equal (((Received *) w->log->pdata[i])->mtype, w->mtype))
+    if (g_str_equal (((Received *)w->log->pdata[i])->mtype, w->mtype))
       return TRUE;
   return FALSE;
 }
 
 /* The first @mtype received after index @after. */
 static Received *
-wait_message (GPtrArray  *log,
-              const char *mtype,
-              guint       after)
+wait_message (GPtrArray *log, const char *mtype, guint after)
 {
   Wanted w = { log, mtype, after };
 
   g_assert_true (samp_wait (has_message, &w, 20));
   for (guint i = after; i < log->len; i++)
-    if (g_str_equal (((Received *) log->pdata[i])->mtype, mtype))
+    if (g_str_equal (((Received *)log->pdata[i])->mtype, mtype))
       return log->pdata[i];
   return NULL;
 }
@@ -96,18 +94,18 @@ test_round_trip (void)
   SampHub *hub;
   g_autoptr (EmSampClient) emissary = NULL;
   g_autoptr (EmSampClient) listener = NULL;
-  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify) received_free);
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func ((GDestroyNotify)received_free);
   g_autofree char *dir = g_dir_make_tmp ("emissary-samp-demo-XXXXXX", NULL);
   g_autoptr (GListStore) batch = NULL;
   g_autoptr (EmVotable) table = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
   g_autofree char *table_id = NULL;
-  EmWindow *window;
-  EmBatchItem *item;
-  Received *r;
-  guint mark;
-  const guint rows[] = { 3 };
+  EmWindow        *window;
+  EmBatchItem     *item;
+  Received        *r;
+  guint            mark;
+  const guint      rows[] = { 3 };
 
   g_autofree char *java = g_find_program_in_path ("java");
 
@@ -174,8 +172,8 @@ test_round_trip (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.send-spectrum", NULL));
   r = wait_message (log, "spectrum.load.ssa-generic", mark);
   {
-    g_autofree char *file = g_filename_from_uri (em_samp_map_get_string (r->params, "url"), NULL,
-                                                 NULL);
+    g_autofree char *file
+        = g_filename_from_uri (em_samp_map_get_string (r->params, "url"), NULL, NULL);
     g_assert_cmpstr (file, ==, em_batch_item_get_source_path (item));
   }
 
@@ -195,8 +193,7 @@ test_round_trip (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);

@@ -8,20 +8,28 @@
 #include <glib/gstdio.h>
 
 #include "gui-test-util.h"
+#include "gui/em-application.h"
 #include "gui/em-window.h"
 
-static const char *const classes[] = { "absorption", "emission", "double-peak", NULL };
-static char *demo_dir;
+static char *data_home;
 static char *out_dir;
+
+static gboolean
+opened (gpointer data)
+{
+  return em_window_get_experiment (data) != NULL && em_window_get_selected_item (data) != NULL;
+}
 
 static gboolean
 plot_shows_selected (gpointer data)
 {
-  EmWindow *window = data;
+  EmWindow    *window = data;
   EmBatchItem *item = em_window_get_selected_item (window);
 
-  return item != NULL && g_strcmp0 (em_spectrum_plot_get_spectrum_id (em_window_get_plot (window)),
-                                    em_batch_item_get_id (item)) == 0;
+  return item != NULL
+         && g_strcmp0 (em_spectrum_plot_get_spectrum_id (em_window_get_plot (window)),
+                       em_batch_item_get_id (item))
+                == 0;
 }
 
 /* Distinct colours in a sample of the picture: a blank or single-colour
@@ -29,37 +37,47 @@ plot_shows_selected (gpointer data)
 static guint
 count_colours (GdkTexture *texture)
 {
-  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
-  g_autofree guint32 *pixels = g_new (guint32, (gsize) w * h);
+  int                 w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  g_autofree guint32 *pixels = g_new (guint32, (gsize)w * h);
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
 
-  gdk_texture_download (texture, (guchar *) pixels, (gsize) w * 4);
-  for (gsize i = 0; i < (gsize) w * h; i += 7)
+  gdk_texture_download (texture, (guchar *)pixels, (gsize)w * 4);
+  for (gsize i = 0; i < (gsize)w * h; i += 7)
     g_hash_table_add (seen, GUINT_TO_POINTER (pixels[i] | 1));
   return g_hash_table_size (seen);
 }
 
 static void
-shoot (gboolean    dark,
-       const char *name)
+shoot (gboolean dark, const char *name)
 {
   AdwStyleManager *style = adw_style_manager_get_default ();
-  EmWindow *window = g_object_new (EM_TYPE_WINDOW, NULL);
-  g_autoptr (GListStore) batch = gui_test_make_demo_batch (demo_dir, 100, classes);
+  EmWindow        *window = g_object_new (EM_TYPE_WINDOW, NULL);
+  g_autofree char *demo = em_application_dup_demo_path ();
   g_autoptr (GdkTexture) texture = NULL;
+  EmDemoOptions    options;
   g_autofree char *file = g_strdup_printf ("%s%s.png", name, dark ? "-dark" : "");
   g_autofree char *path = g_build_filename (out_dir, file, NULL);
 
   adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
                                                   : ADW_COLOR_SCHEME_FORCE_LIGHT);
-  em_window_open_experiment (window, "/home/astronomer/Demo.emissary");
+  /* The real demo experiment, small enough to be made in seconds (the
+   * first picture makes it, the second reopens it). */
+  em_demo_options_init (&options);
+  options.n_pool = 400;
+  options.n_seed = 300;
+  options.preset = "small";
+  options.max_epochs = 5;
+  options.batch_size = 100;
+  em_window_set_demo_options (window, &options);
   gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
+  em_window_open_experiment (window, demo);
+  g_assert_true (gui_test_wait_for (opened, window, 300000));
 
   /* a batch a third of the way through, the H-alpha region in view */
-  em_window_set_batch (window, G_LIST_MODEL (batch), 3, classes);
-  for (guint i = 0; i < 37; i++)
-    gtk_widget_activate_action (GTK_WIDGET (window), "win.label", "u", i % 7 == 3 ? 1 : 0);
+  while (strstr (em_window_get_batch_summary (window), " 37 of ") == NULL)
+    gtk_widget_activate_action (GTK_WIDGET (window), "win.label", "u",
+                                em_window_get_selected (window) % 7 == 3 ? 1 : 0);
   g_assert_true (gui_test_wait_for (plot_shows_selected, window, 5000));
   em_spectrum_plot_set_x_range (em_window_get_plot (window), 6300, 6900);
   gui_test_spin (200);
@@ -87,8 +105,7 @@ test_labelling_dark (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   const char *builddir = g_getenv ("G_TEST_BUILDDIR");
   g_autoptr (GtkCssProvider) css = NULL;
@@ -97,17 +114,19 @@ main (int   argc,
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  /* before GTK: GLib caches the user folders on first use */
+  data_home = g_dir_make_tmp ("emissary-shots-XXXXXX", NULL);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", data_home, TRUE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
 
   /* What AdwApplication does with the resource base path's style.css */
   css = gtk_css_provider_new ();
   gtk_css_provider_load_from_resource (css, "/io/github/emissary/Emissary/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (css),
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
-  demo_dir = g_dir_make_tmp ("emissary-shots-XXXXXX", NULL);
   out_dir = g_build_filename (builddir != NULL ? builddir : ".", "gui", "screenshots", NULL);
   g_assert_no_errno (g_mkdir_with_parents (out_dir, 0755));
 
@@ -115,8 +134,8 @@ main (int   argc,
   g_test_add_func ("/screenshots/labelling-dark", test_labelling_dark);
   status = g_test_run ();
 
-  gui_test_remove_tree (demo_dir);
-  g_free (demo_dir);
+  gui_test_remove_tree (data_home);
+  g_free (data_home);
   g_free (out_dir);
   return status;
 }

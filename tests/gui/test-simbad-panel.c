@@ -11,9 +11,9 @@
 #include "gui/em-window.h"
 
 static const char *const classes[] = { "absorption", "emission", "double-peak", NULL };
-static GPid server_pid;
-static int server_port;
-static char *tmp_dir;
+static GPid              server_pid;
+static int               server_port;
+static char             *tmp_dir;
 
 static char *
 server_url (const char *mode)
@@ -26,8 +26,8 @@ start_server (void)
 {
   g_autofree char *python = g_find_program_in_path ("python3");
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "vo", "simbad-replay.py", NULL);
-  g_autofree char *objects =
-    g_test_build_filename (G_TEST_DIST, "data", "simbad", "replay-objects.tsv", NULL);
+  g_autofree char *objects
+      = g_test_build_filename (G_TEST_DIST, "data", "simbad", "replay-objects.tsv", NULL);
   g_autofree char *log_path = NULL;
   g_autofree char *port_file = NULL;
   g_autoptr (GError) error = NULL;
@@ -40,8 +40,8 @@ start_server (void)
     const char *argv[] = { python,   script,        "--objects", objects, "--log",
                            log_path, "--port-file", port_file,   NULL };
 
-    g_assert_true (g_spawn_async (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-                                  NULL, &server_pid, &error));
+    g_assert_true (g_spawn_async (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                  &server_pid, &error));
     g_assert_no_error (error);
   }
   for (int i = 0; i < 200 && server_port == 0; i++)
@@ -64,14 +64,12 @@ simbad_answered (gpointer data)
 }
 
 static EmBatchItem *
-item_at (double ra,
-         double dec,
-         guint  i)
+item_at (double ra, double dec, guint i)
 {
   g_autofree char *id = g_strdup_printf ("spec-test-%u", i);
-  const float win[3] = { 0, 1, 0 };
-  const double p[3] = { 0.2, 0.5, 0.3 };
-  EmBatchItem *item = em_batch_item_new (id, i, win, 3, classes, p, 1.0);
+  const float      win[3] = { 0, 1, 0 };
+  const double     p[3] = { 0.2, 0.5, 0.3 };
+  EmBatchItem     *item = em_batch_item_new (id, i, win, 3, classes, p, 1.0);
 
   em_batch_item_set_metadata (item, NULL, ra, dec, NAN, NULL);
   return item;
@@ -105,7 +103,7 @@ test_cone_and_errors (void)
   /* the Crab pulsar and its nebula are within 3″ of each other */
   g_assert_true (gui_test_wait_for (simbad_answered, window, 20000));
   ids = em_window_dup_simbad_ids (window);
-  g_assert_true (g_strv_contains ((const char *const *) ids, "V* CM Tau"));
+  g_assert_true (g_strv_contains ((const char *const *)ids, "V* CM Tau"));
   g_assert_cmpstr (em_window_get_simbad_status (window), ==, "2 objects within 3.0″");
 
   /* nothing there */
@@ -126,8 +124,8 @@ test_cone_and_errors (void)
   em_window_set_simbad (window, failing, 3.0);
   gtk_widget_activate_action (GTK_WIDGET (window), "win.step", "i", -2);
   g_assert_true (gui_test_wait_for (simbad_answered, window, 60000));
-  g_assert_true (g_str_has_prefix (em_window_get_simbad_status (window),
-                                   "SIMBAD could not be asked: "));
+  g_assert_true (
+      g_str_has_prefix (em_window_get_simbad_status (window), "SIMBAD could not be asked: "));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.label", "u", 1);
   g_assert_cmpint (em_batch_item_get_label (crab), ==, 1);
 
@@ -139,8 +137,7 @@ test_cone_and_errors (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   int status;
 

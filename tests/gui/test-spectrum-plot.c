@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "gui/em-loss-curve.h"
 #include "gui/em-spectrum-plot.h"
 
 #define W 400
@@ -12,15 +13,14 @@
 
 /* A LAMOST-like spectrum: 4000 pixels on 3700–9100 Å, flat at @level. */
 static EmSpectrum *
-flat_spectrum (gsize n,
-               float level)
+flat_spectrum (gsize n, float level)
 {
   EmSpectrum *s = em_spectrum_new (n);
 
   s->id = g_strdup ("spec-test");
   for (gsize i = 0; i < n; i++)
     {
-      s->wave[i] = 3700.0 + 5400.0 * i / (double) (n - 1);
+      s->wave[i] = 3700.0 + 5400.0 * i / (double)(n - 1);
       s->flux[i] = level;
       s->ivar[i] = 1.0f;
     }
@@ -31,7 +31,7 @@ static cairo_surface_t *
 render (EmSpectrumPlot *plot)
 {
   cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, W, H);
-  cairo_t *cr = cairo_create (surface);
+  cairo_t         *cr = cairo_create (surface);
 
   em_spectrum_plot_draw (plot, cr, W, H);
   cairo_destroy (cr);
@@ -42,19 +42,17 @@ render (EmSpectrumPlot *plot)
 /* Pixels in rows [y0, y1) whose colour is the spectrum's blue line (the
  * axes, grid and labels are grey). */
 static int
-count_line_pixels (cairo_surface_t *surface,
-                   int              y0,
-                   int              y1)
+count_line_pixels (cairo_surface_t *surface, int y0, int y1)
 {
   const guint8 *data = cairo_image_surface_get_data (surface);
-  int stride = cairo_image_surface_get_stride (surface);
-  int count = 0;
+  int           stride = cairo_image_surface_get_stride (surface);
+  int           count = 0;
 
   for (int y = MAX (y0, 0); y < MIN (y1, H); y++)
     for (int x = 70; x < W - 16; x++)
       {
-        guint32 px = *(const guint32 *) (data + y * stride + 4 * x);
-        int a = px >> 24, r = (px >> 16) & 0xff, b = px & 0xff;
+        guint32 px = *(const guint32 *)(data + y * stride + 4 * x);
+        int     a = px >> 24, r = (px >> 16) & 0xff, b = px & 0xff;
 
         if (a > 60 && b > r + 60)
           count++;
@@ -68,8 +66,8 @@ test_peak_never_dropped (void)
   GtkWidget *plot = g_object_ref_sink (em_spectrum_plot_new ());
   g_autoptr (EmSpectrum) s = flat_spectrum (4000, 1.0f);
   cairo_surface_t *surface;
-  double y0, y1;
-  int top_rows;
+  double           y0, y1;
+  int              top_rows;
 
   /* Without the spike the top of the plot is empty... */
   s->flux[2345] = 1.0f;
@@ -88,7 +86,7 @@ test_peak_never_dropped (void)
   g_assert_cmpfloat (y1, >=, 10.0);
   surface = render (EM_SPECTRUM_PLOT (plot));
   /* the top 5 % of the plot height holds the peak (10 of 0.55…10.45) */
-  top_rows = (int) ((H - 50) * 0.08);
+  top_rows = (int)((H - 50) * 0.08);
   g_assert_cmpint (count_line_pixels (surface, 10, 10 + top_rows + 2), >, 0);
   cairo_surface_destroy (surface);
   g_object_unref (plot);
@@ -100,9 +98,9 @@ test_masked_shaded (void)
   GtkWidget *plot = g_object_ref_sink (em_spectrum_plot_new ());
   g_autoptr (EmSpectrum) s = flat_spectrum (4000, 1.0f);
   cairo_surface_t *surface;
-  const guint8 *data;
-  int stride, x;
-  guint32 px;
+  const guint8    *data;
+  int              stride, x;
+  guint32          px;
 
   for (gsize i = 1900; i < 2100; i++)
     s->mask[i] = 1;
@@ -113,10 +111,10 @@ test_masked_shaded (void)
   /* the masked run sits in the middle of the x axis; sample near the top
    * where no line or grid is */
   x = 64 + (W - 64 - 14) / 2;
-  px = *(const guint32 *) (data + 14 * stride + 4 * x);
+  px = *(const guint32 *)(data + 14 * stride + 4 * x);
   g_assert_cmpint ((px >> 24) & 0xff, >, 0);
   g_assert_cmpint ((px >> 16) & 0xff, >, (px & 0xff) + 10); /* reddish */
-  px = *(const guint32 *) (data + 14 * stride + 4 * 90);
+  px = *(const guint32 *)(data + 14 * stride + 4 * 90);
   g_assert_cmpint ((px >> 16) & 0xff, <=, (px & 0xff) + 10); /* not at the blue end */
   cairo_surface_destroy (surface);
   g_object_unref (plot);
@@ -215,7 +213,7 @@ test_bad_input (void)
   GtkWidget *plot = g_object_ref_sink (em_spectrum_plot_new ());
   g_autoptr (EmSpectrum) s = flat_spectrum (50, NAN);
   cairo_surface_t *surface;
-  const float window[3] = { -1, 1, 0 };
+  const float      window[3] = { -1, 1, 0 };
 
   /* all-NaN spectrum, a window, an empty spectrum: drawn without a crash
    * and with a finite range */
@@ -233,9 +231,41 @@ test_bad_input (void)
   g_object_unref (plot);
 }
 
+static void
+test_loss_curve (void)
+{
+  GtkWidget *curve = g_object_ref_sink (em_loss_curve_new ());
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 120, 36);
+  cairo_t *cr = cairo_create (surface);
+  const guint8 *data;
+  int stride, top_right = 0, top_left = 0;
+
+  em_loss_curve_add (EM_LOSS_CURVE (curve), 1.0);
+  em_loss_curve_add (EM_LOSS_CURVE (curve), NAN); /* skipped */
+  em_loss_curve_add (EM_LOSS_CURVE (curve), 0.5);
+  em_loss_curve_add (EM_LOSS_CURVE (curve), 0.1);
+  g_assert_cmpuint (em_loss_curve_get_n (EM_LOSS_CURVE (curve)), ==, 3);
+  em_loss_curve_draw (EM_LOSS_CURVE (curve), cr, 120, 36);
+  cairo_surface_flush (surface);
+  data = cairo_image_surface_get_data (surface);
+  stride = cairo_image_surface_get_stride (surface);
+  /* a falling loss: drawn high on the left, low on the right */
+  for (int y = 0; y < 8; y++)
+    {
+      top_left += data[y * stride + 4 * 3 + 3] > 100;
+      top_right += data[y * stride + 4 * 116 + 3] > 100;
+    }
+  g_assert_cmpint (top_left, >, 0);
+  g_assert_cmpint (top_right, ==, 0);
+  em_loss_curve_clear (EM_LOSS_CURVE (curve));
+  g_assert_cmpuint (em_loss_curve_get_n (EM_LOSS_CURVE (curve)), ==, 0);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  g_object_unref (curve);
+}
+
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_setenv ("GTK_A11Y", "test", TRUE);
   gtk_test_init (&argc, &argv, NULL);
@@ -244,5 +274,6 @@ main (int   argc,
   g_test_add_func ("/spectrum-plot/zoom-and-pan", test_zoom_and_pan);
   g_test_add_func ("/spectrum-plot/y-lock-and-normalise", test_y_lock_and_normalise);
   g_test_add_func ("/spectrum-plot/bad-input", test_bad_input);
+  g_test_add_func ("/spectrum-plot/loss-curve", test_loss_curve);
   return g_test_run ();
 }
