@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "em-cli-commands.h"
 #include "em-cli.h"
+#include "app/em-candidates.h"
 #include "vo/em-simbad.h"
 
 /* Options shared by every simbad sub-command. */
@@ -254,16 +256,53 @@ print_progress (gsize done, gsize total, gpointer user_data)
   g_printerr ("\rcross-match: %" G_GSIZE_FORMAT " / %" G_GSIZE_FORMAT " candidates", done, total);
 }
 
+/* The current candidates of the experiment in @dir as a table.  The
+ * experiment is opened read-only, so this works while the desktop
+ * application holds it for writing.  The table is the candidates export
+ * itself (em_candidates_write), read back, so that the columns are the
+ * same as in `emissary-cli candidates`. */
+static EmVotable *
+experiment_candidates (const char *dir, GError **error)
+{
+  g_autofree char *database = g_build_filename (dir, "experiment.sqlite", NULL);
+  g_autofree char *tmp = NULL;
+  g_autoptr (EmExperiment) exp = NULL;
+  EmVotable *table = NULL;
+  int        fd;
+
+  if (!g_file_test (database, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
+                   "%s is a folder but not an experiment (no experiment.sqlite in it); give an "
+                   "experiment folder or a VOTable catalogue",
+                   dir);
+      return NULL;
+    }
+  exp = em_experiment_open_read_only (dir, error);
+  if (exp == NULL)
+    return NULL;
+  fd = g_file_open_tmp ("emissary-candidates-XXXXXX.vot", &tmp, error);
+  if (fd < 0)
+    return NULL;
+  close (fd);
+  if (em_candidates_write (exp, tmp, EM_CANDIDATES_FORMAT_VOTABLE, error) >= 0)
+    table = em_votable_read_file (tmp, error);
+  g_unlink (tmp);
+  return table;
+}
+
 static int
 run_crossmatch (int argc, char **argv)
 {
   SimbadOptions    opts = { .radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC };
   g_autofree char *output = NULL;
   int              chunk = EM_SIMBAD_DEFAULT_CHUNK_ROWS;
-  g_autoptr (GOptionContext) context = g_option_context_new (_ ("CATALOG.vot"));
+  g_autoptr (GOptionContext) context = g_option_context_new (_ ("CATALOG.vot|EXP"));
   GOptionEntry entries[]
       = { { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-            N_ ("VOTable to write: the catalogue plus SIMBAD columns and class"), N_ ("OUT.vot") },
+            N_ ("VOTable to write: the catalogue (or the experiment's candidates) plus SIMBAD "
+                "columns and class"),
+            N_ ("OUT.vot") },
           { "radius", 'r', 0, G_OPTION_ARG_DOUBLE, &opts.radius,
             N_ ("Match radius in arcseconds (default: the simbad-cone-radius setting, else 3)"),
             N_ ("ARCSEC") },
@@ -283,7 +322,8 @@ run_crossmatch (int argc, char **argv)
   g_option_context_set_summary (
       context, _ ("Cross-match a VOTable catalogue (RA/Dec by UCD pos.eq.ra/pos.eq.dec or named "
                   "ra/dec) with SIMBAD by TAP upload in chunks; writes OUT.vot and prints the "
-                  "counts by class as one JSON line."));
+                  "counts by class as one JSON line.  Given an experiment folder (NAME.emissary), "
+                  "its current candidates are cross-matched; the experiment is only read."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   add_common_options (context, &opts);
   if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
@@ -291,21 +331,15 @@ run_crossmatch (int argc, char **argv)
   apply_settings (&opts);
   url = opts.url;
   if (argc != 2)
-    return em_cli_usage ("simbad crossmatch", _ ("expected one catalogue (CATALOG.vot)"));
+    return em_cli_usage ("simbad crossmatch", _ ("expected one catalogue (CATALOG.vot) or experiment (EXP)"));
   if (output == NULL)
     return em_cli_usage ("simbad crossmatch", _ ("-o OUT.vot is required"));
   if (chunk <= 0)
     return em_cli_usage ("simbad crossmatch", _ ("--chunk must be positive"));
-  if (!g_str_has_suffix (argv[1], ".vot") && !g_str_has_suffix (argv[1], ".xml")
-      && g_file_test (argv[1], G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
-                   "%s is a folder; cross-matching an experiment is not available in this build, "
-                   "give a VOTable catalogue",
-                   argv[1]);
-      return em_cli_fail (error);
-    }
-  catalogue = em_votable_read_file (argv[1], &error);
+  if (g_file_test (argv[1], G_FILE_TEST_IS_DIR))
+    catalogue = experiment_candidates (argv[1], &error);
+  else
+    catalogue = em_votable_read_file (argv[1], &error);
   if (catalogue == NULL)
     return em_cli_fail (error);
   client = make_client (&opts, &error);
@@ -347,7 +381,7 @@ static const struct
   const char *summary;
 } subcommands[] = {
   { "cone", run_cone, N_ ("RA DEC [--radius ARCSEC]: objects around a position") },
-  { "crossmatch", run_crossmatch, N_ ("CATALOG.vot -o OUT.vot: cross-match a catalogue") },
+  { "crossmatch", run_crossmatch, N_ ("CATALOG.vot|EXP -o OUT.vot: cross-match a catalogue or an experiment's candidates") },
   { "id", run_id, N_ ("NAME: the object known by an identifier") },
 };
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-# meson's i18n.gettext(preset: 'glib') keywords and flags
+# meson's i18n.gettext(preset: 'glib') keywords and flags, and po/meson.build's
 XGETTEXT_ARGS = [
     '--from-code=UTF-8', '--add-comments',
     '--keyword=_', '--keyword=N_', '--keyword=C_:1c,2', '--keyword=NC_:1c,2',
@@ -30,6 +30,10 @@ XGETTEXT_ARGS = [
     '--flag=g_printerr:1:c-format', '--flag=g_printf:1:c-format',
     '--flag=g_fprintf:2:c-format', '--flag=g_sprintf:2:c-format',
     '--flag=g_snprintf:3:c-format',
+    # po/meson.build: GOptionContext texts are never format strings
+    '--flag=g_option_context_new:1:no-c-format',
+    '--flag=g_option_context_set_summary:2:no-c-format',
+    '--flag=g_option_context_set_description:2:no-c-format',
 ]
 
 

@@ -10,6 +10,12 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <fitsio.h>
+
+#include "app/em-experiment.h"
+#include "spectra/em-demo.h"
+#include "spectra/em-preprocess.h"
+#include "spectra/em-spectrum-read.h"
 #include "vo/em-simbad.h"
 
 static GPid  server_pid;
@@ -948,6 +954,169 @@ test_cli (void)
   }
 }
 
+/* Moves the first uncompressed demo spectrum in @pool_dir onto γ Cas (a
+ * replay emission object); returns its spectrum id. */
+static char *
+move_spectrum_onto_gam_cas (const char *pool_dir)
+{
+  g_autoptr (GDir) dir = g_dir_open (pool_dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *path = NULL;
+  fitsfile        *f = NULL;
+  int              status = 0;
+  const char      *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_suffix (name, ".fits"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_assert_cmpuint (names->len, >, 0);
+  /* Directory order is not sorted; the same file every run. */
+  g_ptr_array_sort (names, (GCompareFunc)g_strcmp0);
+  /* The first one that ingest will take: the demo has dead fibres whose
+   * flux is all masked, and those never reach the pool. */
+  name = NULL;
+  for (guint i = 0; i < names->len && name == NULL; i++)
+    {
+      g_autofree char *candidate = g_build_filename (pool_dir, names->pdata[i], NULL);
+      g_autoptr (EmSpectrum) spectrum = em_spectrum_read (candidate, NULL);
+      EmPreprocessParams params;
+      float              flux[140];
+
+      em_preprocess_params_init (&params);
+      if (spectrum != NULL && params.grid.n == G_N_ELEMENTS (flux)
+          && em_preprocess (spectrum, &params, flux, NULL))
+        name = names->pdata[i];
+    }
+  g_assert_nonnull (name);
+  path = g_build_filename (pool_dir, name, NULL);
+  fits_open_file (&f, path, READWRITE, &status);
+  fits_update_key_fixdbl (f, "RA", 14.1772, 6, NULL, &status);
+  fits_update_key_fixdbl (f, "DEC", 60.7167, 6, NULL, &status);
+  fits_close_file (f, &status);
+  g_assert_cmpint (status, ==, 0);
+  return g_strndup (name, strlen (name) - strlen (".fits"));
+}
+
+static void
+run_cli_ok (const char *const *args)
+{
+  char *out = NULL, *err = NULL;
+  int   status = run_cli (args, &out, &err);
+
+  if (status != 0)
+    g_error ("emissary-cli %s %s failed (%d): %s", args[0], args[1], status, err);
+  g_free (out);
+  g_free (err);
+}
+
+/* `simbad crossmatch EXP`: the current candidates of an experiment (one
+ * iteration of a tiny demo survey plus an oracle label on a spectrum moved
+ * onto γ Cas), while another handle holds the experiment for writing as
+ * the desktop application would. */
+static void
+test_cli_experiment (void)
+{
+  g_autofree char *url = url_for ("ok");
+  g_autofree char *demo = g_build_filename (tmp_dir, "demo", NULL);
+  g_autofree char *pool_dir = g_build_filename (demo, "pool", NULL);
+  g_autofree char *seed = g_build_filename (demo, "seed.csv", NULL);
+  g_autofree char *pool = g_build_filename (tmp_dir, "pool.fits", NULL);
+  g_autofree char *exp_dir = g_build_filename (tmp_dir, "cands.emissary", NULL);
+  g_autofree char *cands = g_build_filename (tmp_dir, "cands.vot", NULL);
+  g_autofree char *result = g_build_filename (tmp_dir, "cands-simbad.vot", NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr (EmExperiment) writer = NULL;
+  g_autoptr (EmVotable) listed = NULL;
+  g_autoptr (EmVotable) back = NULL;
+  g_autoptr (GError) error = NULL;
+  char            *out = NULL, *err = NULL;
+  int              id_col, main_id_col, found = -1;
+  gsize            n;
+
+  if (g_getenv ("EM_CLI") == NULL)
+    {
+      g_test_skip ("EM_CLI not set");
+      return;
+    }
+  g_assert_true (em_demo_write (demo, 40, 60, 3, &error));
+  g_assert_no_error (error);
+  id = move_spectrum_onto_gam_cas (pool_dir);
+  {
+    const char *ingest[] = { "ingest", pool, pool_dir, NULL };
+    const char *create[] = { "experiment", "new", exp_dir, "--seed-set", seed, "--pool", pool,
+                             "--preset", "small", "--epochs", "1", "--batch", "10", "--seed", "1",
+                             NULL };
+    const char *iterate[] = { "iterate", exp_dir, NULL };
+    const char *label[] = { "label", exp_dir, id, "emission", NULL };
+
+    run_cli_ok (ingest);
+    run_cli_ok (create);
+    run_cli_ok (iterate);
+    run_cli_ok (label);
+  }
+  writer = em_experiment_open (exp_dir, &error);
+  g_assert_no_error (error);
+  {
+    const char *args[] = { "candidates", exp_dir, "-o", cands, NULL };
+
+    run_cli_ok (args);
+  }
+  listed = em_votable_read_file (cands, &error);
+  g_assert_no_error (error);
+  n = listed->n_rows;
+  g_assert_cmpuint (n, >=, 1);
+  {
+    const char *args[]
+        = { "simbad", "crossmatch", exp_dir, "-o", result, "--simbad-url", url, NULL };
+
+    g_assert_cmpint (run_cli (args, &out, &err), ==, 0);
+    /* Demo positions are random over the sky: only the moved one is known. */
+    expected = g_strdup_printf ("{\"rows\":%" G_GSIZE_FORMAT ",\"emission\":1,"
+                                "\"emission_candidate\":0,\"other\":0,\"none\":%" G_GSIZE_FORMAT
+                                ",\"no_position\":0,\"requests\":1,",
+                                n, n - 1);
+    if (!g_str_has_prefix (out, expected))
+      g_error ("crossmatch printed %s, expected %s…", out, expected);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+  back = em_votable_read_file (result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (back->n_rows, ==, n);
+  /* The candidate columns come through, then SIMBAD's. */
+  for (guint c = 0; c < em_votable_get_n_fields (listed); c++)
+    g_assert_cmpint (em_votable_find_field (back, em_votable_get_field (listed, c)->name), ==,
+                     (int)c);
+  id_col = em_votable_find_field (back, "id");
+  main_id_col = em_votable_find_field (back, "simbad_main_id");
+  g_assert_cmpint (em_votable_find_field (back, "label_source"), >=, 0);
+  g_assert_cmpint (em_votable_find_field (back, "simbad_class"), >=, 0);
+  g_assert_cmpint (main_id_col, >=, 0);
+  for (gsize r = 0; r < n; r++)
+    if (g_strcmp0 (em_votable_get_string (back, r, (guint)id_col), id) == 0)
+      found = (int)r;
+  g_assert_cmpint (found, >=, 0);
+  g_assert_cmpstr (em_votable_get_string (back, (gsize)found, (guint)main_id_col), ==,
+                   "* gam Cas");
+  g_assert_cmpstr (em_votable_get_string (back, (gsize)found,
+                                          (guint)em_votable_find_field (back, "label")),
+                   ==, "emission");
+
+  /* A folder that is no experiment is named in the error. */
+  {
+    const char *args[]
+        = { "simbad", "crossmatch", demo, "-o", result, "--simbad-url", url, NULL };
+
+    g_assert_cmpint (run_cli (args, &out, &err), ==, 1);
+    g_assert_nonnull (strstr (err, "not an experiment"));
+    g_assert_nonnull (strstr (err, demo));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+}
+
 static gboolean
 start_server (void)
 {
@@ -1040,6 +1209,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/simbad/crossmatch-overflow", test_crossmatch_overflow);
   g_test_add_func ("/simbad/crossmatch-bad-catalogue", test_crossmatch_bad_catalogue);
   g_test_add_func ("/simbad/cli", test_cli);
+  g_test_add_func ("/simbad/cli-experiment", test_cli_experiment);
   status = g_test_run ();
   kill (server_pid, SIGTERM);
   waitpid (server_pid, NULL, 0);
