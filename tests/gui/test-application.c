@@ -5,6 +5,7 @@
 
 #include <glib/gstdio.h>
 
+#include "gui-test-util.h"
 #include "gui/em-application.h"
 #include "gui/em-window.h"
 
@@ -205,6 +206,7 @@ main (int argc, char *argv[])
 
   if (bus != NULL)
     g_test_dbus_stop (bus);
+  gui_test_remove_tree (data_home);
   g_free (data_home);
   return status;
 }
