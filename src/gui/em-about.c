@@ -22,8 +22,8 @@ em_about_dup_versions (void)
 
   ffvers (&cfitsio_version);
   g_string_append_printf (out, "Emissary %s\n", EM_VERSION);
-  g_string_append_printf (out, "GTK %u.%u.%u\n", gtk_get_major_version (),
-                          gtk_get_minor_version (), gtk_get_micro_version ());
+  g_string_append_printf (out, "GTK %u.%u.%u\n", gtk_get_major_version (), gtk_get_minor_version (),
+                          gtk_get_micro_version ());
   g_string_append_printf (out, "libadwaita %u.%u.%u\n", adw_get_major_version (),
                           adw_get_minor_version (), adw_get_micro_version ());
   g_string_append_printf (out, "GLib %u.%u.%u\n", glib_major_version, glib_minor_version,

@@ -6,6 +6,6 @@
 G_BEGIN_DECLS
 
 char      *em_about_dup_versions (void);
-GtkWindow *em_about_window_new   (GtkWindow *parent);
+GtkWindow *em_about_window_new (GtkWindow *parent);
 
 G_END_DECLS

@@ -14,22 +14,22 @@ struct _EmPreferencesWindow
 
   GSettings *settings;
 
-  AdwEntryRow    *simbad_url_row;
-  GtkSpinButton  *cone_radius_spin;
-  GtkSwitch      *follow_selection_switch;
-  AdwEntryRow    *hips_survey_row;
-  GtkSwitch      *samp_auto_connect_switch;
-  GtkSpinButton  *worker_threads_spin;
-  GtkSpinButton  *batch_size_spin;
-  AdwComboRow    *strategy_row;
+  AdwEntryRow   *simbad_url_row;
+  GtkSpinButton *cone_radius_spin;
+  GtkSwitch     *follow_selection_switch;
+  AdwEntryRow   *hips_survey_row;
+  GtkSwitch     *samp_auto_connect_switch;
+  GtkSpinButton *worker_threads_spin;
+  GtkSpinButton *batch_size_spin;
+  AdwComboRow   *strategy_row;
 };
 
 G_DEFINE_FINAL_TYPE (EmPreferencesWindow, em_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
 /* The choices of the query-strategy key, in the order of the combo row's
  * model (ui/em-preferences-window.ui). */
-static const char *const strategies[] = { "entropy", "margin", "least-confidence", "random",
-                                          "bald" };
+static const char *const strategies[]
+    = { "entropy", "margin", "least-confidence", "random", "bald" };
 
 static gboolean
 strategy_get_mapping (GValue *value, GVariant *variant, gpointer user_data)
@@ -77,8 +77,7 @@ em_preferences_window_class_init (EmPreferencesWindowClass *klass)
       widget_class, "/io/github/emissary/Emissary/em-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow, simbad_url_row);
   gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow, cone_radius_spin);
-  gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow,
-                                        follow_selection_switch);
+  gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow, follow_selection_switch);
   gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow, hips_survey_row);
   gtk_widget_class_bind_template_child (widget_class, EmPreferencesWindow,
                                         samp_auto_connect_switch);
@@ -109,17 +108,15 @@ em_preferences_window_new (GSettings *settings, GtkWindow *parent)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "follow-selection", self->follow_selection_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "hips-survey", self->hips_survey_row, "text",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "hips-survey", self->hips_survey_row, "text", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "samp-auto-connect", self->samp_auto_connect_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "worker-threads", self->worker_threads_spin, "value",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "batch-size", self->batch_size_spin, "value",
-                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "batch-size", self->batch_size_spin, "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (settings, "query-strategy", self->strategy_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, strategy_get_mapping,
-                                strategy_set_mapping, NULL, NULL);
+                                G_SETTINGS_BIND_DEFAULT, strategy_get_mapping, strategy_set_mapping,
+                                NULL, NULL);
   if (parent != NULL)
     {
       gtk_window_set_transient_for (GTK_WINDOW (self), parent);

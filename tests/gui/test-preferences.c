@@ -149,7 +149,7 @@ test_preferences (void)
    * the schema */
   for (guint i = 0; i < 5; i++)
     {
-      const char *choices[] = { "entropy", "margin", "least-confidence", "random", "bald" };
+      const char      *choices[] = { "entropy", "margin", "least-confidence", "random", "bald" };
       g_autofree char *strategy = NULL;
 
       adw_combo_row_set_selected (ADW_COMBO_ROW (w), i);
@@ -192,8 +192,7 @@ test_about (void)
   info = g_strdup (adw_about_window_get_debug_info (ADW_ABOUT_WINDOW (window)));
   g_assert_nonnull (info);
   g_assert_true (g_str_has_prefix (openblas_get_config (), "OpenBLAS "));
-  for (const char *const *want
-       = (const char *const[]){ gtk, adw, cfitsio, openblas, core, NULL };
+  for (const char *const *want = (const char *const[]){ gtk, adw, cfitsio, openblas, core, NULL };
        *want != NULL; want++)
     if (strstr (info, *want) == NULL)
       g_error ("the about window's debug info lacks “%s”:\n%s", *want, info);
