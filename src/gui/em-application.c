@@ -102,9 +102,21 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
 {
   EmApplication *self = EM_APPLICATION (user_data);
   GtkWindow     *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GListModel    *toplevels = gtk_window_get_toplevels ();
 
   /* the action is disabled without a schema (see startup) */
   g_return_if_fail (self->settings != NULL);
+  /* one preferences window: a second Ctrl+comma brings the open one up */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (EM_IS_PREFERENCES_WINDOW (window))
+        {
+          gtk_window_present (window);
+          return;
+        }
+    }
   gtk_window_present (GTK_WINDOW (em_preferences_window_new (self->settings, parent)));
 }
 

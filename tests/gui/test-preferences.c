@@ -76,6 +76,20 @@ test_preferences (void)
   window = find_toplevel (EM_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (window);
   g_assert_true (gui_test_wait_frame (GTK_WIDGET (window)));
+  /* a second activation brings up the same window */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  {
+    GListModel *toplevels = gtk_window_get_toplevels ();
+    guint       n = 0;
+
+    for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+      {
+        g_autoptr (GtkWindow) other = g_list_model_get_item (toplevels, i);
+
+        n += EM_IS_PREFERENCES_WINDOW (other);
+      }
+    g_assert_cmpuint (n, ==, 1);
+  }
 
   /* every control is named */
   if (!gui_test_every_control_named (GTK_WIDGET (window), unnamed))
