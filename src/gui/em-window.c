@@ -1431,9 +1431,9 @@ action_show_history (GtkWidget *widget, const char *action_name, GVariant *param
   view = em_history_view_new ();
   if (!em_history_view_load (view, em_window_get_experiment_path (self), &error))
     {
-      g_autofree char *text = g_strdup_printf (_ ("Cannot show the history of %s: %s"),
-                                               em_window_get_experiment_path (self),
-                                               error->message);
+      g_autofree char *text
+          = g_strdup_printf (_ ("Cannot show the history of %s: %s"),
+                             em_window_get_experiment_path (self), error->message);
 
       adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
       gtk_window_destroy (GTK_WINDOW (view));
