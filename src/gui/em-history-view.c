@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "app/em-estimate.h"
 #include "app/em-experiment.h"
 #include "gui/em-history-view.h"
 
@@ -17,6 +18,7 @@ struct _EmHistoryRow
 {
   GObject          parent_instance;
   EmIterationInfo *info;
+  EmEstimateRow    estimate; /* all candidates; n_labelled = 0 if none */
 };
 
 G_DEFINE_FINAL_TYPE (EmHistoryRow, em_history_row, G_TYPE_OBJECT)
@@ -52,8 +54,11 @@ struct _EmHistoryView
 G_DEFINE_FINAL_TYPE (EmHistoryView, em_history_view, ADW_TYPE_WINDOW)
 
 static char *
-format_cell (const EmIterationInfo *info, EmHistoryColumn column)
+format_cell (const EmHistoryRow *row, EmHistoryColumn column)
 {
+  const EmIterationInfo *info = row->info;
+  const EmEstimateRow   *e = &row->estimate;
+
   switch (column)
     {
     case EM_HISTORY_COLUMN_ITERATION:
@@ -78,6 +83,17 @@ format_cell (const EmIterationInfo *info, EmHistoryColumn column)
       return g_strdup_printf ("%.2f", info->seconds_score);
     case EM_HISTORY_COLUMN_CANDIDATES:
       return g_strdup_printf ("%u", info->n_candidates);
+    case EM_HISTORY_COLUMN_PRECISION:
+      /* Translators: an estimated precision and the size of the labelled sample */
+      return e->n_labelled > 0 ? g_strdup_printf (_ ("%.3f (n = %u)"), e->precision, e->n_labelled)
+                               : g_strdup ("");
+    case EM_HISTORY_COLUMN_INTERVAL:
+      return e->n_labelled > 0 && isfinite (e->wilson_lower)
+                 ? g_strdup_printf ("%.3f – %.3f", e->wilson_lower, e->wilson_upper)
+                 : g_strdup ("");
+    case EM_HISTORY_COLUMN_LOWER:
+      return e->n_labelled > 0 && isfinite (e->t_lower) ? g_strdup_printf ("%.3f", e->t_lower)
+                                                        : g_strdup ("");
     case EM_HISTORY_N_COLUMNS:
     default:
       return NULL;
@@ -103,7 +119,7 @@ static void
 bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
   EmHistoryRow    *row = gtk_list_item_get_item (item);
-  g_autofree char *text = format_cell (row->info, GPOINTER_TO_INT (data));
+  g_autofree char *text = format_cell (row, GPOINTER_TO_INT (data));
 
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text);
 }
@@ -127,6 +143,7 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
 {
   g_autoptr (EmExperiment) exp = NULL;
   g_autoptr (GPtrArray) iterations = NULL;
+  g_autoptr (GPtrArray) estimates = NULL;
   g_autofree char *status = NULL;
 
   g_return_val_if_fail (EM_IS_HISTORY_VIEW (self), FALSE);
@@ -136,7 +153,11 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
   iterations = em_experiment_get_iterations (exp, error);
   if (iterations == NULL)
     return FALSE;
+  estimates = em_estimate_report_all (exp, error);
+  if (estimates == NULL)
+    return FALSE;
   em_learning_curve_set_iterations (self->chart, iterations);
+  em_learning_curve_set_estimates (self->chart, estimates);
   g_list_store_remove_all (self->rows);
   /* the rows take the infos over; the array must not free them */
   g_ptr_array_set_free_func (iterations, NULL);
@@ -145,6 +166,17 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
       EmHistoryRow *row = g_object_new (EM_TYPE_HISTORY_ROW, NULL);
 
       row->info = g_ptr_array_index (iterations, i);
+      /* the latest labelled sample of this iteration (oldest first) */
+      for (guint k = 0; k < estimates->len; k++)
+        {
+          const EmEstimateReport *r = g_ptr_array_index (estimates, k);
+
+          if (r->iteration == (int)row->info->number && r->n_rows > 0 && r->rows[0].n_labelled > 0)
+            {
+              row->estimate = r->rows[0];
+              row->estimate.name = NULL; /* not ours */
+            }
+        }
       g_list_store_append (self->rows, row);
       g_object_unref (row);
     }
@@ -171,7 +203,7 @@ em_history_view_dup_cell (EmHistoryView *self, guint row, EmHistoryColumn column
   item = g_list_model_get_item (G_LIST_MODEL (self->rows), row);
   if (item == NULL)
     return NULL;
-  return format_cell (item->info, column);
+  return format_cell (item, column);
 }
 
 GtkColumnView *
@@ -239,6 +271,9 @@ em_history_view_init (EmHistoryView *self)
   add_column (self, EM_HISTORY_COLUMN_SECONDS_TRAIN, _ ("Training (s)"));
   add_column (self, EM_HISTORY_COLUMN_SECONDS_SCORE, _ ("Scoring (s)"));
   add_column (self, EM_HISTORY_COLUMN_CANDIDATES, _ ("Candidates"));
+  add_column (self, EM_HISTORY_COLUMN_PRECISION, _ ("Estimated precision"));
+  add_column (self, EM_HISTORY_COLUMN_INTERVAL, _ ("Wilson 95 % interval"));
+  add_column (self, EM_HISTORY_COLUMN_LOWER, _ ("Lower limit (95 %)"));
 
   self->status = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->status, 0.0);

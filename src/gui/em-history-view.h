@@ -25,11 +25,14 @@ typedef enum
   EM_HISTORY_COLUMN_SECONDS_TRAIN,
   EM_HISTORY_COLUMN_SECONDS_SCORE,
   EM_HISTORY_COLUMN_CANDIDATES,
+  EM_HISTORY_COLUMN_PRECISION, /* of the iteration's latest labelled sample */
+  EM_HISTORY_COLUMN_INTERVAL,  /* its Wilson 95 % interval */
+  EM_HISTORY_COLUMN_LOWER,     /* the method's one-sided 95 % lower limit */
   EM_HISTORY_N_COLUMNS
 } EmHistoryColumn;
 
 EmHistoryView   *em_history_view_new          (void);
-/* Reads the iterations of the experiment in @dir (opened read-only, so a
+/* Reads the iterations and the precision estimates of the experiment in @dir (opened read-only, so a
  * running iteration in the main window is not disturbed). */
 gboolean         em_history_view_load         (EmHistoryView  *self,
                                                const char     *dir,

@@ -3,13 +3,17 @@
  * in three panels sharing the iteration axis (number of candidates, size
  * of the training set before and after SMOTE, time spent training and
  * scoring), so that one sees whether the candidates settle as labels come
- * in and what each iteration costs. */
+ * in and what each iteration costs.  When the oracle labelled a random
+ * sample of the candidates (em-estimate), a fourth panel shows the
+ * estimated precision of each such iteration with its Wilson interval as
+ * an error bar and the method's one-sided lower limit as a tick. */
 #include "em-config.h"
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "app/em-estimate.h"
 #include "app/em-experiment.h"
 #include "gui/em-learning-curve.h"
 
@@ -23,19 +27,25 @@ typedef struct
   double seconds_total;
 } Point;
 
+typedef struct
+{
+  guint  iteration;
+  guint  n_labelled;
+  double precision;
+  double wilson_lower;
+  double wilson_upper;
+  double t_lower;
+} Estimate;
+
 struct _EmLearningCurve
 {
   GtkWidget parent_instance;
 
-  GArray *points; /* Point, oldest first */
+  GArray *points;    /* Point, oldest first */
+  GArray *estimates; /* Estimate, by iteration */
 };
 
 G_DEFINE_FINAL_TYPE (EmLearningCurve, em_learning_curve, GTK_TYPE_WIDGET)
-
-enum
-{
-  N_PANELS = 3
-};
 
 static void
 update_accessible (EmLearningCurve *self)
@@ -74,6 +84,41 @@ em_learning_curve_set_iterations (EmLearningCurve *self, GPtrArray *iterations)
     }
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+em_learning_curve_set_estimates (EmLearningCurve *self, GPtrArray *reports)
+{
+  g_return_if_fail (EM_IS_LEARNING_CURVE (self));
+  g_array_set_size (self->estimates, 0);
+  for (guint i = 0; reports != NULL && i < reports->len; i++)
+    {
+      const EmEstimateReport *r = g_ptr_array_index (reports, i);
+      const EmEstimateRow    *all;
+      Estimate                e;
+
+      /* a sample nobody labelled yet says nothing */
+      if (r->iteration < 0 || r->n_rows == 0 || r->rows[0].n_labelled == 0)
+        continue;
+      all = &r->rows[0];
+      e = (Estimate){ r->iteration,      all->n_labelled,   all->precision,
+                      all->wilson_lower, all->wilson_upper, all->t_lower };
+      /* a later sample of the same iteration replaces the earlier one */
+      if (self->estimates->len > 0
+          && g_array_index (self->estimates, Estimate, self->estimates->len - 1).iteration
+                 == e.iteration)
+        g_array_index (self->estimates, Estimate, self->estimates->len - 1) = e;
+      else
+        g_array_append_val (self->estimates, e);
+    }
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+guint
+em_learning_curve_get_n_estimates (EmLearningCurve *self)
+{
+  g_return_val_if_fail (EM_IS_LEARNING_CURVE (self), 0);
+  return self->estimates->len;
 }
 
 guint
@@ -158,7 +203,9 @@ draw_panel (EmLearningCurve *self,
             guint            first_colour,
             guint            it_lo,
             guint            it_hi,
-            gboolean         x_labels)
+            gboolean         x_labels,
+            double           fixed_hi,
+            gboolean         lines)
 {
   double hi = 0.0, step;
   guint  n = self->points->len;
@@ -174,6 +221,8 @@ draw_panel (EmLearningCurve *self,
       }
   if (hi <= 0.0)
     hi = 1.0;
+  if (fixed_hi > 0.0)
+    hi = fixed_hi;
   step = nice_step (hi, 3);
   hi = ceil (hi / step) * step;
 
@@ -241,7 +290,7 @@ draw_panel (EmLearningCurve *self,
   }
 
   /* the series: lines with a dot per iteration */
-  for (guint s = 0; s < n_series; s++)
+  for (guint s = 0; lines && s < n_series; s++)
     {
       GdkRGBA c;
 
@@ -276,6 +325,66 @@ draw_panel (EmLearningCurve *self,
     }
 }
 
+static double
+iteration_x (double x0, double w, guint it, guint it_lo, guint it_hi)
+{
+  return x0 + (it_hi == it_lo ? w / 2 : w * (it - it_lo) / (double)(it_hi - it_lo));
+}
+
+static void
+draw_estimates (EmLearningCurve *self,
+                cairo_t         *cr,
+                gboolean         dark,
+                double           x0,
+                double           y0,
+                double           w,
+                double           h,
+                guint            it_lo,
+                guint            it_hi)
+{
+  GdkRGBA c;
+
+  for (guint i = 0; i < self->estimates->len; i++)
+    {
+      const Estimate *e = &g_array_index (self->estimates, Estimate, i);
+      double          x = iteration_x (x0, w, e->iteration, it_lo, it_hi);
+
+      if (e->iteration < it_lo || e->iteration > it_hi)
+        continue;
+      series_colour (dark, 0, &c);
+      gdk_cairo_set_source_rgba (cr, &c);
+      cairo_set_line_width (cr, 1.5);
+      if (isfinite (e->wilson_lower) && isfinite (e->wilson_upper))
+        {
+          double ylo = y0 + h * (1.0 - e->wilson_lower), yhi = y0 + h * (1.0 - e->wilson_upper);
+
+          cairo_move_to (cr, x, ylo);
+          cairo_line_to (cr, x, yhi);
+          cairo_move_to (cr, x - 5, ylo);
+          cairo_line_to (cr, x + 5, ylo);
+          cairo_move_to (cr, x - 5, yhi);
+          cairo_line_to (cr, x + 5, yhi);
+          cairo_stroke (cr);
+        }
+      if (isfinite (e->precision))
+        {
+          cairo_arc (cr, x, y0 + h * (1.0 - e->precision), 3.5, 0, 2 * G_PI);
+          cairo_fill (cr);
+        }
+      if (isfinite (e->t_lower))
+        {
+          double y = y0 + h * (1.0 - CLAMP (e->t_lower, 0.0, 1.0));
+
+          series_colour (dark, 1, &c);
+          gdk_cairo_set_source_rgba (cr, &c);
+          cairo_set_line_width (cr, 2.5);
+          cairo_move_to (cr, x - 8, y);
+          cairo_line_to (cr, x + 8, y);
+          cairo_stroke (cr);
+        }
+    }
+}
+
 void
 em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int height)
 {
@@ -285,7 +394,11 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   const Series seconds[]
       = { { _ ("training"), G_STRUCT_OFFSET (Point, seconds_train) },
           { _ ("training and scoring"), G_STRUCT_OFFSET (Point, seconds_total) } };
+  const Series precision[]
+      = { { _ ("precision, Wilson 95 % interval"), 0 }, { _ ("one-sided 95 % lower limit"), 0 } };
   GdkRGBA  fg;
+  guint    n_panels = self->estimates->len > 0 ? 4 : 3;
+  double   y;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   double   left = 56, right = 16, top = 24, gap = 30, bottom = 40;
   double   ph, pw;
@@ -297,7 +410,7 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   gtk_style_context_get_color (gtk_widget_get_style_context (GTK_WIDGET (self)), &fg);
 #endif
   pw = width - left - right;
-  ph = (height - top - bottom - gap * (N_PANELS - 1)) / N_PANELS;
+  ph = (height - top - bottom - gap * (n_panels - 1)) / n_panels;
   if (pw < 20 || ph < 10)
     return;
   if (self->points->len == 0)
@@ -309,12 +422,23 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   it_lo = g_array_index (self->points, Point, 0).iteration;
   it_hi = g_array_index (self->points, Point, self->points->len - 1).iteration;
 
-  draw_panel (self, cr, &fg, dark, left, top, pw, ph, _ ("Candidates"), candidates,
-              G_N_ELEMENTS (candidates), 0, it_lo, it_hi, FALSE);
-  draw_panel (self, cr, &fg, dark, left, top + ph + gap, pw, ph, _ ("Training set"), train,
-              G_N_ELEMENTS (train), 1, it_lo, it_hi, FALSE);
-  draw_panel (self, cr, &fg, dark, left, top + 2 * (ph + gap), pw, ph, _ ("Time (s)"), seconds,
-              G_N_ELEMENTS (seconds), 3, it_lo, it_hi, TRUE);
+  y = top;
+  draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Candidates"), candidates,
+              G_N_ELEMENTS (candidates), 0, it_lo, it_hi, FALSE, 0.0, TRUE);
+  y += ph + gap;
+  if (n_panels == 4)
+    {
+      /* the estimate in colour 0, the lower limit's tick in colour 1 */
+      draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Estimated precision"), precision, 2, 0,
+                  it_lo, it_hi, FALSE, 1.0, FALSE);
+      draw_estimates (self, cr, dark, left, y, pw, ph, it_lo, it_hi);
+      y += ph + gap;
+    }
+  draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Training set"), train, G_N_ELEMENTS (train),
+              1, it_lo, it_hi, FALSE, 0.0, TRUE);
+  y += ph + gap;
+  draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Time (s)"), seconds, G_N_ELEMENTS (seconds),
+              3, it_lo, it_hi, TRUE, 0.0, TRUE);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
   show_text (self, cr, left + pw / 2, height - 2, 0.5, 1.0, _ ("Iteration"));
 }
@@ -346,6 +470,7 @@ static void
 em_learning_curve_finalize (GObject *object)
 {
   g_array_unref (EM_LEARNING_CURVE (object)->points);
+  g_array_unref (EM_LEARNING_CURVE (object)->estimates);
   G_OBJECT_CLASS (em_learning_curve_parent_class)->finalize (object);
 }
 
@@ -365,6 +490,7 @@ static void
 em_learning_curve_init (EmLearningCurve *self)
 {
   self->points = g_array_new (FALSE, FALSE, sizeof (Point));
+  self->estimates = g_array_new (FALSE, FALSE, sizeof (Estimate));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _ ("Learning curve per iteration"), -1);
   update_accessible (self);

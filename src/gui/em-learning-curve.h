@@ -14,7 +14,13 @@ GtkWidget *em_learning_curve_new            (void);
  * copied; NULL clears the chart. */
 void       em_learning_curve_set_iterations (EmLearningCurve *self,
                                              GPtrArray       *iterations);
+/* @reports: a GPtrArray of EmEstimateReport (em_estimate_report_all);
+ * drawn: the precision of all candidates of every iteration that had a
+ * labelled sample.  NULL clears them. */
+void       em_learning_curve_set_estimates  (EmLearningCurve *self,
+                                             GPtrArray       *reports);
 guint      em_learning_curve_get_n_points   (EmLearningCurve *self);
+guint      em_learning_curve_get_n_estimates (EmLearningCurve *self);
 void       em_learning_curve_draw           (EmLearningCurve *self,
                                              cairo_t         *cr,
                                              int              width,

@@ -2,7 +2,8 @@
 /* The iteration history of a real experiment (the demo, small network,
  * one epoch): two iterations run through the window, then win.show-history
  * opens the history window; its table holds one row per stored iteration
- * with the stored numbers, the learning curve draws (not blank) on the
+ * with the stored numbers and the precision estimate of a labelled
+ * sample on the iteration it was drawn from, the learning curve draws (not blank) on the
  * light and the dark theme, and a picture of it goes into the build
  * folder (BUILDDIR/tests/gui/screenshots/history*.png). */
 #include "em-config.h"
@@ -11,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "app/em-estimate.h"
 #include "gui-test-util.h"
 #include "gui/em-application.h"
 #include "gui/em-history-view.h"
@@ -98,6 +100,7 @@ test_history (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (EmExperiment) ro = NULL;
   g_autoptr (GPtrArray) stored = NULL;
+  g_autoptr (EmEstimateReport) report = NULL;
   g_autoptr (GString) unnamed = g_string_new (NULL);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
@@ -119,6 +122,23 @@ test_history (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
   gui_test_spin (50);
   g_assert_true (gui_test_wait_for (not_training, window, 300000));
+
+  /* "Estimate precision" on the second iteration's candidates: a sample
+   * of ten, the oracle says every other one is an emission star */
+  {
+    EmExperiment *exp = em_window_get_experiment (window);
+    g_auto (GStrv) ids = NULL;
+
+    g_assert_cmpint (em_estimate_draw_sample (exp, 10, &error), >=, 1);
+    g_assert_no_error (error);
+    ids = em_estimate_get_sample_ids (exp, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length (ids), ==, 10);
+    for (guint i = 0; ids[i] != NULL; i++)
+      g_assert_true (em_experiment_add_label (exp, ids[i], i % 2 ? "emission" : "absorption",
+                                              EM_LABEL_SOURCE_ORACLE, 1.0, NULL, &error));
+    g_assert_no_error (error);
+  }
 
   g_assert_null (find_history_view ());
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL));
@@ -158,12 +178,34 @@ test_history (void)
       g_assert_cmpstr (strategy, ==, info->strategy);
     }
   g_assert_null (em_history_view_dup_cell (view, 2, EM_HISTORY_COLUMN_ITERATION));
+
+  /* the estimate is on the second row only, as em-estimate reports it */
+  report = em_estimate_report (ro, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report->iteration, ==, 1);
+  g_assert_cmpuint (report->rows[0].n_labelled, ==, 10);
+  {
+    g_autofree char *none = em_history_view_dup_cell (view, 0, EM_HISTORY_COLUMN_PRECISION);
+    g_autofree char *precision = em_history_view_dup_cell (view, 1, EM_HISTORY_COLUMN_PRECISION);
+    g_autofree char *interval = em_history_view_dup_cell (view, 1, EM_HISTORY_COLUMN_INTERVAL);
+    g_autofree char *lower = em_history_view_dup_cell (view, 1, EM_HISTORY_COLUMN_LOWER);
+    g_autofree char *expected = g_strdup_printf ("%.3f – %.3f", report->rows[0].wilson_lower,
+                                                 report->rows[0].wilson_upper);
+
+    g_assert_cmpstr (none, ==, "");
+    g_assert_cmpfloat_with_epsilon (g_strtod (precision, NULL), report->rows[0].precision, 1e-3);
+    g_assert_cmpfloat_with_epsilon (report->rows[0].precision, 0.5, 1e-12);
+    g_assert_nonnull (strstr (precision, "n = 10"));
+    g_assert_cmpstr (interval, ==, expected);
+    g_assert_cmpfloat_with_epsilon (g_strtod (lower, NULL), report->rows[0].t_lower, 1e-3);
+  }
   /* the labels of the first batch are in the second training set */
   g_assert_cmpuint (((EmIterationInfo *)g_ptr_array_index (stored, 1))->train_size, ==,
                     ((EmIterationInfo *)g_ptr_array_index (stored, 0))->train_size + 3);
 
   chart = em_history_view_get_chart (view);
   g_assert_cmpuint (em_learning_curve_get_n_points (chart), ==, 2);
+  g_assert_cmpuint (em_learning_curve_get_n_estimates (chart), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (
                         gtk_column_view_get_columns (em_history_view_get_table (view)))),
                     ==, EM_HISTORY_N_COLUMNS);
