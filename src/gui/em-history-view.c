@@ -8,6 +8,7 @@
 
 #include "app/em-estimate.h"
 #include "app/em-experiment.h"
+#include "app/em-simulate.h"
 #include "gui/em-history-view.h"
 
 /* One table row: an EmIterationInfo in a GObject, for the list model. */
@@ -49,6 +50,8 @@ struct _EmHistoryView
   GtkColumnView   *table;
   GListStore      *rows;
   GtkLabel        *status;
+  GtkWidget       *truth_button;
+  char            *dir;
 };
 
 G_DEFINE_FINAL_TYPE (EmHistoryView, em_history_view, ADW_TYPE_WINDOW)
@@ -150,6 +153,9 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
   exp = em_experiment_open_read_only (dir, error);
   if (exp == NULL)
     return FALSE;
+  g_free (self->dir);
+  self->dir = g_strdup (dir);
+  gtk_widget_set_sensitive (self->truth_button, TRUE);
   iterations = em_experiment_get_iterations (exp, error);
   if (iterations == NULL)
     return FALSE;
@@ -185,6 +191,70 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
       iterations->len);
   gtk_label_set_text (self->status, status);
   return TRUE;
+}
+
+gboolean
+em_history_view_set_truth (EmHistoryView *self, const char *truth_csv, GError **error)
+{
+  g_autoptr (EmExperiment) exp = NULL;
+  g_autoptr (GArray) points = NULL;
+
+  g_return_val_if_fail (EM_IS_HISTORY_VIEW (self), FALSE);
+  if (truth_csv == NULL)
+    {
+      em_learning_curve_set_truth (self->chart, NULL);
+      return TRUE;
+    }
+  if (self->dir == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                   _ ("No experiment to compare with “%s”"), truth_csv);
+      return FALSE;
+    }
+  exp = em_experiment_open_read_only (self->dir, error);
+  if (exp == NULL)
+    return FALSE;
+  points = em_simulate_evaluate_predictions (exp, truth_csv, error);
+  if (points == NULL)
+    return FALSE;
+  em_learning_curve_set_truth (self->chart, points);
+  return TRUE;
+}
+
+static void
+truth_chosen (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  EmHistoryView *self = data;
+  g_autoptr (GError) error = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL && !em_history_view_set_truth (self, path, &error))
+        gtk_label_set_text (self->status, error->message);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+choose_truth (GtkButton *button, gpointer data)
+{
+  EmHistoryView        *self = data;
+  GtkFileChooserNative *chooser
+      = gtk_file_chooser_native_new (_ ("Truth File (id,label)"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Compare"), _ ("_Cancel"));
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _ ("CSV files"));
+  gtk_file_filter_add_suffix (filter, "csv");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (truth_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 guint
@@ -226,6 +296,7 @@ em_history_view_dispose (GObject *object)
   EmHistoryView *self = EM_HISTORY_VIEW (object);
 
   g_clear_object (&self->rows);
+  g_clear_pointer (&self->dir, g_free);
   G_OBJECT_CLASS (em_history_view_parent_class)->dispose (object);
 }
 
@@ -245,7 +316,7 @@ em_history_view_init (EmHistoryView *self)
   GtkWidget *bottom = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
 
   gtk_window_set_title (GTK_WINDOW (self), _ ("Iteration History"));
-  gtk_window_set_default_size (GTK_WINDOW (self), 900, 760);
+  gtk_window_set_default_size (GTK_WINDOW (self), 900, 900);
 
   self->rows = g_list_store_new (EM_TYPE_HISTORY_ROW);
   self->chart = EM_LEARNING_CURVE (em_learning_curve_new ());
@@ -294,6 +365,14 @@ em_history_view_init (EmHistoryView *self)
   gtk_paned_set_shrink_end_child (GTK_PANED (paned), FALSE);
   gtk_widget_set_vexpand (paned, TRUE);
 
+  /* a label is the button's accessible name */
+  self->truth_button = gtk_button_new_with_mnemonic (_ ("Compare with a _Truth File…"));
+  gtk_widget_set_tooltip_text (self->truth_button,
+                               _ ("Precision and recall of each iteration's predictions against "
+                                  "an id,label file (simulated experiments)"));
+  gtk_widget_set_sensitive (self->truth_button, FALSE);
+  g_signal_connect (self->truth_button, "clicked", G_CALLBACK (choose_truth), self);
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->truth_button);
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), paned);
   adw_window_set_content (ADW_WINDOW (self), box);

@@ -37,6 +37,11 @@ EmHistoryView   *em_history_view_new          (void);
 gboolean         em_history_view_load         (EmHistoryView  *self,
                                                const char     *dir,
                                                GError        **error);
+/* Draws the precision and recall of each iteration's predictions against
+ * @truth_csv (`id,label`) too; NULL removes them.  Call after _load. */
+gboolean         em_history_view_set_truth    (EmHistoryView  *self,
+                                               const char     *truth_csv,
+                                               GError        **error);
 guint            em_history_view_get_n_rows   (EmHistoryView  *self);
 /* The text shown in a cell (free it); NULL when out of range. */
 char            *em_history_view_dup_cell     (EmHistoryView  *self,

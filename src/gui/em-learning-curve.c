@@ -6,7 +6,9 @@
  * in and what each iteration costs.  When the oracle labelled a random
  * sample of the candidates (em-estimate), a fourth panel shows the
  * estimated precision of each such iteration with its Wilson interval as
- * an error bar and the method's one-sided lower limit as a tick. */
+ * an error bar and the method's one-sided lower limit as a tick.  Given a
+ * truth file (simulated experiments), a panel shows the precision and
+ * recall of each iteration's predictions against it. */
 #include "em-config.h"
 
 #include <adwaita.h>
@@ -15,6 +17,7 @@
 
 #include "app/em-estimate.h"
 #include "app/em-experiment.h"
+#include "app/em-simulate.h"
 #include "gui/em-learning-curve.h"
 
 typedef struct
@@ -25,6 +28,8 @@ typedef struct
   double train_balanced;
   double seconds_train;
   double seconds_total;
+  double truth_precision; /* NAN without a truth file */
+  double truth_recall;
 } Point;
 
 typedef struct
@@ -41,8 +46,9 @@ struct _EmLearningCurve
 {
   GtkWidget parent_instance;
 
-  GArray *points;    /* Point, oldest first */
-  GArray *estimates; /* Estimate, by iteration */
+  GArray  *points;    /* Point, oldest first */
+  GArray  *estimates; /* Estimate, by iteration */
+  gboolean has_truth;
 };
 
 G_DEFINE_FINAL_TYPE (EmLearningCurve, em_learning_curve, GTK_TYPE_WIDGET)
@@ -73,17 +79,55 @@ em_learning_curve_set_iterations (EmLearningCurve *self, GPtrArray *iterations)
 {
   g_return_if_fail (EM_IS_LEARNING_CURVE (self));
   g_array_set_size (self->points, 0);
+  self->has_truth = FALSE;
   for (guint i = 0; iterations != NULL && i < iterations->len; i++)
     {
       const EmIterationInfo *info = g_ptr_array_index (iterations, i);
-      Point                  p = { info->number,        info->n_candidates,
-                                   info->train_size,    info->train_size_balanced,
-                                   info->seconds_train, info->seconds_train + info->seconds_score };
+      Point                  p = { info->number,
+                                   info->n_candidates,
+                                   info->train_size,
+                                   info->train_size_balanced,
+                                   info->seconds_train,
+                                   info->seconds_train + info->seconds_score,
+                                   NAN,
+                                   NAN };
 
       g_array_append_val (self->points, p);
     }
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+em_learning_curve_set_truth (EmLearningCurve *self, GArray *points)
+{
+  g_return_if_fail (EM_IS_LEARNING_CURVE (self));
+  self->has_truth = FALSE;
+  for (guint i = 0; i < self->points->len; i++)
+    {
+      Point *p = &g_array_index (self->points, Point, i);
+
+      p->truth_precision = p->truth_recall = NAN;
+      for (guint k = 0; points != NULL && k < points->len; k++)
+        {
+          const EmTruthPoint *t = &g_array_index (points, EmTruthPoint, k);
+
+          if (t->iteration == p->iteration)
+            {
+              p->truth_precision = t->precision;
+              p->truth_recall = t->recall;
+              self->has_truth = TRUE;
+            }
+        }
+    }
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+gboolean
+em_learning_curve_has_truth (EmLearningCurve *self)
+{
+  g_return_val_if_fail (EM_IS_LEARNING_CURVE (self), FALSE);
+  return self->has_truth;
 }
 
 void
@@ -111,7 +155,8 @@ em_learning_curve_set_estimates (EmLearningCurve *self, GPtrArray *reports)
       else
         g_array_append_val (self->estimates, e);
     }
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* a panel more or less */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 guint
@@ -223,7 +268,7 @@ draw_panel (EmLearningCurve *self,
     hi = 1.0;
   if (fixed_hi > 0.0)
     hi = fixed_hi;
-  step = nice_step (hi, 3);
+  step = nice_step (hi, fixed_hi > 0.0 ? 2 : 3);
   hi = ceil (hi / step) * step;
 
   /* frame and grid */
@@ -305,7 +350,10 @@ draw_panel (EmLearningCurve *self,
                 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
           double y = y0 + h - h * point_value (p, series[s].offset) / hi;
 
-          if (i == 0)
+          /* a gap where a value is unknown */
+          if (!isfinite (y))
+            cairo_new_sub_path (cr);
+          else if (!cairo_has_current_point (cr))
             cairo_move_to (cr, x, y);
           else
             cairo_line_to (cr, x, y);
@@ -319,6 +367,8 @@ draw_panel (EmLearningCurve *self,
                 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
           double y = y0 + h - h * point_value (p, series[s].offset) / hi;
 
+          if (!isfinite (y))
+            continue;
           cairo_arc (cr, x, y, 3.0, 0, 2 * G_PI);
           cairo_fill (cr);
         }
@@ -394,10 +444,12 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   const Series seconds[]
       = { { _ ("training"), G_STRUCT_OFFSET (Point, seconds_train) },
           { _ ("training and scoring"), G_STRUCT_OFFSET (Point, seconds_total) } };
+  const Series truth[] = { { _ ("precision"), G_STRUCT_OFFSET (Point, truth_precision) },
+                           { _ ("recall"), G_STRUCT_OFFSET (Point, truth_recall) } };
   const Series precision[]
       = { { _ ("precision, Wilson 95 % interval"), 0 }, { _ ("one-sided 95 % lower limit"), 0 } };
   GdkRGBA  fg;
-  guint    n_panels = self->estimates->len > 0 ? 4 : 3;
+  guint    n_panels = 3 + (self->estimates->len > 0) + self->has_truth;
   double   y;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   double   left = 56, right = 16, top = 24, gap = 30, bottom = 40;
@@ -426,7 +478,13 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Candidates"), candidates,
               G_N_ELEMENTS (candidates), 0, it_lo, it_hi, FALSE, 0.0, TRUE);
   y += ph + gap;
-  if (n_panels == 4)
+  if (self->has_truth)
+    {
+      draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Predictions against the truth"), truth,
+                  G_N_ELEMENTS (truth), 2, it_lo, it_hi, FALSE, 1.0, TRUE);
+      y += ph + gap;
+    }
+  if (self->estimates->len > 0)
     {
       /* the estimate in colour 0, the lower limit's tick in colour 1 */
       draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Estimated precision"), precision, 2, 0,
@@ -462,8 +520,11 @@ em_learning_curve_measure (GtkWidget     *widget,
                            int           *minimum_baseline,
                            int           *natural_baseline)
 {
-  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 300;
-  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 560 : 420;
+  EmLearningCurve *self = EM_LEARNING_CURVE (widget);
+  guint            n_panels = 3 + (self->estimates->len > 0) + self->has_truth;
+
+  *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 80 * n_panels + 64;
+  *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 560 : 130 * n_panels + 64;
 }
 
 static void

@@ -19,6 +19,12 @@ void       em_learning_curve_set_iterations (EmLearningCurve *self,
  * labelled sample.  NULL clears them. */
 void       em_learning_curve_set_estimates  (EmLearningCurve *self,
                                              GPtrArray       *reports);
+/* @points: a GArray of EmTruthPoint (em_simulate_evaluate_predictions),
+ * matched to the iterations by number; NULL clears them.  Call after
+ * em_learning_curve_set_iterations, which clears them too. */
+void       em_learning_curve_set_truth      (EmLearningCurve *self,
+                                             GArray          *points);
+gboolean   em_learning_curve_has_truth      (EmLearningCurve *self);
 guint      em_learning_curve_get_n_points   (EmLearningCurve *self);
 guint      em_learning_curve_get_n_estimates (EmLearningCurve *self);
 void       em_learning_curve_draw           (EmLearningCurve *self,

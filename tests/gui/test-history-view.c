@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app/em-estimate.h"
 #include "gui-test-util.h"
@@ -144,7 +145,7 @@ test_history (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL));
   view = find_history_view ();
   g_assert_nonnull (view);
-  gtk_window_set_default_size (GTK_WINDOW (view), 900, 760);
+  gtk_window_set_default_size (GTK_WINDOW (view), 900, 900);
 
   /* the table shows what the database holds */
   ro = em_experiment_open_read_only (em_window_get_experiment_path (window), &error);
@@ -211,6 +212,21 @@ test_history (void)
                     ==, EM_HISTORY_N_COLUMNS);
   g_assert_true (gui_test_every_control_named (GTK_WIDGET (view), unnamed));
   g_assert_cmpstr (unnamed->str, ==, "");
+
+  /* the demo's truth: precision and recall of the predictions drawn */
+  {
+    g_autofree char *parent = g_path_get_dirname (em_window_get_experiment_path (window));
+    g_autofree char *truth = g_build_filename (parent, "demo-survey", "truth.csv", NULL);
+
+    g_assert_false (em_learning_curve_has_truth (chart));
+    g_assert_false (em_history_view_set_truth (view, "/nonexistent/truth.csv", &error));
+    g_assert_nonnull (strstr (error->message, "/nonexistent/truth.csv"));
+    g_clear_error (&error);
+    g_assert_false (em_learning_curve_has_truth (chart));
+    g_assert_true (em_history_view_set_truth (view, truth, &error));
+    g_assert_no_error (error);
+    g_assert_true (em_learning_curve_has_truth (chart));
+  }
 
   shoot (GTK_WIDGET (chart), "learning-curve.png");
   shoot (GTK_WIDGET (view), "history.png");
