@@ -1178,6 +1178,7 @@ update_train_actions (EmWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.train",
                                  self->exp != NULL && !self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", self->exp != NULL);
   gtk_widget_set_visible (self->train_button, self->exp != NULL);
   if (complete && !self->training)
     gtk_widget_add_css_class (self->train_button, "suggested-action");

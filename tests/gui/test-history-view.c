@@ -113,6 +113,9 @@ test_history (void)
   options.batch_size = 12;
   em_window_set_demo_options (window, &options);
   gtk_window_present (GTK_WINDOW (window));
+  /* no experiment yet: nothing to show */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-history", NULL);
+  g_assert_null (find_history_view ());
   em_window_open_experiment (window, demo);
   g_assert_true (gui_test_wait_for (opened, window, 300000));
 
