@@ -335,15 +335,18 @@ finish_row (EmEstimateRow *row)
     row->wilson_lower = row->wilson_upper = NAN;
 }
 
-EmEstimateReport *
-em_estimate_report (EmExperiment  *exp,
-                    GError       **error)
+/* The report of sample number @sample, or of the latest one if < 0. */
+static EmEstimateReport *
+report_sample (EmExperiment  *exp,
+               int            sample,
+               GError       **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(EmEstimateReport) report = g_new0 (EmEstimateReport, 1);
   guint n_classes = exp->classes->len;
 
   report->sample = -1;
+  report->iteration = -1;
   report->n_rows = 1;
   for (guint i = 0; i < n_classes; i++)
     report->n_rows += em_experiment_class_is_target (exp, i);
@@ -353,11 +356,13 @@ em_estimate_report (EmExperiment  *exp,
       report->rows[r++].name = g_strdup (em_experiment_get_class (exp, i));
 
   stmt = em_experiment_prepare (exp,
-    "SELECT s.sample, s.predicted_class, c.class FROM estimate_samples s"
+    "SELECT s.sample, s.predicted_class, c.class, s.iteration FROM estimate_samples s"
     " LEFT JOIN current_labels c ON c.spectrum_id = s.spectrum_id"
-    " WHERE s.sample = (SELECT max (sample) FROM estimate_samples)", error);
+    " WHERE s.sample = CASE WHEN ?1 < 0 THEN (SELECT max (sample) FROM estimate_samples)"
+    " ELSE ?1 END", error);
   if (stmt == NULL)
     return NULL;
+  sqlite3_bind_int (stmt, 1, sample);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       int predicted = sqlite3_column_int (stmt, 1);
@@ -366,6 +371,7 @@ em_estimate_report (EmExperiment  *exp,
       EmEstimateRow *cls_row = NULL;
 
       report->sample = sqlite3_column_int (stmt, 0);
+      report->iteration = sqlite3_column_int (stmt, 3);
       for (guint r = 1; r < report->n_rows; r++)
         if (predicted >= 0 && (guint) predicted < n_classes
             && g_strcmp0 (report->rows[r].name, em_experiment_get_class (exp, (guint) predicted)) == 0)
@@ -386,6 +392,42 @@ em_estimate_report (EmExperiment  *exp,
   for (guint r = 0; r < report->n_rows; r++)
     finish_row (&report->rows[r]);
   return g_steal_pointer (&report);
+}
+
+EmEstimateReport *
+em_estimate_report (EmExperiment  *exp,
+                    GError       **error)
+{
+  return report_sample (exp, -1, error);
+}
+
+GPtrArray *
+em_estimate_report_all (EmExperiment  *exp,
+                        GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) em_estimate_report_free);
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (int));
+
+  stmt = em_experiment_prepare (exp,
+    "SELECT DISTINCT sample FROM estimate_samples ORDER BY sample", error);
+  if (stmt == NULL)
+    return NULL;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      int sample = sqlite3_column_int (stmt, 0);
+
+      g_array_append_val (samples, sample);
+    }
+  for (guint i = 0; i < samples->len; i++)
+    {
+      EmEstimateReport *report = report_sample (exp, g_array_index (samples, int, i), error);
+
+      if (report == NULL)
+        return NULL;
+      g_ptr_array_add (reports, report);
+    }
+  return g_steal_pointer (&reports);
 }
 
 void

@@ -62,12 +62,18 @@ typedef struct
 typedef struct
 {
   int            sample;   /* sample number, -1 if none drawn */
+  int            iteration; /* the iteration whose candidates were sampled, or -1 */
   guint          n_rows;
   EmEstimateRow *rows;     /* [0] = all candidates, then per predicted class */
 } EmEstimateReport;
 
 /* Evaluates the latest sample with the labels given so far. */
 EmEstimateReport *em_estimate_report            (EmExperiment  *exp,
+                                                 GError       **error);
+/* A report per sample drawn, oldest first (a GPtrArray of
+ * EmEstimateReport): the estimate as it stands for each iteration that
+ * had one, for the learning curve. */
+GPtrArray        *em_estimate_report_all        (EmExperiment  *exp,
                                                  GError       **error);
 void              em_estimate_report_free       (EmEstimateReport *report);
 /* Ids of the latest sample (NULL-terminated), to show to the oracle. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -179,6 +180,40 @@ run_one (EmExperiment            *exp,
   return TRUE;
 }
 
+/* Recall counts the targets of the pool only (the truth file may also
+ * cover the seed set). */
+static gboolean
+count_pool_targets (EmExperiment  *exp,
+                    GHashTable    *truth,
+                    guint         *n,
+                    GError       **error)
+{
+  g_autoptr(EmPool) pool = em_pool_open (exp->pool_path, error);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  *n = 0;
+  if (pool == NULL)
+    return FALSE;
+  g_hash_table_iter_init (&iter, truth);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      int t = GPOINTER_TO_INT (value) - 1;
+      g_autoptr(GError) local = NULL;
+
+      if (t < 0 || !em_experiment_class_is_target (exp, (guint) t))
+        continue;
+      if (em_pool_find_id (pool, key, &local) >= 0)
+        (*n)++;
+      else if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 gboolean
 em_simulate_run (EmExperiment            *exp,
                  const char              *truth_csv,
@@ -192,9 +227,6 @@ em_simulate_run (EmExperiment            *exp,
                  GError                 **error)
 {
   g_autoptr(GHashTable) truth = NULL;
-  g_autoptr(EmPool) pool = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
   guint truth_targets = 0;
 
   if (!em_experiment_require_writable (exp, error))
@@ -202,27 +234,8 @@ em_simulate_run (EmExperiment            *exp,
   truth = read_truth (exp, truth_csv, error);
   if (truth == NULL)
     return FALSE;
-  /* Recall counts the targets of the pool only (the truth file may also
-   * cover the seed set). */
-  pool = em_pool_open (exp->pool_path, error);
-  if (pool == NULL)
+  if (!count_pool_targets (exp, truth, &truth_targets, error))
     return FALSE;
-  g_hash_table_iter_init (&iter, truth);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      int t = GPOINTER_TO_INT (value) - 1;
-      g_autoptr(GError) local = NULL;
-
-      if (t < 0 || !em_experiment_class_is_target (exp, (guint) t))
-        continue;
-      if (em_pool_find_id (pool, key, &local) >= 0)
-        truth_targets++;
-      else if (local != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-    }
 
   if (em_experiment_latest_iteration (exp) < 0
       && !run_one (exp, truth, truth_targets, options, step_func, step_data,
@@ -237,4 +250,55 @@ em_simulate_run (EmExperiment            *exp,
         return FALSE;
     }
   return TRUE;
+}
+
+GArray *
+em_simulate_evaluate_predictions (EmExperiment  *exp,
+                                  const char    *truth_csv,
+                                  GError       **error)
+{
+  g_autoptr(GHashTable) truth = read_truth (exp, truth_csv, error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GArray) points = NULL;
+  guint truth_targets = 0;
+
+  if (truth == NULL || !count_pool_targets (exp, truth, &truth_targets, error))
+    return NULL;
+  stmt = em_experiment_prepare (exp,
+    "SELECT i.number, p.spectrum_id FROM iterations i"
+    " LEFT JOIN predicted_targets p ON p.iteration = i.number"
+    " ORDER BY i.number", error);
+  if (stmt == NULL)
+    return NULL;
+  points = g_array_new (FALSE, TRUE, sizeof (EmTruthPoint));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      guint number = (guint) sqlite3_column_int (stmt, 0);
+      const char *id = (const char *) sqlite3_column_text (stmt, 1);
+      EmTruthPoint *pt;
+      int t;
+
+      if (points->len == 0
+          || g_array_index (points, EmTruthPoint, points->len - 1).iteration != number)
+        {
+          EmTruthPoint fresh = { number, 0, 0, truth_targets, NAN, NAN };
+
+          g_array_append_val (points, fresh);
+        }
+      pt = &g_array_index (points, EmTruthPoint, points->len - 1);
+      if (id == NULL)
+        continue;               /* an iteration that predicted no target */
+      pt->predicted++;
+      t = truth_class (truth, id);
+      if (t >= 0 && em_experiment_class_is_target (exp, (guint) t))
+        pt->true_positives++;
+    }
+  for (guint i = 0; i < points->len; i++)
+    {
+      EmTruthPoint *pt = &g_array_index (points, EmTruthPoint, i);
+
+      pt->precision = pt->predicted ? (double) pt->true_positives / pt->predicted : NAN;
+      pt->recall = truth_targets ? (double) pt->true_positives / truth_targets : NAN;
+    }
+  return g_steal_pointer (&points);
 }

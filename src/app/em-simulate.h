@@ -39,4 +39,23 @@ gboolean   em_simulate_run   (EmExperiment            *exp,
                               GCancellable            *cancellable,
                               GError                 **error);
 
+/* The network's predictions of one iteration against a truth file. */
+typedef struct
+{
+  guint   iteration;
+  guint   predicted;       /* spectra predicted as a target class */
+  guint   true_positives;  /* of which truly a target */
+  guint   truth_targets;   /* pool spectra whose true label is a target */
+  double  precision;       /* NAN when nothing was predicted */
+  double  recall;          /* NAN when the pool holds no true target */
+} EmTruthPoint;
+
+/* Precision and recall of every completed iteration's predicted targets
+ * (the network's predictions as stored; labels do not count) against
+ * @truth_csv (`id,label`, as for em_simulate_run): a GArray of
+ * EmTruthPoint, oldest first.  Works on a read-only experiment. */
+GArray    *em_simulate_evaluate_predictions (EmExperiment  *exp,
+                                             const char    *truth_csv,
+                                             GError       **error);
+
 G_END_DECLS

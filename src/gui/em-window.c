@@ -13,6 +13,7 @@
 #include "app/em-experiment.h"
 #include "gui/em-batch-grid.h"
 #include "gui/em-batch-item.h"
+#include "gui/em-history-view.h"
 #include "gui/em-loss-curve.h"
 #include "gui/em-spectrum-plot.h"
 #include "gui/em-tasks.h"
@@ -1177,6 +1178,7 @@ update_train_actions (EmWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.train",
                                  self->exp != NULL && !self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", self->exp != NULL);
   gtk_widget_set_visible (self->train_button, self->exp != NULL);
   if (complete && !self->training)
     gtk_widget_add_css_class (self->train_button, "suggested-action");
@@ -1415,6 +1417,31 @@ static void
 action_zoom_reset (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   em_spectrum_plot_reset_zoom (EM_WINDOW (widget)->plot);
+}
+
+/* The iteration history of the open experiment, in its own window. */
+static void
+action_show_history (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow      *self = EM_WINDOW (widget);
+  EmHistoryView *view;
+  g_autoptr (GError) error = NULL;
+
+  if (em_window_get_experiment_path (self) == NULL)
+    return;
+  view = em_history_view_new ();
+  if (!em_history_view_load (view, em_window_get_experiment_path (self), &error))
+    {
+      g_autofree char *text
+          = g_strdup_printf (_ ("Cannot show the history of %s: %s"),
+                             em_window_get_experiment_path (self), error->message);
+
+      adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
+      gtk_window_destroy (GTK_WINDOW (view));
+      return;
+    }
+  gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (view));
 }
 
 static void
@@ -1744,6 +1771,7 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.skip", NULL, action_skip);
   gtk_widget_class_install_action (widget_class, "win.step", "i", action_step);
   gtk_widget_class_install_action (widget_class, "win.zoom-reset", NULL, action_zoom_reset);
+  gtk_widget_class_install_action (widget_class, "win.show-history", NULL, action_show_history);
   gtk_widget_class_install_action (widget_class, "win.zoom-halpha", NULL, action_zoom_halpha);
   gtk_widget_class_install_property_action (widget_class, "win.normalised", "normalised");
   gtk_widget_class_install_property_action (widget_class, "win.lock-y", "y-locked");

@@ -7,7 +7,9 @@
 #include <gio/gio.h>
 
 #include "app/em-experiment.h"
+#include "app/em-experiment-private.h"
 #include "app/em-loop.h"
+#include "app/em-simulate.h"
 #include "spectra/em-demo.h"
 
 static char *tmp_dir;
@@ -130,6 +132,61 @@ test_simulate (void)
 
   g_assert_cmpint (run (&out, "candidates", exp, "-o", vot, NULL), ==, 0);
   g_assert_true (g_file_test (vot, G_FILE_TEST_IS_REGULAR));
+
+  /* Each iteration's predictions against the truth, read back later (as
+   * the GUI's learning curve does), counted here from the stored
+   * predictions and the truth file itself. */
+  {
+    g_autoptr(EmExperiment) ro = em_experiment_open_read_only (exp, &error);
+    g_autoptr(GArray) points = NULL;
+    g_autoptr(GHashTable) targets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) rows = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (truth, &text, NULL, &error));
+    rows = g_strsplit (text, "\n", -1);
+    for (guint i = 1; rows[i] != NULL; i++)
+      {
+        g_auto(GStrv) cols = g_strsplit (rows[i], ",", 3);
+
+        if (cols[0] != NULL && cols[1] != NULL
+            && (g_str_has_prefix (cols[1], "emission") || g_str_has_prefix (cols[1], "double-peak")))
+          g_hash_table_add (targets, g_strdup (cols[0]));
+      }
+    points = em_simulate_evaluate_predictions (ro, truth, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (points->len, ==, 3);
+    for (guint i = 0; i < points->len; i++)
+      {
+        const EmTruthPoint *pt = &g_array_index (points, EmTruthPoint, i);
+
+        g_autoptr(sqlite3_stmt) stmt = em_experiment_prepare (ro,
+          "SELECT spectrum_id FROM predicted_targets WHERE iteration = ?", &error);
+        guint predicted = 0, true_positives = 0;
+
+        g_assert_no_error (error);
+        sqlite3_bind_int (stmt, 1, (int) i);
+        while (sqlite3_step (stmt) == SQLITE_ROW)
+          {
+            predicted++;
+            true_positives += g_hash_table_contains (targets, sqlite3_column_text (stmt, 0));
+          }
+        g_assert_cmpuint (pt->iteration, ==, i);
+        g_assert_cmpuint (pt->predicted, ==, predicted);
+        g_assert_cmpuint (pt->true_positives, ==, true_positives);
+        g_assert_cmpuint (pt->truth_targets, ==, g_hash_table_size (targets));
+        g_assert_cmpuint (pt->true_positives, <=, pt->predicted);
+        g_assert_cmpfloat_with_epsilon (pt->recall,
+                                        (double) pt->true_positives / pt->truth_targets, 1e-12);
+      }
+
+    g_clear_pointer (&points, g_array_unref);
+    points = em_simulate_evaluate_predictions (ro, "/nonexistent/truth.csv", &error);
+    g_assert_null (points);
+    g_assert_nonnull (error);
+    g_assert_nonnull (strstr (error->message, "/nonexistent/truth.csv"));
+  }
 }
 
 typedef struct

@@ -299,6 +299,8 @@ test_estimate_sample (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(EmExperiment) exp = create_small (f->dir, &error);
   g_autoptr(EmEstimateReport) report = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  EmEstimateReport *first;
   g_autoptr(GPtrArray) list = NULL;
   g_auto(GStrv) ids = NULL;
   int sample;
@@ -344,6 +346,21 @@ test_estimate_sample (Fixture       *f,
   g_assert_cmpuint (report->rows[1].n_correct, ==, 0);
   g_assert_cmpstr (report->rows[2].name, ==, "double-peak");
   g_assert_cmpuint (report->rows[2].n_correct, ==, 1);
+  g_assert_cmpint (report->iteration, ==, 0);
+
+  /* A second sample: both are kept, each with its own counts. */
+  g_assert_cmpint (em_estimate_draw_sample (exp, 1, &error), ==, 2);
+  g_assert_no_error (error);
+  all = em_estimate_report_all (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 2);
+  first = all->pdata[0];
+  g_assert_cmpint (first->sample, ==, 1);
+  g_assert_cmpint (first->iteration, ==, 0);
+  g_assert_cmpuint (first->rows[0].n_sampled, ==, 3);
+  g_assert_cmpuint (first->rows[0].n_correct, ==, 1);
+  g_assert_cmpint (((EmEstimateReport *) all->pdata[1])->sample, ==, 2);
+  g_assert_cmpuint (((EmEstimateReport *) all->pdata[1])->rows[0].n_sampled, ==, 1);
 }
 
 static void
