@@ -446,8 +446,13 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
           { _ ("training and scoring"), G_STRUCT_OFFSET (Point, seconds_total) } };
   const Series truth[] = { { _ ("precision"), G_STRUCT_OFFSET (Point, truth_precision) },
                            { _ ("recall"), G_STRUCT_OFFSET (Point, truth_recall) } };
-  const Series precision[]
-      = { { _ ("precision, Wilson 95 % interval"), 0 }, { _ ("one-sided 95 % lower limit"), 0 } };
+  /* Not printf formats, whatever xgettext guesses from "95 % l…". */
+  const Series precision[] = {
+    /* xgettext:no-c-format */
+    { _ ("precision, Wilson 95 % interval"), 0 },
+    /* xgettext:no-c-format */
+    { _ ("one-sided 95 % lower limit"), 0 },
+  };
   GdkRGBA  fg;
   guint    n_panels = 3 + (self->estimates->len > 0) + self->has_truth;
   double   y;
