@@ -18,6 +18,8 @@
 #include "gui/em-tasks.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
+
+#include "gui/em-candidates-view.h"
 #include "spectra/em-spectrum-read.h"
 #include "vo/em-samp-client.h"
 #include "vo/em-samp-messages.h"
@@ -1294,6 +1296,24 @@ start_training (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The candidate catalogue in its own window, on its own read-only handle
+ * of the experiment, with the window's SIMBAD endpoint and radius. */
+static void
+action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow         *self = EM_WINDOW (widget);
+  EmCandidatesView *view;
+
+  if (self->exp == NULL)
+    return;
+  view = em_candidates_view_new (em_experiment_get_dir (self->exp));
+  if (self->simbad != NULL)
+    em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
+                                   self->simbad_radius);
+  gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (view));
+}
+
 static void
 action_train (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -1753,6 +1773,8 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-spectrum", NULL, action_send_spectrum);
   gtk_widget_class_install_action (widget_class, "win.send-batch", NULL, action_send_batch);
   gtk_widget_class_install_action (widget_class, "win.train", NULL, action_train);
+  gtk_widget_class_install_action (widget_class, "win.show-candidates", NULL,
+                                   action_show_candidates);
   gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL,
                                    action_cancel_training);
 
