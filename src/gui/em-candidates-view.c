@@ -5,9 +5,11 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <math.h>
 
 #include "app/em-pool.h"
+#include "vo/em-samp-messages.h"
 #include "vo/em-simbad.h"
 #include "vo/em-votable.h"
 
@@ -116,7 +118,8 @@ struct _EmCandidatesView
   char              *simbad_url;
   double             simbad_radius;
   char              *status;
-  guint              load_serial;
+  EmSampClient      *samp;
+  char              *table_id;  /* SAMP table id of the catalogue as last sent */
 
   GListStore        *store;
   GtkFilterListModel *filtered;
@@ -156,6 +159,9 @@ set_busy (EmCandidatesView *self, gboolean busy)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.export", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.crossmatch", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.send-topcat",
+                                 !busy && self->samp != NULL
+                                     && em_samp_client_get_connected (self->samp));
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -484,10 +490,13 @@ on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec, EmCandid
 
 /* ---- export ------------------------------------------------------------- */
 
+static void send_table (EmCandidatesView *self, const char *path);
+
 typedef struct
 {
   char              *path;
   EmCandidatesFormat format;
+  gboolean           send; /* then table.load.votable over SAMP */
 } ExportJob;
 
 static void
@@ -521,6 +530,11 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char  *text = NULL;
 
   set_busy (self, FALSE);
+  if (error == NULL && job->send)
+    {
+      send_table (self, job->path);
+      return;
+    }
   if (error != NULL)
     text = g_strdup_printf (_("Export to “%s” failed: %s"), job->path, error->message);
   else
@@ -531,25 +545,96 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   set_status (self, text);
 }
 
-void
-em_candidates_view_export (EmCandidatesView *self, const char *path, EmCandidatesFormat format)
+static void
+on_samp_sent (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmCandidatesView *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *text = NULL;
+
+  if (em_samp_client_send_finish (EM_SAMP_CLIENT (source), result, NULL, &error))
+    set_status (self, _("Candidates sent to TOPCAT"));
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      text = g_strdup_printf (_("Sending the candidates over SAMP failed: %s"), error->message);
+      set_status (self, text);
+    }
+  g_object_unref (self);
+}
+
+static void
+send_table (EmCandidatesView *self, const char *path)
+{
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autofree char *url = em_samp_file_url (path);
+  guint            n = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+
+  if (self->samp == NULL)
+    return;
+  /* the exported rows are em_candidates_list's: ids in the store's order */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (EmCandidateRow) row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
+
+      g_ptr_array_add (ids, row->c->spectrum_id);
+    }
+  g_ptr_array_add (ids, NULL);
+  g_clear_pointer (&self->table_id, g_free);
+  set_status (self, _("Sending the candidates to TOPCAT…"));
+  em_samp_client_send_table_async (self->samp, NULL, url, _("Emissary candidates"),
+                                   (const char *const *)ids->pdata, &self->table_id, 60,
+                                   self->cancellable, on_samp_sent, g_object_ref (self));
+}
+
+static void
+start_export (EmCandidatesView *self, const char *path, EmCandidatesFormat format, gboolean send)
 {
   ExportJob *job;
   g_autoptr (GTask) task = NULL;
 
-  g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
-  g_return_if_fail (path != NULL);
   if (self->busy || self->exp == NULL)
     return;
   job = g_new0 (ExportJob, 1);
   job->path = g_strdup (path);
   job->format = format;
+  job->send = send;
+  g_cancellable_reset (self->cancellable);
   set_busy (self, TRUE);
   gtk_progress_bar_pulse (self->progress);
   set_status (self, _("Exporting…"));
   task = g_task_new (self, NULL, on_exported, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)export_job_free);
   g_task_run_in_thread (task, export_thread);
+}
+
+void
+em_candidates_view_export (EmCandidatesView *self, const char *path, EmCandidatesFormat format)
+{
+  g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
+  g_return_if_fail (path != NULL);
+  start_export (self, path, format, FALSE);
+}
+
+/* A VOTable in the user cache folder (TOPCAT may read it later), then
+ * table.load.votable to every subscriber. */
+static void
+action_send_topcat (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  EmCandidatesView *self = EM_CANDIDATES_VIEW (widget);
+  g_autofree char  *dir = g_build_filename (g_get_user_cache_dir (), "emissary", NULL);
+  g_autofree char  *file = g_strdup_printf ("candidates-%p.xml", (void *)self);
+  g_autofree char  *path = g_build_filename (dir, file, NULL);
+
+  if (self->samp == NULL || self->busy)
+    return;
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_autofree char *text = g_strdup_printf (_("Cannot create %s: %s"), dir, g_strerror (errno));
+
+      set_status (self, text);
+      return;
+    }
+  start_export (self, path, EM_CANDIDATES_FORMAT_VOTABLE, TRUE);
 }
 
 static void
@@ -831,6 +916,10 @@ em_candidates_view_init (EmCandidatesView *self)
                                                 _("Export the candidates as a FITS table")));
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), export_box);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header),
+                           button (_("Send to _TOPCAT"), "candidates.send-topcat", NULL,
+                                   _("Send the candidates to TOPCAT (and every SAMP table "
+                                     "viewer)")));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header),
                            button (_("Cross-match with _SIMBAD"), "candidates.crossmatch", NULL,
                                    _("Look every candidate up in SIMBAD: known emission-line "
                                      "objects versus new ones")));
@@ -931,6 +1020,9 @@ em_candidates_view_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->store);
+  if (self->samp != NULL)
+    g_signal_handlers_disconnect_by_data (self->samp, self);
+  g_clear_object (&self->samp);
   G_OBJECT_CLASS (em_candidates_view_parent_class)->dispose (object);
 }
 
@@ -947,6 +1039,7 @@ em_candidates_view_finalize (GObject *object)
   g_free (self->dir);
   g_free (self->simbad_url);
   g_free (self->status);
+  g_free (self->table_id);
   g_free (self->search);
   G_OBJECT_CLASS (em_candidates_view_parent_class)->finalize (object);
 }
@@ -963,6 +1056,8 @@ em_candidates_view_class_init (EmCandidatesViewClass *klass)
   gtk_widget_class_install_action (widget_class, "candidates.crossmatch", NULL,
                                    action_crossmatch);
   gtk_widget_class_install_action (widget_class, "candidates.cancel", NULL, action_cancel);
+  gtk_widget_class_install_action (widget_class, "candidates.send-topcat", NULL,
+                                   action_send_topcat);
 }
 
 EmCandidatesView *
@@ -989,6 +1084,31 @@ em_candidates_view_set_simbad (EmCandidatesView *self, const char *url, double r
   g_free (self->simbad_url);
   self->simbad_url = g_strdup (url != NULL ? url : EM_SIMBAD_DEFAULT_URL);
   self->simbad_radius = radius_arcsec > 0 ? radius_arcsec : EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
+}
+
+static void
+on_samp_connected (GObject *client, GParamSpec *pspec, EmCandidatesView *self)
+{
+  set_busy (self, self->busy);
+}
+
+void
+em_candidates_view_set_samp (EmCandidatesView *self, EmSampClient *client)
+{
+  g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
+  if (self->samp != NULL)
+    g_signal_handlers_disconnect_by_data (self->samp, self);
+  g_set_object (&self->samp, client);
+  if (client != NULL)
+    g_signal_connect (client, "notify::connected", G_CALLBACK (on_samp_connected), self);
+  set_busy (self, self->busy);
+}
+
+const char *
+em_candidates_view_get_table_id (EmCandidatesView *self)
+{
+  g_return_val_if_fail (EM_IS_CANDIDATES_VIEW (self), NULL);
+  return self->table_id;
 }
 
 gboolean

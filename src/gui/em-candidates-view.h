@@ -11,6 +11,7 @@
 #include "app/em-candidates.h"
 #include "app/em-experiment.h"
 #include "gui/em-spectrum-plot.h"
+#include "vo/em-samp-client.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,11 @@ EmCandidatesView *em_candidates_view_new          (const char       *experiment_
 void              em_candidates_view_set_simbad   (EmCandidatesView *self,
                                                    const char       *url,
                                                    double            radius_arcsec);
+/* "Send to TOPCAT" is enabled while @client is connected to a hub. */
+void              em_candidates_view_set_samp     (EmCandidatesView *self,
+                                                   EmSampClient     *client);
+/* SAMP table id of the catalogue as last sent (NULL before). */
+const char       *em_candidates_view_get_table_id (EmCandidatesView *self);
 /* Loading, exporting or cross-matching. */
 gboolean          em_candidates_view_is_busy      (EmCandidatesView *self);
 /* The rows as shown: filtered and sorted (EmCandidateRow). */

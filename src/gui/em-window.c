@@ -1310,6 +1310,7 @@ action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *pa
   if (self->simbad != NULL)
     em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
                                    self->simbad_radius);
+  em_candidates_view_set_samp (view, self->samp);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
 }
