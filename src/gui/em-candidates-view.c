@@ -97,13 +97,15 @@ typedef enum
   COL_DEC,
   COL_CLASS,
   COL_PROBABILITY,
+  COL_LABEL,
   COL_SOURCE,
   COL_SIMBAD,
   N_COLUMNS
 } Column;
 
 static const char *const column_keys[N_COLUMNS]
-    = { "id", "designation", "ra", "dec", "class", "probability", "source", "simbad" };
+    = { "id", "designation", "ra", "dec", "class", "probability", "label",
+        "source", "simbad" };
 
 struct _EmCandidatesView
 {
@@ -136,6 +138,7 @@ struct _EmCandidatesView
   GtkLabel          *status_label;
   GtkProgressBar    *progress;
   GtkButton         *cancel_button;
+  GtkDropDown       *relabel_dropdown;
   EmSpectrumPlot    *plot;
 };
 
@@ -258,6 +261,12 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   for (guint k = 0; self->classes[k] != NULL; k++)
     gtk_string_list_append (names, self->classes[k]);
   gtk_drop_down_set_model (self->class_dropdown, G_LIST_MODEL (names));
+  {
+    g_autoptr (GtkStringList) labels
+        = gtk_string_list_new ((const char *const *)self->classes);
+
+    gtk_drop_down_set_model (self->relabel_dropdown, G_LIST_MODEL (labels));
+  }
   text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u candidate", "%u candidates",
                                        r->rows->len),
                           r->rows->len);
@@ -347,6 +356,9 @@ compare_rows (gconstpointer a, gconstpointer b, gpointer data)
     case COL_PROBABILITY:
       r = compare_doubles (x->probability, y->probability);
       break;
+    case COL_LABEL:
+      r = g_strcmp0 (x->c->label, y->c->label);
+      break;
     case COL_SOURCE:
       r = g_strcmp0 (row_source ((EmCandidateRow *)x), row_source ((EmCandidateRow *)y));
       break;
@@ -398,6 +410,9 @@ cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
       text = isfinite (row->probability) ? g_strdup_printf ("%.3f", row->probability)
                                          : g_strdup ("");
       break;
+    case COL_LABEL:
+      gtk_label_set_text (label, row->c->label != NULL ? row->c->label : "");
+      return;
     case COL_SOURCE:
       gtk_label_set_text (label, row_source (row));
       return;
@@ -814,8 +829,12 @@ on_crossmatched (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autoptr (EmCandidateRow) row = g_list_model_get_item (G_LIST_MODEL (self->store), i);
       const char *klass = g_hash_table_lookup (r->classes, row->c->spectrum_id);
 
+      /* a row relabelled as a non-target since listing is not in the
+       * catalogue any more: not cross-matched */
+      if (klass == NULL)
+        continue;
       g_free (row->simbad);
-      row->simbad = g_strdup (klass != NULL && klass[0] != '\0' ? klass : "no-position");
+      row->simbad = g_strdup (klass[0] != '\0' ? klass : "no-position");
     }
   /* the same items again: the cells are bound anew, sorter and filter rerun */
   {
@@ -847,6 +866,36 @@ action_crossmatch (GtkWidget *widget, const char *name, GVariant *parameter)
   set_status (self, _("Cross-matching with SIMBAD…"));
   task = g_task_new (self, self->cancellable, on_crossmatched, NULL);
   g_task_run_in_thread (task, crossmatch_thread);
+}
+
+static guint relabel_signal;
+
+/* The oracle's label for the selected candidate: the window writes it
+ * (its ordered writer, on its read-write handle); the row shows it now. */
+static void
+action_relabel (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  EmCandidatesView *self = EM_CANDIDATES_VIEW (widget);
+  EmCandidateRow   *row = gtk_single_selection_get_selected_item (self->selection);
+  guint             k = gtk_drop_down_get_selected (self->relabel_dropdown);
+  guint             position;
+  g_autofree char  *text = NULL;
+
+  if (row == NULL || self->classes == NULL || k >= g_strv_length (self->classes))
+    return;
+  g_signal_emit (self, relabel_signal, 0, row->c->spectrum_id, self->classes[k]);
+  g_free (row->c->label);
+  row->c->label = g_strdup (self->classes[k]);
+  row->c->label_source = EM_LABEL_SOURCE_ORACLE;
+  /* rebind the row's cells */
+  if (g_list_store_find (self->store, row, &position))
+    {
+      g_object_ref (row);
+      g_list_store_splice (self->store, position, 1, (gpointer *)&row, 1);
+      g_object_unref (row);
+    }
+  text = g_strdup_printf (_("%s labelled %s"), row->c->spectrum_id, self->classes[k]);
+  set_status (self, text);
 }
 
 static void
@@ -946,6 +995,14 @@ em_candidates_view_init (EmCandidatesView *self)
   gtk_widget_set_margin_bottom (bar, 6);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->search_entry));
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->class_dropdown));
+  self->relabel_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (NULL, NULL));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->relabel_dropdown),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Class for the selected candidate"), -1);
+  gtk_widget_set_margin_start (GTK_WIDGET (self->relabel_dropdown), 18);
+  gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->relabel_dropdown));
+  gtk_box_append (GTK_BOX (bar), button (_("_Relabel"), "candidates.relabel", NULL,
+                                         _("Give the selected candidate this label (oracle)")));
   gtk_box_append (GTK_BOX (toolbar_view), bar);
 
   /* the table: store → filter → sort (the column view's sorter) → selection */
@@ -962,7 +1019,8 @@ em_candidates_view_init (EmCandidatesView *self)
   add_column (self, COL_DEC, _("Dec (°)"), FALSE);
   add_column (self, COL_CLASS, _("Class"), FALSE);
   add_column (self, COL_PROBABILITY, _("Probability"), FALSE);
-  add_column (self, COL_SOURCE, _("Label Source"), FALSE);
+  add_column (self, COL_LABEL, _("Label"), FALSE);
+  add_column (self, COL_SOURCE, _("Source"), FALSE);
   add_column (self, COL_SIMBAD, _("SIMBAD"), TRUE);
   sorter = gtk_column_view_get_sorter (self->column_view);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
@@ -1056,6 +1114,10 @@ em_candidates_view_class_init (EmCandidatesViewClass *klass)
   gtk_widget_class_install_action (widget_class, "candidates.crossmatch", NULL,
                                    action_crossmatch);
   gtk_widget_class_install_action (widget_class, "candidates.cancel", NULL, action_cancel);
+  gtk_widget_class_install_action (widget_class, "candidates.relabel", NULL, action_relabel);
+  /* (spectrum id, class name): the oracle relabelled a candidate */
+  relabel_signal = g_signal_new ("relabel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   gtk_widget_class_install_action (widget_class, "candidates.send-topcat", NULL,
                                    action_send_topcat);
 }
@@ -1168,6 +1230,14 @@ em_candidates_view_select (EmCandidatesView *self, guint position)
 {
   g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
   gtk_single_selection_set_selected (self->selection, position);
+}
+
+void
+em_candidates_view_relabel (EmCandidatesView *self, guint klass)
+{
+  g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
+  gtk_drop_down_set_selected (self->relabel_dropdown, klass);
+  gtk_widget_activate_action (GTK_WIDGET (self), "candidates.relabel", NULL);
 }
 
 void

@@ -45,13 +45,18 @@ const char       *em_candidates_view_get_row_simbad (EmCandidatesView *self,
 /* Selects visible row @position (its spectrum is read in a worker thread). */
 void              em_candidates_view_select       (EmCandidatesView *self,
                                                    guint             position);
+/* Labels the selected candidate @klass (class index) as the oracle:
+ * emits "relabel" (spectrum id, class name), which the main window
+ * connects to its label writer. */
+void              em_candidates_view_relabel      (EmCandidatesView *self,
+                                                   guint             klass);
 void              em_candidates_view_set_search   (EmCandidatesView *self,
                                                    const char       *text);
 /* -1: every class; else the class index of the experiment's scheme. */
 void              em_candidates_view_set_class_filter (EmCandidatesView *self,
                                                        int               klass);
 /* Sorts by column @column ("id", "designation", "ra", "dec", "class",
- * "probability", "source", "simbad"). */
+ * "probability", "label", "source", "simbad"). */
 void              em_candidates_view_sort_by      (EmCandidatesView *self,
                                                    const char       *column,
                                                    GtkSortType       order);

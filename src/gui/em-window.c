@@ -1160,6 +1160,16 @@ queue_write (EmWindow   *self,
   g_thread_pool_push (self->writer, job, NULL);
 }
 
+/* An oracle label for any pool spectrum (the candidates window), through
+ * the same ordered writer as the batch's labels. */
+void
+em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+  g_return_if_fail (spectrum_id != NULL && class_name != NULL);
+  queue_write (self, WRITE_LABEL, spectrum_id, class_name, G_MAXUINT, -1);
+}
+
 /* Whether label writes are still under way (tests, and training waits). */
 gboolean
 em_window_is_writing (EmWindow *self)
@@ -1311,6 +1321,8 @@ action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *pa
     em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
                                    self->simbad_radius);
   em_candidates_view_set_samp (view, self->samp);
+  g_signal_connect_object (view, "relabel", G_CALLBACK (em_window_relabel), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
 }

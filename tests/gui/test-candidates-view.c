@@ -68,6 +68,12 @@ view_idle (gpointer data)
 }
 
 static gboolean
+not_writing (gpointer data)
+{
+  return !em_window_is_writing (data);
+}
+
+static gboolean
 plot_drawn (gpointer data)
 {
   return em_spectrum_plot_get_placeholder (em_candidates_view_get_plot (data)) == NULL;
@@ -206,13 +212,32 @@ test_candidates_view (void)
   em_candidates_view_select (view, 0);
   g_assert_true (gui_test_wait_for (plot_drawn, view, 10000));
 
+  /* the oracle relabels the selected candidate through the window's writer */
+  {
+    g_autofree char *id = g_strdup (em_candidates_view_get_row_id (view, 0));
+    g_autoptr (EmExperiment) ro = NULL;
+    g_autofree char *label = NULL;
+    guint            k = 0;
+
+    while (em_experiment_class_is_target (exp, k))
+      k++;
+    em_candidates_view_relabel (view, k);
+    g_assert_true (gui_test_wait_for (not_writing, window, 10000));
+    ro = em_experiment_open_read_only (em_window_get_experiment_path (window), &error);
+    g_assert_no_error (error);
+    label = em_experiment_get_label (ro, id, NULL);
+    g_assert_cmpstr (label, ==, em_experiment_get_class (exp, k));
+    g_assert_nonnull (strstr (em_candidates_view_get_status (view), "labelled"));
+  }
+
   /* export: a VOTable that parses, one row a candidate */
   em_candidates_view_export (view, vot, EM_CANDIDATES_FORMAT_VOTABLE);
   g_assert_true (em_candidates_view_is_busy (view));
   g_assert_true (gui_test_wait_for (view_idle, view, 60000));
   table = em_votable_read_file (vot, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (table->n_rows, ==, list->len);
+  /* the relabelled candidate (now a non-target) is no candidate any more */
+  g_assert_cmpuint (table->n_rows, ==, list->len - 1);
   g_assert_nonnull (strstr (em_candidates_view_get_status (view), "written"));
 
   /* the SIMBAD cross-match against the replay server */
@@ -227,8 +252,12 @@ test_candidates_view (void)
       g_assert_true (em_candidates_view_is_busy (view));
       g_assert_true (gui_test_wait_for (view_idle, view, 60000));
       g_assert_true (g_str_has_prefix (em_candidates_view_get_status (view), "SIMBAD: "));
+      guint matched = 0;
+
       for (guint i = 0; i < list->len; i++)
-        g_assert_nonnull (em_candidates_view_get_row_simbad (view, i));
+        matched += em_candidates_view_get_row_simbad (view, i) != NULL;
+      /* all but the relabelled one, which left the catalogue */
+      g_assert_cmpuint (matched, ==, list->len - 1);
       g_test_message ("%u candidates; %s", list->len, em_candidates_view_get_status (view));
     }
   else
