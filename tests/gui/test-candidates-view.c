@@ -12,6 +12,13 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <glib/gstdio.h>
+
+#ifdef EM_TEST_SAMP
+#include "../integration/samp-fixture.h"
+#include "vo/em-samp-messages.h"
+#include "vo/em-xmlrpc.h"
+#endif
 #include "gui-test-util.h"
 #include "gui/em-application.h"
 #include "gui/em-candidates-view.h"
@@ -94,6 +101,65 @@ find_view (void)
     }
   return found;
 }
+
+#ifdef EM_TEST_SAMP
+static void
+on_message (EmSampClient *client,
+            const char   *sender,
+            const char   *mtype,
+            GVariant     *params,
+            gboolean      is_call,
+            GVariant    **loaded)
+{
+  if (g_str_equal (mtype, "table.load.votable") && *loaded == NULL)
+    *loaded = g_variant_ref (params);
+}
+
+static gboolean
+got_table (gpointer data)
+{
+  return *(GVariant **)data != NULL;
+}
+
+static gboolean
+sees_listener (gpointer data)
+{
+  return em_samp_client_find_peer (data, "Listener") != NULL;
+}
+
+/* "Send to TOPCAT" through a real JSAMP hub to a client standing in for
+ * TOPCAT: the VOTable it is told to load holds the @n candidates. */
+static void
+check_send_topcat (EmCandidatesView *view, guint n)
+{
+  SampHub *hub = samp_hub_start ("jsamp");
+  g_autoptr (EmSampClient) emissary = em_samp_client_new ("Emissary");
+  g_autoptr (EmSampClient) listener = em_samp_client_new ("Listener");
+  g_autoptr (GVariant) loaded = NULL;
+  g_autoptr (EmVotable) table = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  em_samp_client_subscribe (listener, "table.load.votable");
+  g_signal_connect (listener, "message-received", G_CALLBACK (on_message), &loaded);
+  samp_connect (listener);
+  samp_connect (emissary);
+  g_assert_true (samp_wait (sees_listener, emissary, 20));
+  em_candidates_view_set_samp (view, emissary);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "candidates.send-topcat", NULL));
+  g_assert_true (samp_wait (got_table, &loaded, 20));
+  path = g_filename_from_uri (em_samp_map_get_string (loaded, "url"), NULL, &error);
+  g_assert_no_error (error);
+  table = em_votable_read_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (table->n_rows, ==, n);
+  g_assert_cmpstr (em_samp_map_get_string (loaded, "name"), ==, "Emissary candidates");
+  g_unlink (path);
+  em_candidates_view_set_samp (view, NULL);
+  g_signal_handlers_disconnect_by_data (listener, &loaded);
+  samp_hub_free (hub);
+}
+#endif
 
 static guint
 count_containing (GPtrArray *list, const char *needle)
@@ -262,6 +328,12 @@ test_candidates_view (void)
     }
   else
     g_test_message ("python3 missing: the SIMBAD cross-match is not tested");
+
+#ifdef EM_TEST_SAMP
+  check_send_topcat (view, list->len - 1);
+#else
+  g_test_message ("no JSAMP hub: \"Send to TOPCAT\" is not tested");
+#endif
 
   gtk_window_destroy (GTK_WINDOW (view));
   gtk_window_destroy (GTK_WINDOW (window));
