@@ -130,8 +130,8 @@ gather_training_set (EmExperiment  *exp,
       if (pool_row < 0 || (guint64) pool_row >= n_rows || cls < 0)
         {
           g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
-                       _("Label of “%s” names pool row %" G_GINT64_FORMAT ", outside the pool “%s”"),
-                       (const char *) sqlite3_column_text (oracle, 2), pool_row, exp->pool_path);
+                       _("Label of “%s” names pool row %lld, outside the pool “%s”"),
+                       (const char *) sqlite3_column_text (oracle, 2), (long long) pool_row, exp->pool_path);
           return FALSE;
         }
       if (!em_pool_read_fluxes (pool, (guint64) pool_row, 1, row, error))

@@ -3,7 +3,9 @@
 
 #include <glib/gi18n.h>
 
+#include "gui/em-about.h"
 #include "gui/em-application.h"
+#include "gui/em-preferences-window.h"
 #include "gui/em-window.h"
 
 struct _EmApplication
@@ -27,6 +29,7 @@ static const struct
   const char *accels[3];
 } accels[] = {
   { "app.quit", { "<Control>q", NULL } },
+  { "app.preferences", { "<Control>comma", NULL } },
   { "window.close", { "<Control>w", NULL } },
   { "win.undo", { "<Control>z", NULL } },
   { "win.train", { "<Control>t", NULL } },
@@ -89,28 +92,38 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static void
 about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
-  GtkApplication  *app = GTK_APPLICATION (user_data);
-  const char      *developers[] = { "The Emissary developers", NULL };
-  g_autofree char *versions = NULL;
+  GtkApplication *app = GTK_APPLICATION (user_data);
 
-  versions = g_strdup_printf ("GTK %u.%u.%u\nlibadwaita %u.%u.%u\nGLib %u.%u.%u",
-                              gtk_get_major_version (), gtk_get_minor_version (),
-                              gtk_get_micro_version (), adw_get_major_version (),
-                              adw_get_minor_version (), adw_get_micro_version (),
-                              glib_major_version, glib_minor_version, glib_micro_version);
-  adw_show_about_window (gtk_application_get_active_window (app), "application-name",
-                         _ ("Emissary"), "application-icon", EM_APP_ID, "version", EM_VERSION,
-                         "developers", developers, "license-type", GTK_LICENSE_GPL_3_0, "comments",
-                         _ ("Find emission-line stars in survey spectra by "
-                            "active deep learning"),
-                         "debug-info", versions,
-                         /* Translators: replace with your name and e-mail */
-                         "translator-credits", _ ("translator-credits"), NULL);
+  gtk_window_present (em_about_window_new (gtk_application_get_active_window (app)));
+}
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  EmApplication *self = EM_APPLICATION (user_data);
+  GtkWindow     *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GListModel    *toplevels = gtk_window_get_toplevels ();
+
+  /* the action is disabled without a schema (see startup) */
+  g_return_if_fail (self->settings != NULL);
+  /* one preferences window: a second Ctrl+comma brings the open one up */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (EM_IS_PREFERENCES_WINDOW (window))
+        {
+          gtk_window_present (window);
+          return;
+        }
+    }
+  gtk_window_present (GTK_WINDOW (em_preferences_window_new (self->settings, parent)));
 }
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
 };
 
 static void
@@ -165,6 +178,10 @@ em_application_startup (GApplication *app)
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
                                    app);
+  /* Without an installed schema there is nothing to store preferences in. */
+  g_simple_action_set_enabled (
+      G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "preferences")),
+      self->settings != NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action,
                                            accels[i].accels);
