@@ -3,9 +3,9 @@
 
 #include "gui/em-candidates-view.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <errno.h>
 #include <math.h>
 
 #include "app/em-pool.h"
@@ -58,16 +58,16 @@ static const char *
 row_source (EmCandidateRow *row)
 {
   if (row->c->label == NULL)
-    return _("network");
+    return _ ("network");
   switch (row->c->label_source)
     {
     case EM_LABEL_SOURCE_SEED:
-      return _("seed");
+      return _ ("seed");
     case EM_LABEL_SOURCE_IMPORT:
-      return _("import");
+      return _ ("import");
     case EM_LABEL_SOURCE_ORACLE:
     default:
-      return _("oracle");
+      return _ ("oracle");
     }
 }
 
@@ -77,14 +77,14 @@ simbad_text (const char *klass)
   if (klass == NULL)
     return "";
   if (g_str_equal (klass, "emission"))
-    return _("known emission-line object");
+    return _ ("known emission-line object");
   if (g_str_equal (klass, "emission-candidate"))
-    return _("known emission-line candidate");
+    return _ ("known emission-line candidate");
   if (g_str_equal (klass, "other"))
-    return _("other known object");
+    return _ ("other known object");
   if (g_str_equal (klass, "none"))
-    return _("unknown");
-  return _("no position");
+    return _ ("unknown");
+  return _ ("no position");
 }
 
 /* ---- the view ----------------------------------------------------------- */
@@ -104,42 +104,41 @@ typedef enum
 } Column;
 
 static const char *const column_keys[N_COLUMNS]
-    = { "id", "designation", "ra", "dec", "class", "probability", "label",
-        "source", "simbad" };
+    = { "id", "designation", "ra", "dec", "class", "probability", "label", "source", "simbad" };
 
 struct _EmCandidatesView
 {
-  AdwWindow          parent_instance;
+  AdwWindow parent_instance;
 
-  char              *dir;
-  EmExperiment      *exp;   /* own read-only handle; used in one task at a time */
-  EmPool            *pool;  /* thread-safe reads */
-  GStrv              classes;
-  GCancellable      *cancellable;
-  gboolean           busy;
-  char              *simbad_url;
-  double             simbad_radius;
-  char              *status;
-  EmSampClient      *samp;
-  char              *table_id;  /* SAMP table id of the catalogue as last sent */
+  char         *dir;
+  EmExperiment *exp;  /* own read-only handle; used in one task at a time */
+  EmPool       *pool; /* thread-safe reads */
+  GStrv         classes;
+  GCancellable *cancellable;
+  gboolean      busy;
+  char         *simbad_url;
+  double        simbad_radius;
+  char         *status;
+  EmSampClient *samp;
+  char         *table_id; /* SAMP table id of the catalogue as last sent */
 
-  GListStore        *store;
+  GListStore         *store;
   GtkFilterListModel *filtered;
-  GtkSortListModel  *sorted;
+  GtkSortListModel   *sorted;
   GtkSingleSelection *selection;
-  GtkCustomFilter   *filter;
-  int                class_filter;
-  char              *search;
+  GtkCustomFilter    *filter;
+  int                 class_filter;
+  char               *search;
 
-  GtkColumnView     *column_view;
+  GtkColumnView       *column_view;
   GtkColumnViewColumn *columns[N_COLUMNS];
-  GtkSearchEntry    *search_entry;
-  GtkDropDown       *class_dropdown;
-  GtkLabel          *status_label;
-  GtkProgressBar    *progress;
-  GtkButton         *cancel_button;
-  GtkDropDown       *relabel_dropdown;
-  EmSpectrumPlot    *plot;
+  GtkSearchEntry      *search_entry;
+  GtkDropDown         *class_dropdown;
+  GtkLabel            *status_label;
+  GtkProgressBar      *progress;
+  GtkButton           *cancel_button;
+  GtkDropDown         *relabel_dropdown;
+  EmSpectrumPlot      *plot;
 };
 
 G_DEFINE_FINAL_TYPE (EmCandidatesView, em_candidates_view, ADW_TYPE_WINDOW)
@@ -194,8 +193,8 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   LoadResult *r = g_new0 (LoadResult, 1);
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GStrvBuilder) classes = g_strv_builder_new ();
-  GError     *error = NULL;
-  guint       n_classes;
+  GError *error = NULL;
+  guint   n_classes;
 
   r->exp = em_experiment_open_read_only (dir, &error);
   if (r->exp != NULL)
@@ -240,14 +239,14 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   EmCandidatesView *self = EM_CANDIDATES_VIEW (source);
   g_autoptr (GError) error = NULL;
-  LoadResult       *r = g_task_propagate_pointer (G_TASK (result), &error);
+  LoadResult *r = g_task_propagate_pointer (G_TASK (result), &error);
   g_autoptr (GtkStringList) names = NULL;
-  g_autofree char  *text = NULL;
+  g_autofree char *text = NULL;
 
   set_busy (self, FALSE);
   if (r == NULL)
     {
-      text = g_strdup_printf (_("Cannot list the candidates of “%s”: %s"), self->dir,
+      text = g_strdup_printf (_ ("Cannot list the candidates of “%s”: %s"), self->dir,
                               error->message);
       set_status (self, text);
       return;
@@ -257,19 +256,17 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   self->classes = g_steal_pointer (&r->classes);
   g_list_store_splice (self->store, 0, 0, r->rows->pdata, r->rows->len);
   names = gtk_string_list_new (NULL);
-  gtk_string_list_append (names, _("All classes"));
+  gtk_string_list_append (names, _ ("All classes"));
   for (guint k = 0; self->classes[k] != NULL; k++)
     gtk_string_list_append (names, self->classes[k]);
   gtk_drop_down_set_model (self->class_dropdown, G_LIST_MODEL (names));
   {
-    g_autoptr (GtkStringList) labels
-        = gtk_string_list_new ((const char *const *)self->classes);
+    g_autoptr (GtkStringList) labels = gtk_string_list_new ((const char *const *)self->classes);
 
     gtk_drop_down_set_model (self->relabel_dropdown, G_LIST_MODEL (labels));
   }
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u candidate", "%u candidates",
-                                       r->rows->len),
-                          r->rows->len);
+  text = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "%u candidate", "%u candidates", r->rows->len), r->rows->len);
   set_status (self, text);
   load_result_free (r);
 }
@@ -316,8 +313,8 @@ on_class_selected (GObject *dropdown, GParamSpec *pspec, EmCandidatesView *self)
 {
   guint selected = gtk_drop_down_get_selected (self->class_dropdown);
 
-  self->class_filter = selected == GTK_INVALID_LIST_POSITION || selected == 0 ? -1
-                                                                              : (int)selected - 1;
+  self->class_filter
+      = selected == GTK_INVALID_LIST_POSITION || selected == 0 ? -1 : (int)selected - 1;
   refilter (self);
 }
 
@@ -429,10 +426,10 @@ cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 
 typedef struct
 {
-  gint64  row;
-  char   *id;
-  float  *fluxes;
-  guint   n;
+  gint64 row;
+  char  *id;
+  float *fluxes;
+  guint  n;
 } SpectrumJob;
 
 static void
@@ -464,7 +461,7 @@ on_spectrum_read (GObject *source, GAsyncResult *result, gpointer user_data)
   EmCandidatesView *self = EM_CANDIDATES_VIEW (source);
   SpectrumJob      *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  EmCandidateRow   *row = gtk_single_selection_get_selected_item (self->selection);
+  EmCandidateRow *row = gtk_single_selection_get_selected_item (self->selection);
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -490,11 +487,11 @@ on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec, EmCandid
   em_spectrum_plot_set_window (self->plot, NULL, 0, 6519.0, 6732.0);
   if (row == NULL || self->pool == NULL || row->c->row < 0)
     {
-      em_spectrum_plot_set_placeholder (self->plot, row == NULL ? _("No candidate selected")
-                                                                : _("Not in the pool"));
+      em_spectrum_plot_set_placeholder (self->plot, row == NULL ? _ ("No candidate selected")
+                                                                : _ ("Not in the pool"));
       return;
     }
-  em_spectrum_plot_set_placeholder (self->plot, _("Reading the spectrum…"));
+  em_spectrum_plot_set_placeholder (self->plot, _ ("Reading the spectrum…"));
   job = g_new0 (SpectrumJob, 1);
   job->row = row->c->row;
   job->id = g_strdup (row->c->spectrum_id);
@@ -541,8 +538,8 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
   EmCandidatesView *self = EM_CANDIDATES_VIEW (source);
   ExportJob        *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  gint64            n = g_task_propagate_int (G_TASK (result), &error);
-  g_autofree char  *text = NULL;
+  gint64           n = g_task_propagate_int (G_TASK (result), &error);
+  g_autofree char *text = NULL;
 
   set_busy (self, FALSE);
   if (error == NULL && job->send)
@@ -551,10 +548,10 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   if (error != NULL)
-    text = g_strdup_printf (_("Export to “%s” failed: %s"), job->path, error->message);
+    text = g_strdup_printf (_ ("Export to “%s” failed: %s"), job->path, error->message);
   else
-    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT
-                                         " candidate written to “%s”",
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%" G_GINT64_FORMAT " candidate written to “%s”",
                                          "%" G_GINT64_FORMAT " candidates written to “%s”", n),
                             n, job->path);
   set_status (self, text);
@@ -565,13 +562,13 @@ on_samp_sent (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   EmCandidatesView *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree char  *text = NULL;
+  g_autofree char *text = NULL;
 
   if (em_samp_client_send_finish (EM_SAMP_CLIENT (source), result, NULL, &error))
-    set_status (self, _("Candidates sent to TOPCAT"));
+    set_status (self, _ ("Candidates sent to TOPCAT"));
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      text = g_strdup_printf (_("Sending the candidates over SAMP failed: %s"), error->message);
+      text = g_strdup_printf (_ ("Sending the candidates over SAMP failed: %s"), error->message);
       set_status (self, text);
     }
   g_object_unref (self);
@@ -595,8 +592,8 @@ send_table (EmCandidatesView *self, const char *path)
     }
   g_ptr_array_add (ids, NULL);
   g_clear_pointer (&self->table_id, g_free);
-  set_status (self, _("Sending the candidates to TOPCAT…"));
-  em_samp_client_send_table_async (self->samp, NULL, url, _("Emissary candidates"),
+  set_status (self, _ ("Sending the candidates to TOPCAT…"));
+  em_samp_client_send_table_async (self->samp, NULL, url, _ ("Emissary candidates"),
                                    (const char *const *)ids->pdata, &self->table_id, 60,
                                    self->cancellable, on_samp_sent, g_object_ref (self));
 }
@@ -616,7 +613,7 @@ start_export (EmCandidatesView *self, const char *path, EmCandidatesFormat forma
   g_cancellable_reset (self->cancellable);
   set_busy (self, TRUE);
   gtk_progress_bar_pulse (self->progress);
-  set_status (self, _("Exporting…"));
+  set_status (self, _ ("Exporting…"));
   task = g_task_new (self, NULL, on_exported, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)export_job_free);
   g_task_run_in_thread (task, export_thread);
@@ -644,7 +641,7 @@ action_send_topcat (GtkWidget *widget, const char *name, GVariant *parameter)
     return;
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      g_autofree char *text = g_strdup_printf (_("Cannot create %s: %s"), dir, g_strerror (errno));
+      g_autofree char *text = g_strdup_printf (_ ("Cannot create %s: %s"), dir, g_strerror (errno));
 
       set_status (self, text);
       return;
@@ -655,13 +652,13 @@ action_send_topcat (GtkWidget *widget, const char *name, GVariant *parameter)
 static void
 on_export_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
 {
-  EmCandidatesView *self = g_object_get_data (G_OBJECT (dialog), "view");
+  EmCandidatesView  *self = g_object_get_data (G_OBJECT (dialog), "view");
   EmCandidatesFormat format = GPOINTER_TO_INT (user_data);
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char  *path = file != NULL ? g_file_get_path (file) : NULL;
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
         em_candidates_view_export (self, path, format);
@@ -681,12 +678,11 @@ action_export (GtkWidget *widget, const char *name, GVariant *parameter)
   if (!em_candidates_format_from_string (kind, &format))
     return;
   /* GtkFileDialog is GTK 4.10; Debian 12 has 4.8 */
-  dialog = gtk_file_chooser_native_new (_("Export Candidates"), GTK_WINDOW (self),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  suggested = g_strdup_printf ("candidates.%s",
-                               format == EM_CANDIDATES_FORMAT_VOTABLE ? "vot"
-                               : format == EM_CANDIDATES_FORMAT_CSV   ? "csv"
-                                                                      : "fits");
+  dialog = gtk_file_chooser_native_new (_ ("Export Candidates"), GTK_WINDOW (self),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Export"), _ ("_Cancel"));
+  suggested = g_strdup_printf ("candidates.%s", format == EM_CANDIDATES_FORMAT_VOTABLE ? "vot"
+                                                : format == EM_CANDIDATES_FORMAT_CSV   ? "csv"
+                                                                                       : "fits");
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), suggested);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
   g_object_set_data (G_OBJECT (dialog), "view", self);
@@ -747,9 +743,9 @@ crossmatch_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   g_autoptr (EmVotable) catalogue = NULL;
   g_autoptr (EmVotable) matched = NULL;
   g_autoptr (EmSimbadClient) client = NULL;
-  XmResult         *r;
-  GError           *error = NULL;
-  int               id_col, class_col;
+  XmResult *r;
+  GError   *error = NULL;
+  int       id_col, class_col;
 
   /* The catalogue as exported: em_simbad_crossmatch finds its position
    * columns by their UCDs. */
@@ -808,17 +804,17 @@ on_crossmatched (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   EmCandidatesView *self = EM_CANDIDATES_VIEW (source);
   g_autoptr (GError) error = NULL;
-  XmResult         *r = g_task_propagate_pointer (G_TASK (result), &error);
-  g_autofree char  *text = NULL;
-  guint             n;
+  XmResult        *r = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree char *text = NULL;
+  guint            n;
 
   set_busy (self, FALSE);
   if (r == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        text = g_strdup (_("Cross-match cancelled"));
+        text = g_strdup (_ ("Cross-match cancelled"));
       else
-        text = g_strdup_printf (_("Cross-match with %s failed: %s"), self->simbad_url,
+        text = g_strdup_printf (_ ("Cross-match with %s failed: %s"), self->simbad_url,
                                 error->message);
       set_status (self, text);
       return;
@@ -844,9 +840,9 @@ on_crossmatched (GObject *source, GAsyncResult *result, gpointer user_data)
       g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (self->store), i));
     g_list_store_splice (self->store, 0, n, items->pdata, items->len);
   }
-  text = g_strdup_printf (_("SIMBAD: %zu known emission-line objects, %zu emission-line "
-                            "candidates, %zu other known objects, %zu new (no SIMBAD object "
-                            "within %.1f″), %zu without position"),
+  text = g_strdup_printf (_ ("SIMBAD: %zu known emission-line objects, %zu emission-line "
+                             "candidates, %zu other known objects, %zu new (no SIMBAD object "
+                             "within %.1f″), %zu without position"),
                           r->counts.emission, r->counts.emission_candidate, r->counts.other,
                           r->counts.none, self->simbad_radius, r->counts.no_position);
   set_status (self, text);
@@ -863,7 +859,7 @@ action_crossmatch (GtkWidget *widget, const char *name, GVariant *parameter)
     return;
   g_cancellable_reset (self->cancellable);
   set_busy (self, TRUE);
-  set_status (self, _("Cross-matching with SIMBAD…"));
+  set_status (self, _ ("Cross-matching with SIMBAD…"));
   task = g_task_new (self, self->cancellable, on_crossmatched, NULL);
   g_task_run_in_thread (task, crossmatch_thread);
 }
@@ -894,7 +890,7 @@ action_relabel (GtkWidget *widget, const char *name, GVariant *parameter)
       g_list_store_splice (self->store, position, 1, (gpointer *)&row, 1);
       g_object_unref (row);
     }
-  text = g_strdup_printf (_("%s labelled %s"), row->c->spectrum_id, self->classes[k]);
+  text = g_strdup_printf (_ ("%s labelled %s"), row->c->spectrum_id, self->classes[k]);
   set_status (self, text);
 }
 
@@ -952,26 +948,26 @@ em_candidates_view_init (EmCandidatesView *self)
   self->class_filter = -1;
   self->simbad_radius = EM_SIMBAD_DEFAULT_RADIUS_ARCSEC;
   self->simbad_url = g_strdup (EM_SIMBAD_DEFAULT_URL);
-  gtk_window_set_title (GTK_WINDOW (self), _("Candidates"));
+  gtk_window_set_title (GTK_WINDOW (self), _ ("Candidates"));
   gtk_window_set_default_size (GTK_WINDOW (self), 1000, 700);
 
   /* header: export, TOPCAT-free actions, cross-match */
   gtk_widget_add_css_class (export_box, "linked");
-  gtk_box_append (GTK_BOX (export_box), button (_("_VOTable"), "candidates.export", "votable",
-                                                _("Export the candidates as a VOTable")));
-  gtk_box_append (GTK_BOX (export_box), button (_("_CSV"), "candidates.export", "csv",
-                                                _("Export the candidates as CSV")));
-  gtk_box_append (GTK_BOX (export_box), button (_("_FITS"), "candidates.export", "fits",
-                                                _("Export the candidates as a FITS table")));
+  gtk_box_append (GTK_BOX (export_box), button (_ ("_VOTable"), "candidates.export", "votable",
+                                                _ ("Export the candidates as a VOTable")));
+  gtk_box_append (GTK_BOX (export_box), button (_ ("_CSV"), "candidates.export", "csv",
+                                                _ ("Export the candidates as CSV")));
+  gtk_box_append (GTK_BOX (export_box), button (_ ("_FITS"), "candidates.export", "fits",
+                                                _ ("Export the candidates as a FITS table")));
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), export_box);
   adw_header_bar_pack_end (ADW_HEADER_BAR (header),
-                           button (_("Send to _TOPCAT"), "candidates.send-topcat", NULL,
-                                   _("Send the candidates to TOPCAT (and every SAMP table "
-                                     "viewer)")));
+                           button (_ ("Send to _TOPCAT"), "candidates.send-topcat", NULL,
+                                   _ ("Send the candidates to TOPCAT (and every SAMP table "
+                                      "viewer)")));
   adw_header_bar_pack_end (ADW_HEADER_BAR (header),
-                           button (_("Cross-match with _SIMBAD"), "candidates.crossmatch", NULL,
-                                   _("Look every candidate up in SIMBAD: known emission-line "
-                                     "objects versus new ones")));
+                           button (_ ("Cross-match with _SIMBAD"), "candidates.crossmatch", NULL,
+                                   _ ("Look every candidate up in SIMBAD: known emission-line "
+                                      "objects versus new ones")));
   gtk_box_append (GTK_BOX (toolbar_view), header);
 
   /* search and class filter */
@@ -979,16 +975,15 @@ em_candidates_view_init (EmCandidatesView *self)
   gtk_widget_set_hexpand (GTK_WIDGET (self->search_entry), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->search_entry),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Search candidates by id or designation"), -1);
-  g_object_set (self->search_entry, "placeholder-text", _("Search id or designation"), NULL);
+                                  _ ("Search candidates by id or designation"), -1);
+  g_object_set (self->search_entry, "placeholder-text", _ ("Search id or designation"), NULL);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
-  self->class_dropdown = GTK_DROP_DOWN (gtk_drop_down_new_from_strings (
-      (const char *const[]){ _("All classes"), NULL }));
+  self->class_dropdown = GTK_DROP_DOWN (
+      gtk_drop_down_new_from_strings ((const char *const[]){ _ ("All classes"), NULL }));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->class_dropdown),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Show candidates of class"),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Show candidates of class"),
                                   -1);
-  g_signal_connect (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_selected),
-                    self);
+  g_signal_connect (self->class_dropdown, "notify::selected", G_CALLBACK (on_class_selected), self);
   gtk_widget_set_margin_start (bar, 6);
   gtk_widget_set_margin_end (bar, 6);
   gtk_widget_set_margin_top (bar, 6);
@@ -998,11 +993,11 @@ em_candidates_view_init (EmCandidatesView *self)
   self->relabel_dropdown = GTK_DROP_DOWN (gtk_drop_down_new (NULL, NULL));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->relabel_dropdown),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Class for the selected candidate"), -1);
+                                  _ ("Class for the selected candidate"), -1);
   gtk_widget_set_margin_start (GTK_WIDGET (self->relabel_dropdown), 18);
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->relabel_dropdown));
-  gtk_box_append (GTK_BOX (bar), button (_("_Relabel"), "candidates.relabel", NULL,
-                                         _("Give the selected candidate this label (oracle)")));
+  gtk_box_append (GTK_BOX (bar), button (_ ("_Relabel"), "candidates.relabel", NULL,
+                                         _ ("Give the selected candidate this label (oracle)")));
   gtk_box_append (GTK_BOX (toolbar_view), bar);
 
   /* the table: store → filter → sort (the column view's sorter) → selection */
@@ -1011,17 +1006,17 @@ em_candidates_view_init (EmCandidatesView *self)
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->store)),
                                               GTK_FILTER (g_object_ref (self->filter)));
   self->column_view = GTK_COLUMN_VIEW (gtk_column_view_new (NULL));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Candidates"), -1);
-  add_column (self, COL_ID, _("Id"), TRUE);
-  add_column (self, COL_DESIGNATION, _("Designation"), TRUE);
-  add_column (self, COL_RA, _("RA (°)"), FALSE);
-  add_column (self, COL_DEC, _("Dec (°)"), FALSE);
-  add_column (self, COL_CLASS, _("Class"), FALSE);
-  add_column (self, COL_PROBABILITY, _("Probability"), FALSE);
-  add_column (self, COL_LABEL, _("Label"), FALSE);
-  add_column (self, COL_SOURCE, _("Source"), FALSE);
-  add_column (self, COL_SIMBAD, _("SIMBAD"), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->column_view), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Candidates"), -1);
+  add_column (self, COL_ID, _ ("Id"), TRUE);
+  add_column (self, COL_DESIGNATION, _ ("Designation"), TRUE);
+  add_column (self, COL_RA, _ ("RA (°)"), FALSE);
+  add_column (self, COL_DEC, _ ("Dec (°)"), FALSE);
+  add_column (self, COL_CLASS, _ ("Class"), FALSE);
+  add_column (self, COL_PROBABILITY, _ ("Probability"), FALSE);
+  add_column (self, COL_LABEL, _ ("Label"), FALSE);
+  add_column (self, COL_SOURCE, _ ("Source"), FALSE);
+  add_column (self, COL_SIMBAD, _ ("SIMBAD"), TRUE);
   sorter = gtk_column_view_get_sorter (self->column_view);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
                                           g_object_ref (sorter));
@@ -1037,23 +1032,23 @@ em_candidates_view_init (EmCandidatesView *self)
 
   self->plot = EM_SPECTRUM_PLOT (em_spectrum_plot_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->plot), -1, 200);
-  em_spectrum_plot_set_placeholder (self->plot, _("No candidate selected"));
+  em_spectrum_plot_set_placeholder (self->plot, _ ("No candidate selected"));
   gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (self->plot));
   gtk_paned_set_position (GTK_PANED (paned), 400);
   gtk_widget_set_vexpand (paned, TRUE);
   gtk_box_append (GTK_BOX (toolbar_view), paned);
 
   /* status, progress, cancel */
-  self->status_label = GTK_LABEL (gtk_label_new (_("Listing the candidates…")));
+  self->status_label = GTK_LABEL (gtk_label_new (_ ("Listing the candidates…")));
   gtk_label_set_xalign (self->status_label, 0.0f);
   gtk_label_set_wrap (self->status_label, TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (self->status_label), TRUE);
   self->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_widget_set_valign (GTK_WIDGET (self->progress), GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->progress), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Progress"), -1);
-  self->cancel_button = GTK_BUTTON (button (_("C_ancel"), "candidates.cancel", NULL,
-                                            _("Stop the running operation")));
+                                  _ ("Progress"), -1);
+  self->cancel_button = GTK_BUTTON (
+      button (_ ("C_ancel"), "candidates.cancel", NULL, _ ("Stop the running operation")));
   gtk_widget_set_margin_start (footer, 6);
   gtk_widget_set_margin_end (footer, 6);
   gtk_widget_set_margin_top (footer, 6);
@@ -1111,8 +1106,7 @@ em_candidates_view_class_init (EmCandidatesViewClass *klass)
   object_class->dispose = em_candidates_view_dispose;
   object_class->finalize = em_candidates_view_finalize;
   gtk_widget_class_install_action (widget_class, "candidates.export", "s", action_export);
-  gtk_widget_class_install_action (widget_class, "candidates.crossmatch", NULL,
-                                   action_crossmatch);
+  gtk_widget_class_install_action (widget_class, "candidates.crossmatch", NULL, action_crossmatch);
   gtk_widget_class_install_action (widget_class, "candidates.cancel", NULL, action_cancel);
   gtk_widget_class_install_action (widget_class, "candidates.relabel", NULL, action_relabel);
   /* (spectrum id, class name): the oracle relabelled a candidate */

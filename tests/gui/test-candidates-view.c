@@ -180,19 +180,19 @@ count_containing (GPtrArray *list, const char *needle)
 static void
 test_candidates_view (void)
 {
-  EmWindow         *window = g_object_new (EM_TYPE_WINDOW, NULL);
-  g_autofree char  *demo = em_application_dup_demo_path ();
-  g_autofree char  *vot = g_build_filename (tmp_dir, "candidates.vot", NULL);
+  EmWindow        *window = g_object_new (EM_TYPE_WINDOW, NULL);
+  g_autofree char *demo = em_application_dup_demo_path ();
+  g_autofree char *vot = g_build_filename (tmp_dir, "candidates.vot", NULL);
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (EmVotable) table = NULL;
   g_autoptr (GError) error = NULL;
-  EmCandidatesView *view;
-  EmExperiment     *exp;
-  GListModel       *visible;
-  EmDemoOptions     options;
+  EmCandidatesView  *view;
+  EmExperiment      *exp;
+  GListModel        *visible;
+  EmDemoOptions      options;
   const EmCandidate *first, *last;
-  int               klass = -1;
-  guint             n_klass = 0;
+  int                klass = -1;
+  guint              n_klass = 0;
 
   em_demo_options_init (&options);
   options.n_pool = 200;
@@ -254,8 +254,8 @@ test_candidates_view (void)
   for (guint i = 0; i < list->len; i++)
     {
       const EmCandidate *c = list->pdata[i];
-      int k = c->predicted_class >= 0 ? c->predicted_class
-                                      : em_experiment_find_class (exp, c->label);
+      int                k
+          = c->predicted_class >= 0 ? c->predicted_class : em_experiment_find_class (exp, c->label);
 
       if (klass < 0)
         klass = k;
