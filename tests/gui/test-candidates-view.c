@@ -325,6 +325,25 @@ test_candidates_view (void)
       /* all but the relabelled one, which left the catalogue */
       g_assert_cmpuint (matched, ==, list->len - 1);
       g_test_message ("%u candidates; %s", list->len, em_candidates_view_get_status (view));
+
+      /* a stalled service: cancelling ends the cross-match at once */
+      {
+        g_autofree char *stall
+            = g_strdup_printf ("http://127.0.0.1:%d/stall/simbad/sim-tap/sync", server_port);
+        gint64 t0;
+
+        em_candidates_view_set_simbad (view, stall, 3.0);
+        g_assert_true (
+            gtk_widget_activate_action (GTK_WIDGET (view), "candidates.crossmatch", NULL));
+        gui_test_spin (300);
+        g_assert_true (em_candidates_view_is_busy (view));
+        t0 = g_get_monotonic_time ();
+        g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "candidates.cancel", NULL));
+        g_assert_true (gui_test_wait_for (view_idle, view, 10000));
+        g_test_message ("cross-match cancelled in %.0f ms",
+                        (g_get_monotonic_time () - t0) / 1000.0);
+        g_assert_cmpstr (em_candidates_view_get_status (view), ==, "Cross-match cancelled");
+      }
     }
   else
     g_test_message ("python3 missing: the SIMBAD cross-match is not tested");
