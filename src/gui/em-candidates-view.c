@@ -161,6 +161,7 @@ set_busy (EmCandidatesView *self, gboolean busy)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.export", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.crossmatch", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.cancel", busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.refresh", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.send-topcat",
                                  !busy && self->samp != NULL
                                      && em_samp_client_get_connected (self->samp));
@@ -196,20 +197,27 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   GError *error = NULL;
   guint   n_classes;
 
-  r->exp = em_experiment_open_read_only (dir, &error);
-  if (r->exp != NULL)
-    r->pool = em_pool_open (em_experiment_get_pool_path (r->exp), &error);
-  if (r->pool != NULL)
-    list = em_candidates_list (r->exp, &error);
+  EmCandidatesView *self = source;
+  EmExperiment     *exp = self->exp; /* a refresh: the handle opened before */
+
+  if (exp == NULL)
+    {
+      r->exp = em_experiment_open_read_only (dir, &error);
+      if (r->exp != NULL)
+        r->pool = em_pool_open (em_experiment_get_pool_path (r->exp), &error);
+      exp = r->pool != NULL ? r->exp : NULL;
+    }
+  if (exp != NULL)
+    list = em_candidates_list (exp, &error);
   if (list == NULL)
     {
       load_result_free (r);
       g_task_return_error (task, error);
       return;
     }
-  n_classes = em_experiment_get_n_classes (r->exp);
+  n_classes = em_experiment_get_n_classes (exp);
   for (guint k = 0; k < n_classes; k++)
-    g_strv_builder_add (classes, em_experiment_get_class (r->exp, k));
+    g_strv_builder_add (classes, em_experiment_get_class (exp, k));
   r->classes = g_strv_builder_end (classes);
   r->rows = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < list->len; i++)
@@ -251,10 +259,20 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
       set_status (self, text);
       return;
     }
+  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)),
+                       r->rows->pdata, r->rows->len);
+  text = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "%u candidate", "%u candidates", r->rows->len), r->rows->len);
+  set_status (self, text);
+  if (self->exp != NULL)
+    {
+      /* a refresh: the class scheme is the experiment's, unchanged */
+      load_result_free (r);
+      return;
+    }
   self->exp = g_steal_pointer (&r->exp);
   self->pool = g_steal_pointer (&r->pool);
   self->classes = g_steal_pointer (&r->classes);
-  g_list_store_splice (self->store, 0, 0, r->rows->pdata, r->rows->len);
   names = gtk_string_list_new (NULL);
   gtk_string_list_append (names, _ ("All classes"));
   for (guint k = 0; self->classes[k] != NULL; k++)
@@ -265,10 +283,26 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
 
     gtk_drop_down_set_model (self->relabel_dropdown, G_LIST_MODEL (labels));
   }
-  text = g_strdup_printf (
-      g_dngettext (GETTEXT_PACKAGE, "%u candidate", "%u candidates", r->rows->len), r->rows->len);
-  set_status (self, text);
   load_result_free (r);
+}
+
+/* Lists the candidates again (after labels or an iteration). */
+static void
+action_refresh (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  EmCandidatesView *self = EM_CANDIDATES_VIEW (widget);
+  g_autoptr (GTask) task = NULL;
+
+  if (self->busy || self->exp == NULL)
+    return;
+  /* after a cancelled cross-match */
+  g_cancellable_reset (self->cancellable);
+  set_busy (self, TRUE);
+  gtk_progress_bar_pulse (self->progress);
+  set_status (self, _ ("Listing the candidates…"));
+  task = g_task_new (self, self->cancellable, on_loaded, NULL);
+  g_task_set_task_data (task, g_strdup (self->dir), g_free);
+  g_task_run_in_thread (task, load_thread);
 }
 
 /* ---- filtering and sorting ---------------------------------------------- */
@@ -923,7 +957,7 @@ add_column (EmCandidatesView *self, Column col, const char *title, gboolean expa
 static GtkWidget *
 button (const char *label, const char *action, const char *target, const char *tooltip)
 {
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
+  GtkWidget *b = label != NULL ? gtk_button_new_with_mnemonic (label) : gtk_button_new ();
 
   gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
   if (target != NULL)
@@ -960,6 +994,15 @@ em_candidates_view_init (EmCandidatesView *self)
   gtk_box_append (GTK_BOX (export_box), button (_ ("_FITS"), "candidates.export", "fits",
                                                 _ ("Export the candidates as a FITS table")));
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), export_box);
+  {
+    GtkWidget *refresh = button (NULL, "candidates.refresh", NULL,
+                                 _ ("List the candidates again (after labels or an iteration)"));
+
+    gtk_button_set_icon_name (GTK_BUTTON (refresh), "view-refresh-symbolic");
+    gtk_accessible_update_property (GTK_ACCESSIBLE (refresh), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _ ("Refresh"), -1);
+    adw_header_bar_pack_start (ADW_HEADER_BAR (header), refresh);
+  }
   adw_header_bar_pack_end (ADW_HEADER_BAR (header),
                            button (_ ("Send to _TOPCAT"), "candidates.send-topcat", NULL,
                                    _ ("Send the candidates to TOPCAT (and every SAMP table "
@@ -1109,6 +1152,7 @@ em_candidates_view_class_init (EmCandidatesViewClass *klass)
   gtk_widget_class_install_action (widget_class, "candidates.crossmatch", NULL, action_crossmatch);
   gtk_widget_class_install_action (widget_class, "candidates.cancel", NULL, action_cancel);
   gtk_widget_class_install_action (widget_class, "candidates.relabel", NULL, action_relabel);
+  gtk_widget_class_install_action (widget_class, "candidates.refresh", NULL, action_refresh);
   /* (spectrum id, class name): the oracle relabelled a candidate */
   relabel_signal = g_signal_new ("relabel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);

@@ -348,6 +348,13 @@ test_candidates_view (void)
   else
     g_test_message ("python3 missing: the SIMBAD cross-match is not tested");
 
+  /* refresh: listed again, the relabelled candidate is gone */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "candidates.refresh", NULL));
+  g_assert_true (gui_test_wait_for (view_idle, view, 60000));
+  g_test_message ("after refresh: %s", em_candidates_view_get_status (view));
+  g_assert_cmpuint (em_candidates_view_get_n_all (view), ==, list->len - 1);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, list->len - 1);
+
 #ifdef EM_TEST_SAMP
   check_send_topcat (view, list->len - 1);
 #else
