@@ -19,6 +19,8 @@
 #include "gui/em-tasks.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
+
+#include "gui/em-candidates-view.h"
 #include "spectra/em-spectrum-read.h"
 #include "vo/em-samp-client.h"
 #include "vo/em-samp-messages.h"
@@ -1159,6 +1161,16 @@ queue_write (EmWindow   *self,
   g_thread_pool_push (self->writer, job, NULL);
 }
 
+/* An oracle label for any pool spectrum (the candidates window), through
+ * the same ordered writer as the batch's labels. */
+void
+em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+  g_return_if_fail (spectrum_id != NULL && class_name != NULL);
+  queue_write (self, WRITE_LABEL, spectrum_id, class_name, G_MAXUINT, -1);
+}
+
 /* Whether label writes are still under way (tests, and training waits). */
 gboolean
 em_window_is_writing (EmWindow *self)
@@ -1294,6 +1306,27 @@ start_training (gpointer user_data)
                           on_trained, g_object_ref (self));
   g_object_unref (self);
   return G_SOURCE_REMOVE;
+}
+
+/* The candidate catalogue in its own window, on its own read-only handle
+ * of the experiment, with the window's SIMBAD endpoint and radius. */
+static void
+action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow         *self = EM_WINDOW (widget);
+  EmCandidatesView *view;
+
+  if (self->exp == NULL)
+    return;
+  view = em_candidates_view_new (em_experiment_get_dir (self->exp));
+  if (self->simbad != NULL)
+    em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
+                                   self->simbad_radius);
+  em_candidates_view_set_samp (view, self->samp);
+  g_signal_connect_object (view, "relabel", G_CALLBACK (em_window_relabel), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
+  gtk_window_present (GTK_WINDOW (view));
 }
 
 static void
@@ -1781,6 +1814,8 @@ em_window_class_init (EmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.send-spectrum", NULL, action_send_spectrum);
   gtk_widget_class_install_action (widget_class, "win.send-batch", NULL, action_send_batch);
   gtk_widget_class_install_action (widget_class, "win.train", NULL, action_train);
+  gtk_widget_class_install_action (widget_class, "win.show-candidates", NULL,
+                                   action_show_candidates);
   gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL,
                                    action_cancel_training);
 

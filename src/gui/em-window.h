@@ -39,5 +39,6 @@ EmExperiment   *em_window_get_experiment (EmWindow *self);
 gboolean        em_window_is_training (EmWindow *self);
 gboolean        em_window_is_writing (EmWindow *self);
 EmSpectrumPlot *em_window_get_plot (EmWindow *self);
+void            em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name);
 
 G_END_DECLS

@@ -236,17 +236,17 @@ gui_test_every_control_named (GtkWidget *root, GString *unnamed)
   gboolean ok = TRUE;
 
   if ((GTK_IS_BUTTON (root) || GTK_IS_MENU_BUTTON (root) || GTK_IS_SWITCH (root)
-       || GTK_IS_CHECK_BUTTON (root))
+       || GTK_IS_CHECK_BUTTON (root) || GTK_IS_DROP_DOWN (root))
       && gtk_widget_get_visible (root) && !has_name (root))
     {
       g_string_append_printf (unnamed, "%s (%s) ", G_OBJECT_TYPE_NAME (root),
                               gtk_widget_get_name (root));
       ok = FALSE;
     }
-  /* a menu button's inner toggle is named through the menu button; its
-   * popover's controls are checked */
+  /* a menu button's (or drop-down's) inner toggle is named through the
+   * menu button (drop-down); its popover's controls are checked */
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    if (!(GTK_IS_MENU_BUTTON (root) && GTK_IS_TOGGLE_BUTTON (c)))
+    if (!((GTK_IS_MENU_BUTTON (root) || GTK_IS_DROP_DOWN (root)) && GTK_IS_TOGGLE_BUTTON (c)))
       ok = gui_test_every_control_named (c, unnamed) && ok;
   return ok;
 }
