@@ -585,9 +585,9 @@ on_exported (GObject *source, GAsyncResult *result, gpointer user_data)
     text = g_strdup_printf (_ ("Export to “%s” failed: %s"), job->path, error->message);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "%" G_GINT64_FORMAT " candidate written to “%s”",
-                                         "%" G_GINT64_FORMAT " candidates written to “%s”", n),
-                            n, job->path);
+                                         "%lld candidate written to “%s”",
+                                         "%lld candidates written to “%s”", (gulong) n),
+                            (long long) n, job->path);
   set_status (self, text);
 }
 
