@@ -19,6 +19,7 @@
 #include "app/em-experiment.h"
 #include "app/em-simulate.h"
 #include "gui/em-learning-curve.h"
+#include "gui/em-plot-ticks.h"
 
 typedef struct
 {
@@ -173,18 +174,6 @@ em_learning_curve_get_n_points (EmLearningCurve *self)
   return self->points->len;
 }
 
-/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about
- * @n ticks over @range. */
-static double
-nice_step (double range, int n)
-{
-  double raw = range / MAX (n, 1);
-  double mag = pow (10.0, floor (log10 (raw)));
-  double f = raw / mag;
-
-  return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
-}
-
 static void
 series_colour (gboolean dark, guint index, GdkRGBA *c)
 {
@@ -268,7 +257,7 @@ draw_panel (EmLearningCurve *self,
     hi = 1.0;
   if (fixed_hi > 0.0)
     hi = fixed_hi;
-  step = nice_step (hi, fixed_hi > 0.0 ? 2 : 3);
+  step = em_plot_nice_step (hi, fixed_hi > 0.0 ? 2 : 3);
   hi = ceil (hi / step) * step;
 
   /* frame and grid */

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-plot-ticks.h"
 
 #define MARGIN_LEFT 64.0
 #define MARGIN_RIGHT 14.0
@@ -381,22 +382,6 @@ em_spectrum_plot_get_spectrum_id (EmSpectrumPlot *self)
 
 /* ---- drawing ---------------------------------------------------------- */
 
-static double
-nice_step (double span, int max_ticks)
-{
-  double raw = span / MAX (max_ticks, 1);
-  double mag = pow (10.0, floor (log10 (raw)));
-  double r = raw / mag;
-
-  if (r <= 1.0)
-    return mag;
-  if (r <= 2.0)
-    return 2.0 * mag;
-  if (r <= 5.0)
-    return 5.0 * mag;
-  return 10.0 * mag;
-}
-
 typedef struct
 {
   double fg[4];
@@ -491,7 +476,7 @@ draw_axes (EmSpectrumPlot *self,
 
   cairo_set_line_width (cr, 1.0);
 
-  step = nice_step (self->x1 - self->x0, MAX (2, (int)(pw / 90.0)));
+  step = em_plot_nice_step (self->x1 - self->x0, MAX (2, (int)(pw / 90.0)));
   for (v = ceil (self->x0 / step) * step; v <= self->x1 + step * 1e-9; v += step)
     {
       double x = round (px0 + (v - self->x0) * sx) + 0.5;
@@ -508,7 +493,7 @@ draw_axes (EmSpectrumPlot *self,
       show_text (cr, layout, buf, x, py0 + ph + 5, 0.5, 0.0);
     }
 
-  step = nice_step (self->y1 - self->y0, MAX (2, (int)(ph / 40.0)));
+  step = em_plot_nice_step (self->y1 - self->y0, MAX (2, (int)(ph / 40.0)));
   for (v = ceil (self->y0 / step) * step; v <= self->y1 + step * 1e-9; v += step)
     {
       double y = round (py0 + ph - (v - self->y0) * sy) + 0.5;
