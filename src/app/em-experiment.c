@@ -490,6 +490,23 @@ remove_new_experiment (const char *dir)
   g_rmdir (dir);
 }
 
+/* An assistant (or the CLI) that ingests a pool or converts a seed set
+ * into the new experiment's folder makes the folder first; it holds no
+ * experiment yet. */
+static gboolean
+experiment_dir_may_exist (const char               *dir,
+                          const EmExperimentConfig *config)
+{
+  g_autofree char *db = g_build_filename (dir, "experiment.sqlite", NULL);
+  g_autofree char *predictions = g_build_filename (dir, "predictions", NULL);
+  g_autofree char *checkpoints = g_build_filename (dir, "checkpoints", NULL);
+
+  return config->dir_may_exist && g_file_test (dir, G_FILE_TEST_IS_DIR)
+         && !g_file_test (db, G_FILE_TEST_EXISTS)
+         && !g_file_test (predictions, G_FILE_TEST_EXISTS)
+         && !g_file_test (checkpoints, G_FILE_TEST_EXISTS);
+}
+
 EmExperiment *
 em_experiment_create_raw (const char                *dir,
                           const EmExperimentConfig  *config,
@@ -580,7 +597,7 @@ em_experiment_create_raw (const char                *dir,
       return NULL;
     }
 
-  if (g_file_test (dir, G_FILE_TEST_EXISTS))
+  if (g_file_test (dir, G_FILE_TEST_EXISTS) && !experiment_dir_may_exist (dir, config))
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_EXISTS,
                    _("“%s” exists already; choose a new experiment folder"), dir);

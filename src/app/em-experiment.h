@@ -53,6 +53,10 @@ typedef struct
   const char  *preset;              /* NULL = "reference" (nn presets) */
   guint        max_epochs;          /* 0 = 30 */
   guint64      seed;                /* random seed of SMOTE/training/sampling */
+  gboolean     dir_may_exist;       /* the folder may exist already, made by the
+                                     * caller to hold the pool or seed set it
+                                     * made for the experiment; it must not hold
+                                     * an experiment.  FALSE: it must not exist */
 } EmExperimentConfig;
 
 /* One query-batch entry. */
