@@ -234,6 +234,19 @@ reason_name (const GError *e)
   return "error";
 }
 
+/* Names in the report are relative to the folder, as in a pool's. */
+static const char *
+relative_to (const char *path, const char *dir)
+{
+  gsize n = strlen (dir);
+
+  while (n > 1 && dir[n - 1] == G_DIR_SEPARATOR)
+    n--;
+  if (strncmp (path, dir, n) == 0 && path[n] == G_DIR_SEPARATOR)
+    return path + n + 1;
+  return path;
+}
+
 static char *
 report_path_for (const char *out_csv)
 {
@@ -333,7 +346,7 @@ em_labelled_set_from_fits_folder (const char               *fits_dir,
           g_autofree char *message = g_strdup_printf (
               _ ("the id “%s” is also the id of “%s”; only that one is used"), id, first);
 
-          report_add (&report, path, "duplicate", message);
+          report_add (&report, relative_to (path, fits_dir), "duplicate", message);
           summary->n_failed++;
           continue;
         }
@@ -364,7 +377,7 @@ em_labelled_set_from_fits_folder (const char               *fits_dir,
         }
       if (row->spectrum == NULL)
         {
-          report_add (&report, path, reason_name (e), e->message);
+          report_add (&report, relative_to (path, fits_dir), reason_name (e), e->message);
           summary->n_failed++;
           row_free (row);
         }

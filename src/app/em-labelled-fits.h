@@ -26,7 +26,8 @@ G_BEGIN_DECLS
  * em_pool_get_preprocess_params), so that seed and pool spectra have one
  * representation.  Files that cannot be read or preprocessed, labels that
  * name no file, and a second file with the same id are not fatal: they go
- * to a report next to the CSV (OUT.failures.tsv: name, reason, message),
+ * to a report next to the CSV (OUT.failures.tsv: file name relative to
+ * the folder or label id, reason, message),
  * and the summary counts them.  Files without a label are left out. */
 
 typedef struct

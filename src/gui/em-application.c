@@ -5,6 +5,7 @@
 
 #include "gui/em-about.h"
 #include "gui/em-application.h"
+#include "gui/em-new-experiment.h"
 #include "gui/em-preferences-window.h"
 #include "gui/em-window.h"
 
@@ -29,6 +30,7 @@ static const struct
   const char *accels[3];
 } accels[] = {
   { "app.quit", { "<Control>q", NULL } },
+  { "app.new-experiment", { "<Control>n", NULL } },
   { "app.preferences", { "<Control>comma", NULL } },
   { "window.close", { "<Control>w", NULL } },
   { "win.undo", { "<Control>z", NULL } },
@@ -120,7 +122,26 @@ preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user
   gtk_window_present (GTK_WINDOW (em_preferences_window_new (self->settings, parent)));
 }
 
+/* The "New Experiment" dialog, modal to the active window; a second
+ * Ctrl+N brings the open one up. */
+static void
+new_experiment_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  EmApplication *self = EM_APPLICATION (user_data);
+  GtkWindow     *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GList         *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  for (GList *it = windows; it != NULL; it = it->next)
+    if (EM_IS_NEW_EXPERIMENT (it->data))
+      {
+        gtk_window_present (it->data);
+        return;
+      }
+  gtk_window_present (GTK_WINDOW (em_new_experiment_new (self, parent)));
+}
+
 static const GActionEntry app_actions[] = {
+  { "new-experiment", new_experiment_activated },
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },

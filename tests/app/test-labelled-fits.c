@@ -130,10 +130,10 @@ test_convert (void)
   g_assert_nonnull (summary.report_path);
   g_assert_true (g_str_has_suffix (summary.report_path, "seed-set.failures.tsv"));
   g_assert_cmpuint (summary.problems->len, ==, 2);
-  g_assert_true (strstr (summary.problems->pdata[0], "spec-corrupt.fits") != NULL);
+  g_assert_true (g_str_has_prefix (summary.problems->pdata[0], "night-1/spec-corrupt.fits: "));
   g_assert_true (g_str_has_prefix (summary.problems->pdata[1], "spec-nowhere: "));
   g_assert_true (g_file_get_contents (summary.report_path, &report_text, NULL, NULL));
-  g_assert_true (strstr (report_text, "spec-corrupt.fits\t") != NULL);
+  g_assert_true (strstr (report_text, "\nnight-1/spec-corrupt.fits\tcorrupt\t") != NULL);
   g_assert_true (strstr (report_text, "spec-nowhere\tmissing\t") != NULL);
 
   set = em_labelled_set_read_csv (out, &error);
