@@ -50,7 +50,7 @@ struct _EmNewExperiment
   GtkButton           *create_button;
   GtkButton           *cancel_button;
   GtkWidget           *form;
-  AdwPreferencesGroup *error_group;
+  GtkWidget           *error_box;
   GtkLabel            *error_label;
   AdwEntryRow         *name_row;
   AdwActionRow        *folder_row;
@@ -70,7 +70,7 @@ struct _EmNewExperiment
   AdwComboRow         *strategy_row;
   GtkSpinButton       *batch_spin;
   GtkSpinButton       *epochs_spin;
-  AdwPreferencesGroup *progress_group;
+  GtkWidget           *progress_box;
   GtkLabel            *phase_label;
   GtkProgressBar      *progress_bar;
   AdwStatusPage       *report_page;
@@ -188,7 +188,7 @@ show_error (EmNewExperiment *self, const char *message)
   g_free (self->error);
   self->error = g_strdup (message);
   gtk_label_set_text (self->error_label, message != NULL ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_group), message != NULL);
+  gtk_widget_set_visible (self->error_box, message != NULL);
 }
 
 /* The resulting path, whether it is free, and whether Create can run. */
@@ -898,7 +898,7 @@ set_busy (EmNewExperiment *self, gboolean busy)
 {
   self->busy = busy;
   gtk_widget_set_sensitive (self->form, !busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_group), busy);
+  gtk_widget_set_visible (self->progress_box, busy);
   gtk_button_set_label (self->cancel_button, _ ("_Cancel"));
   update_state (self);
 }
@@ -1021,6 +1021,9 @@ action_create (GtkWidget *widget, const char *action_name, GVariant *parameter)
   set_busy (self, TRUE);
   task = g_task_new (self, self->cancellable, on_created, NULL);
   g_task_set_source_tag (task, action_create);
+  /* A Cancel that comes once the experiment exists is too late: it is
+   * opened, not reported as cancelled (and not left behind unsaid). */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   g_task_run_in_thread (task, create_thread);
 }
@@ -1146,16 +1149,22 @@ build (EmNewExperiment *self, GSettings *settings)
   self->cancel_button = GTK_BUTTON (cancel);
   gtk_box_append (GTK_BOX (box), header);
 
-  /* errors, inline at the top of the form */
-  self->error_group = group_new (page, NULL, NULL);
+  /* Errors and progress between the header and the form, where they are
+   * seen however far the form is scrolled. */
+  self->error_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_margin_start (self->error_box, 24);
+  gtk_widget_set_margin_end (self->error_box, 24);
+  gtk_widget_set_margin_top (self->error_box, 12);
+  gtk_widget_set_margin_bottom (self->error_box, 6);
   self->error_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->error_label, TRUE);
   gtk_label_set_wrap_mode (self->error_label, PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (self->error_label, 0.0);
   gtk_label_set_selectable (self->error_label, TRUE);
   gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-  adw_preferences_group_add (self->error_group, GTK_WIDGET (self->error_label));
-  gtk_widget_set_visible (GTK_WIDGET (self->error_group), FALSE);
+  gtk_box_append (GTK_BOX (self->error_box), GTK_WIDGET (self->error_label));
+  gtk_widget_set_visible (self->error_box, FALSE);
+  gtk_box_append (GTK_BOX (box), self->error_box);
 
   /* name and folder */
   group = group_new (page, _ ("Experiment"), NULL);
@@ -1170,9 +1179,9 @@ build (EmNewExperiment *self, GSettings *settings)
 
   /* the labelled seed set */
   group = group_new (page, _ ("Labelled Seed Set"),
-                     _ ("The spectra the first network learns from. Labels in a CSV name each "
-                        "spectrum by its file name without “.fits” (e.g. "
-                        "spec-55859-F5902_sp01-001): “id,label”."));
+                     _ ("The spectra the first network learns from. A labels CSV for FITS "
+                        "spectra has rows “id,label”, the id being the file name without "
+                        "“.fits” (e.g. spec-55859-F5902_sp01-001)."));
   self->seed_kind_row = combo_row_new (group, _ ("Source"), NULL, seed_kinds, 0);
   self->seed_csv_row = file_row_new (self, group, _ ("Seed set CSV"), FIELD_SEED_CSV);
   self->seed_fits_row = file_row_new (self, group, _ ("Folder of FITS spectra"), FIELD_SEED_FITS);
@@ -1208,7 +1217,11 @@ build (EmNewExperiment *self, GSettings *settings)
                                     _ ("Per training, with early stopping"), 1000, 30);
 
   /* progress of the work */
-  self->progress_group = group_new (page, _ ("Progress"), NULL);
+  self->progress_box = progress_box;
+  gtk_widget_set_margin_start (progress_box, 24);
+  gtk_widget_set_margin_end (progress_box, 24);
+  gtk_widget_set_margin_top (progress_box, 12);
+  gtk_widget_set_margin_bottom (progress_box, 12);
   self->phase_label = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_xalign (self->phase_label, 0.0);
   gtk_label_set_wrap (self->phase_label, TRUE);
@@ -1219,8 +1232,8 @@ build (EmNewExperiment *self, GSettings *settings)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Progress"), -1);
   gtk_box_append (GTK_BOX (progress_box), GTK_WIDGET (self->phase_label));
   gtk_box_append (GTK_BOX (progress_box), GTK_WIDGET (self->progress_bar));
-  adw_preferences_group_add (self->progress_group, progress_box);
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_group), FALSE);
+  gtk_widget_set_visible (progress_box, FALSE);
+  gtk_box_insert_child_after (GTK_BOX (box), progress_box, self->error_box);
 
   /* the report after a Create that skipped files */
   adw_status_page_set_icon_name (ADW_STATUS_PAGE (report_page), "emblem-ok-symbolic");
