@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <errno.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "app/em-experiment.h"
+#include "app/em-labelled-fits.h"
+#include "app/em-pool.h"
 #include "em-cli.h"
 #include "em-cli-commands.h"
 
@@ -94,16 +99,81 @@ experiment_info_print (EmExperiment *exp)
   return EM_CLI_OK;
 }
 
+/* Removes the folder `experiment new` made, with what it put in it;
+ * symbolic links are removed, never followed. */
+static void
+remove_tree (const char *path)
+{
+  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_remove (path);
+}
+
+/* --seed-fits/--seed-labels: the experiment folder is made first and the
+ * seed set written into it as EXP/seed-set.csv, on the pool's grid and
+ * with the pool's preprocessing.  Returns the CSV's path or NULL. */
+static char *
+seed_from_fits (const char  *dir,
+                const char  *pool_path,
+                const char  *fits_dir,
+                const char  *labels,
+                GError     **error)
+{
+  g_autoptr(EmPool) pool = em_pool_open (pool_path, error);
+  g_autofree char *csv = NULL;
+  EmLabelledFitsSummary summary;
+  EmPreprocessParams params;
+
+  if (pool == NULL)
+    return NULL;
+  if (g_mkdir (dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Cannot create the experiment folder “%s”: %s"), dir, g_strerror (saved));
+      return NULL;
+    }
+  em_pool_get_preprocess_params (pool, &params);
+  csv = g_build_filename (dir, "seed-set.csv", NULL);
+  if (!em_labelled_set_from_fits_folder (fits_dir, labels, &params, csv, NULL, NULL, NULL,
+                                         &summary, error))
+    {
+      em_labelled_fits_summary_clear (&summary);
+      remove_tree (dir);
+      return NULL;
+    }
+  if (summary.report_path != NULL)
+    g_printerr (_("emissary-cli: seed set: unusable files: %u, labels without a file: %u; "
+                  "see %s\n"),
+                summary.n_failed, summary.n_missing, summary.report_path);
+  em_labelled_fits_summary_clear (&summary);
+  return g_steal_pointer (&csv);
+}
+
 static int
 experiment_new (int    argc,
                 char **argv)
 {
   g_autofree char *seed_set = NULL, *pool = NULL, *classes = NULL, *targets = NULL;
   g_autofree char *strategy = NULL, *preset = NULL;
+  g_autofree char *seed_fits = NULL, *seed_labels = NULL, *made_seed = NULL;
   int batch = 100, epochs = 30;
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "seed-set", 0, 0, G_OPTION_ARG_FILENAME, &seed_set, N_("Labelled seed set (Ondřejov-style CSV)"), N_("CSV") },
+    { "seed-fits", 0, 0, G_OPTION_ARG_FILENAME, &seed_fits, N_("Seed set from a folder of FITS spectra (with --seed-labels), written to EXP/seed-set.csv"), N_("DIR") },
+    { "seed-labels", 0, 0, G_OPTION_ARG_FILENAME, &seed_labels, N_("Labels of the --seed-fits spectra: CSV “id,label”, id = file name without .fits"), N_("CSV") },
     { "pool", 0, 0, G_OPTION_ARG_FILENAME, &pool, N_("Pool made by “emissary-cli ingest”"), N_("POOL") },
     { "classes", 0, 0, G_OPTION_ARG_STRING, &classes, N_("Comma-separated classes (default absorption,emission,double-peak)"), N_("LIST") },
     { "targets", 0, 0, G_OPTION_ARG_STRING, &targets, N_("Comma-separated target classes (default all but the first)"), N_("LIST") },
@@ -126,15 +196,33 @@ experiment_new (int    argc,
     return status;
   if (argc != 2)
     return em_cli_usage ("experiment new", _("expected one experiment folder"));
-  if (seed_set == NULL || pool == NULL)
-    return em_cli_usage ("experiment new", _("--seed-set and --pool are required"));
+  if ((seed_fits == NULL) != (seed_labels == NULL))
+    return em_cli_usage ("experiment new", _("--seed-fits and --seed-labels go together"));
+  if (seed_fits != NULL && seed_set != NULL)
+    return em_cli_usage ("experiment new", _("give either --seed-set or --seed-fits, not both"));
+  if ((seed_set == NULL && seed_fits == NULL) || pool == NULL)
+    return em_cli_usage ("experiment new",
+                         _("--pool and --seed-set (or --seed-fits with --seed-labels) are required"));
   if (batch <= 0 || epochs <= 0 || seed < 0)
     return em_cli_usage ("experiment new", _("--batch, --epochs and --seed must be positive"));
   if (classes)
     class_list = g_strsplit (classes, ",", -1);
   if (targets)
     target_list = g_strsplit (targets, ",", -1);
-  config.seed_set_path = seed_set;
+  if (seed_fits != NULL)
+    {
+      if (g_file_test (argv[1], G_FILE_TEST_EXISTS))
+        {
+          g_set_error (&error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_EXISTS,
+                       _("“%s” exists already; choose a new experiment folder"), argv[1]);
+          return em_cli_fail (error);
+        }
+      made_seed = seed_from_fits (argv[1], pool, seed_fits, seed_labels, &error);
+      if (made_seed == NULL)
+        return em_cli_fail (error);
+      config.dir_may_exist = TRUE;
+    }
+  config.seed_set_path = made_seed != NULL ? made_seed : seed_set;
   config.pool_path = pool;
   config.classes = (const char *const *) class_list;
   config.targets = (const char *const *) target_list;
@@ -145,7 +233,12 @@ experiment_new (int    argc,
   config.seed = (guint64) seed;
   exp = em_experiment_create (argv[1], &config, &error);
   if (exp == NULL)
-    return em_cli_fail (error);
+    {
+      /* nothing half-made stays: the folder this command made goes */
+      if (made_seed != NULL)
+        remove_tree (argv[1]);
+      return em_cli_fail (error);
+    }
   return experiment_info_print (exp);
 }
 
