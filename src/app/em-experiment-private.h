@@ -28,6 +28,7 @@ struct _EmExperiment
   guint64     seed;
   guint       n_flux;
   EmPool     *pool;          /* opened on first need (label validation) */
+  gboolean    has_class_sizes; /* iteration_classes exists (schema ≥ 2) */
 };
 
 /* Seed spectra handed to em_experiment_create_raw (the CSV reader lives in

@@ -16,9 +16,19 @@
 #include "spectra/em-labelled-set.h"
 #include "spectra/em-preprocess.h"
 
-#define EM_EXPERIMENT_SCHEMA_VERSION "1"
+/* 1: the first release; 2: iteration_classes (training-set size per
+ * class).  A version-1 database opened for writing is migrated. */
+#define EM_EXPERIMENT_SCHEMA_VERSION "2"
 
 G_DEFINE_QUARK (em-experiment-error-quark, em_experiment_error)
+
+/* Labelled spectra of each class in an iteration's training set, before
+ * SMOTE (schema version 2; iterations of a migrated version-1 database
+ * have no rows here). */
+#define ITERATION_CLASSES_SQL \
+  "CREATE TABLE IF NOT EXISTS iteration_classes (iteration INTEGER NOT NULL," \
+  "  class_idx INTEGER NOT NULL, train_size INTEGER NOT NULL," \
+  "  PRIMARY KEY (iteration, class_idx));"
 
 /* Labels are never updated or deleted: a correction is a newer record, an
  * undo is a record naming the one it withdraws.  The effective label of a
@@ -60,7 +70,8 @@ static const char schema_sql[] =
   "CREATE TABLE estimate_samples (sample INTEGER NOT NULL,"
   "  spectrum_id TEXT NOT NULL, iteration INTEGER NOT NULL,"
   "  predicted_class INTEGER NOT NULL, drawn TEXT NOT NULL,"
-  "  PRIMARY KEY (sample, spectrum_id));";
+  "  PRIMARY KEY (sample, spectrum_id));"
+  ITERATION_CLASSES_SQL;
 
 static const char *const default_classes[] = { "absorption", "emission", "double-peak", NULL };
 
@@ -182,6 +193,7 @@ experiment_new (const char *dir)
   exp->dir = g_strdup (dir);
   exp->db_path = g_build_filename (dir, "experiment.sqlite", NULL);
   exp->lock_fd = -1;
+  exp->has_class_sizes = TRUE;
   exp->classes = g_ptr_array_new_with_free_func (g_free);
   exp->targets = g_array_new (FALSE, TRUE, sizeof (gboolean));
   return exp;
@@ -326,7 +338,30 @@ load_config (EmExperiment  *exp,
                    _("“%s” is not an Emissary experiment database"), exp->db_path);
       return FALSE;
     }
-  if (strcmp (version, EM_EXPERIMENT_SCHEMA_VERSION) != 0)
+  if (strcmp (version, "1") == 0)
+    {
+      /* Version 1 lacks iteration_classes only: a writer adds it (its
+       * older iterations simply have no per-class sizes); a reader does
+       * without it. */
+      exp->has_class_sizes = FALSE;
+      if (!exp->read_only)
+        {
+          if (!em_experiment_exec (exp, "BEGIN IMMEDIATE;" ITERATION_CLASSES_SQL
+                                        "UPDATE config SET value = '" EM_EXPERIMENT_SCHEMA_VERSION
+                                        "' WHERE key = 'schema_version';", error))
+            {
+              sqlite3_exec (exp->db, "ROLLBACK", NULL, NULL, NULL);
+              return FALSE;
+            }
+          if (!em_experiment_exec (exp, "COMMIT", error))
+            {
+              sqlite3_exec (exp->db, "ROLLBACK", NULL, NULL, NULL);
+              return FALSE;
+            }
+          exp->has_class_sizes = TRUE;
+        }
+    }
+  else if (strcmp (version, EM_EXPERIMENT_SCHEMA_VERSION) != 0)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
                    _("Experiment database “%s” has schema version %s; this Emissary reads %s"),
@@ -1165,6 +1200,7 @@ em_iteration_info_free (EmIterationInfo *info)
   g_free (info->strategy);
   g_free (info->started);
   g_free (info->checkpoint);
+  g_free (info->class_sizes);
   g_free (info);
 }
 
@@ -1197,7 +1233,38 @@ em_experiment_get_iterations (EmExperiment  *exp,
       info->seconds_score = sqlite3_column_double (stmt, 9);
       info->n_candidates = (guint) sqlite3_column_int (stmt, 10);
       info->checkpoint = g_strdup ((const char *) sqlite3_column_text (stmt, 11));
+      info->n_classes = exp->classes->len;
       g_ptr_array_add (list, info);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (exp->has_class_sizes && list->len > 0)
+    {
+      /* Iterations before schema version 2 have no rows: NULL sizes. */
+      stmt = em_experiment_prepare (exp,
+        "SELECT iteration, class_idx, train_size FROM iteration_classes", error);
+      if (stmt == NULL)
+        {
+          g_ptr_array_unref (list);
+          return NULL;
+        }
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          guint number = (guint) sqlite3_column_int (stmt, 0);
+          int cls = sqlite3_column_int (stmt, 1);
+
+          if (cls < 0 || (guint) cls >= exp->classes->len)
+            continue;
+          for (guint i = 0; i < list->len; i++)
+            {
+              EmIterationInfo *info = g_ptr_array_index (list, i);
+
+              if (info->number != number)
+                continue;
+              if (info->class_sizes == NULL)
+                info->class_sizes = g_new0 (guint, info->n_classes);
+              info->class_sizes[cls] = (guint) sqlite3_column_int (stmt, 2);
+            }
+        }
     }
   return list;
 }

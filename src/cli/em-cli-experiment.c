@@ -79,6 +79,19 @@ experiment_info_print (EmExperiment *exp)
       em_json_number (out, last->number);
       em_json_key (out, "train_size");
       em_json_number (out, last->train_size);
+      if (last->class_sizes != NULL)
+        {
+          /* before SMOTE, by class name; absent for iterations stored
+           * before schema version 2 */
+          em_json_key (out, "train_size_per_class");
+          g_string_append_c (out, '{');
+          for (guint c = 0; c < last->n_classes; c++)
+            {
+              em_json_key (out, em_experiment_get_class (exp, c));
+              em_json_number (out, last->class_sizes[c]);
+            }
+          g_string_append_c (out, '}');
+        }
       em_json_key (out, "epochs");
       em_json_number (out, last->epochs);
       em_json_key (out, "loss");
