@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "app/em-estimate.h"
 #include "app/em-experiment.h"
 #include "gui/em-batch-grid.h"
 #include "gui/em-batch-item.h"
@@ -36,6 +37,9 @@
 #define SIMBAD_DELAY_MS 300
 
 #define MAX_CLASS_KEYS 9
+
+/* The sample size "Estimate Precision" offers first. */
+#define DEFAULT_SAMPLE_SIZE 50
 
 /* Rows of the metadata panel. */
 enum
@@ -133,6 +137,21 @@ struct _EmWindow
   gboolean      follow_selection;
   gboolean      normalised;
   gboolean      y_locked;
+
+  /* The precision sample, shown in the grid in place of the query batch
+   * (kept here to switch back); self->exp is written by one thread at a
+   * time: the label writer or the task drawing a sample. */
+  GMutex            exp_lock;
+  GListModel       *query_batch;
+  guint             query_iteration;
+  gboolean          showing_sample;
+  gboolean          sampling; /* a sample task is running */
+  int               sample_number;
+  EmEstimateReport *estimate; /* of the latest sample, as last computed */
+  gboolean          estimate_announced;
+  GtkWidget        *sample_bar;
+  GtkLabel         *estimate_label;
+  char             *hips_survey; /* what Aladin shows around a spectrum */
 };
 
 G_DEFINE_FINAL_TYPE (EmWindow, em_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -150,6 +169,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void update_train_actions (EmWindow *self);
+static void update_sample_actions (EmWindow *self);
 
 /* "Demo" for ".../Demo.emissary". */
 char *
@@ -236,11 +256,19 @@ update_batch_label (EmWindow *self)
   guint            labelled = count_labelled (self);
   g_autofree char *text = NULL;
 
-  /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
-   * labelled" */
-  text = g_strdup_printf (_ ("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
+  if (self->showing_sample)
+    /* Translators: above the grid when it shows the random sample of
+     * candidates drawn to estimate their precision, e.g. "Precision
+     * sample 2 of iteration 3 · 17 of 50 labelled" */
+    text = g_strdup_printf (_ ("Precision sample %d of iteration %u · %u of %u labelled"),
+                            self->sample_number, self->iteration, labelled, n);
+  else
+    /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
+     * labelled" */
+    text = g_strdup_printf (_ ("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
   gtk_label_set_text (self->batch_label, text);
   update_train_actions (self);
+  update_sample_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", self->undo_steps->len > 0);
   gtk_widget_action_set_enabled (
       GTK_WIDGET (self), "win.skip",
@@ -313,9 +341,6 @@ show_metadata (EmWindow *self, EmBatchItem *item)
   set_meta (self, META_PROBABILITIES, probs->str);
 }
 
-/* cfitsio may be built without reentrancy; reads then take turns. */
-static GMutex read_lock;
-
 static void
 read_spectrum_thread (GTask        *task,
                       gpointer      source_object,
@@ -323,17 +348,13 @@ read_spectrum_thread (GTask        *task,
                       GCancellable *cancellable)
 {
   const char *path = task_data;
-  gboolean    serial = !em_spectrum_read_is_thread_safe ();
   GError     *error = NULL;
   EmSpectrum *spectrum;
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (serial)
-    g_mutex_lock (&read_lock);
-  spectrum = em_spectrum_read (path, &error);
-  if (serial)
-    g_mutex_unlock (&read_lock);
+  /* cfitsio may be built without reentrancy; reads then take turns */
+  spectrum = em_tasks_read_spectrum (path, &error);
   if (spectrum == NULL)
     g_task_return_error (task, error);
   else
@@ -799,6 +820,25 @@ action_show_in_aladin (GtkWidget *widget, const char *action_name, GVariant *par
 
   if (item == NULL || self->samp == NULL)
     return;
+  /* Aladin loads the HiPS survey of the preferences around it (an
+   * Aladin script: only Aladin subscribes), then every client that
+   * takes positions points there. */
+  {
+    g_autofree char *script = em_samp_aladin_hips_script (
+        self->hips_survey, em_batch_item_get_ra (item), em_batch_item_get_dec (item));
+
+    if (script != NULL)
+      em_samp_client_notify_async (self->samp, NULL, em_samp_msg_script_aladin_send (script),
+                                   self->samp_cancellable, on_samp_notified, NULL);
+    else if (self->hips_survey != NULL && self->hips_survey[0] != '\0')
+      {
+        /* Translators: %s is the HiPS identifier of the preferences */
+        g_autofree char *text = g_strdup_printf (
+            _ ("“%s” is no HiPS identifier Aladin can load (see Preferences)"), self->hips_survey);
+
+        toast (self, text);
+      }
+  }
   em_samp_client_send_async (
       self->samp, NULL,
       em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item), em_batch_item_get_dec (item)),
@@ -997,14 +1037,11 @@ rebuild_class_buttons (EmWindow *self)
     }
 }
 
-/* Shows @items (EmBatchItem) as the current query batch of @iteration with
- * the class scheme @classes, and selects its first unlabelled spectrum. */
-void
-em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
+/* Shows @items in the grid and selects its first unlabelled spectrum. */
+static void
+show_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
 {
   guint first;
-
-  g_return_if_fail (EM_IS_WINDOW (self));
 
   g_set_object (&self->batch, items);
   self->iteration = iteration;
@@ -1027,6 +1064,25 @@ em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const c
   em_batch_grid_set_selected (self->batch_grid, first);
   on_selected_changed (self);
   gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+}
+
+/* Shows @items (EmBatchItem) as the current query batch of @iteration with
+ * the class scheme @classes, and selects its first unlabelled spectrum
+ * (leaving the precision sample if it was shown). */
+void
+em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+
+  self->showing_sample = FALSE;
+  gtk_widget_set_visible (self->sample_bar, FALSE);
+  /* @items may be the one kept */
+  if (items != NULL)
+    g_object_ref (items);
+  g_clear_object (&self->query_batch);
+  self->query_batch = items;
+  self->query_iteration = iteration;
+  show_batch (self, items, iteration, classes);
 }
 
 /* Borrowed; NULL without a batch. */
@@ -1085,6 +1141,8 @@ typedef struct
   guint         position; /* to put the label back on failure */
   int           previous;
   GError       *error;
+  gboolean      estimate; /* evaluate the precision sample afterwards */
+  EmEstimateReport *report;
 } WriteJob;
 
 static void
@@ -1094,8 +1152,11 @@ write_job_free (WriteJob *job)
   g_free (job->id);
   g_free (job->klass);
   g_clear_error (&job->error);
+  g_clear_pointer (&job->report, em_estimate_report_free);
   g_free (job);
 }
+
+static void show_estimate (EmWindow *self, EmEstimateReport *report);
 
 static gboolean
 write_done (gpointer data)
@@ -1104,6 +1165,8 @@ write_done (gpointer data)
   EmWindow *self = job->window;
 
   g_atomic_int_dec_and_test (&self->pending_writes);
+  if (job->report != NULL && self->showing_sample && self->main_stack != NULL)
+    show_estimate (self, g_steal_pointer (&job->report));
   if (job->error != NULL && self->batch != NULL)
     {
       /* The label did not reach the database: show it as it is there. */
@@ -1126,11 +1189,16 @@ write_thread (gpointer data, gpointer user_data)
 {
   WriteJob *job = data;
 
+  g_mutex_lock (&job->window->exp_lock);
   if (job->kind == WRITE_LABEL)
     em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
                              NULL, &job->error);
   else
     em_experiment_undo (job->exp, NULL, &job->error);
+  /* The estimate as it stands with this label, live as the sample fills. */
+  if (job->estimate)
+    job->report = em_estimate_report (job->exp, NULL);
+  g_mutex_unlock (&job->window->exp_lock);
   g_main_context_invoke (NULL, write_done, job);
 }
 
@@ -1157,6 +1225,7 @@ queue_write (EmWindow   *self,
   job->seconds = self->shown_at > 0 ? (g_get_monotonic_time () - self->shown_at) / 1e6 : -1.0;
   job->position = position;
   job->previous = previous;
+  job->estimate = self->showing_sample;
   g_atomic_int_inc (&self->pending_writes);
   g_thread_pool_push (self->writer, job, NULL);
 }
@@ -1177,6 +1246,407 @@ em_window_is_writing (EmWindow *self)
 {
   g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
   return g_atomic_int_get (&self->pending_writes) > 0;
+}
+
+/* ---- the precision sample --------------------------------------------- */
+
+static void
+update_sample_actions (EmWindow *self)
+{
+  gboolean idle = self->exp != NULL && !self->sampling;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.estimate-precision", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-precision-sample",
+                                 idle && self->estimate != NULL && self->estimate->sample >= 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-query-batch",
+                                 self->showing_sample && self->query_batch != NULL);
+}
+
+/* "0.923", or "—" where the value is undefined (too few labels). */
+static char *
+format_value (double value)
+{
+  return isfinite (value) ? g_strdup_printf ("%.3f", value) : g_strdup ("—");
+}
+
+/* One line of the estimate: the fraction labelled as a target, the
+ * method's Student-t limit, the Wilson interval and the exact limit. */
+static char *
+format_estimate_row (const EmEstimateRow *row)
+{
+  g_autofree char *p = format_value (row->precision);
+  g_autofree char *t = format_value (row->t_lower);
+  g_autofree char *wl = format_value (row->wilson_lower);
+  g_autofree char *wu = format_value (row->wilson_upper);
+  g_autofree char *cp = format_value (row->clopper_pearson_lower);
+
+  if (row->n_labelled == 0)
+    /* Translators: %u is the size of the precision sample */
+    return g_strdup_printf (_ ("no label yet among %u"), row->n_sampled);
+  /* Translators: the precision estimated from a labelled sample: the
+   * fraction of targets (n of N), the one-sided 95 % lower limit by
+   * Student's t (the method's), the Wilson 95 % interval and the exact
+   * (Clopper–Pearson) one-sided 95 % lower limit */
+  return g_strdup_printf (_ ("precision %s (%u of %u) · Student-t lower limit %s · "
+                             "Wilson %s–%s · Clopper–Pearson lower limit %s"),
+                          p, row->n_correct, row->n_labelled, t, wl, wu, cp);
+}
+
+static char *
+format_estimate (const EmEstimateReport *report)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  if (report == NULL || report->n_rows == 0 || report->sample < 0)
+    return g_strdup ("");
+  {
+    g_autofree char *all = format_estimate_row (&report->rows[0]);
+
+    /* Translators: the estimate over all candidates (95 % confidence) */
+    g_string_append_printf (text, _ ("All candidates: %s"), all);
+  }
+  for (guint r = 1; r < report->n_rows; r++)
+    {
+      g_autofree char *line = NULL;
+
+      if (report->rows[r].n_sampled == 0)
+        continue;
+      line = format_estimate_row (&report->rows[r]);
+      /* Translators: the estimate for the candidates predicted as one
+       * class: "emission: precision 0.920 (23 of 25) · …" */
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, _ ("%s: %s"), report->rows[r].name, line);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The history windows of this window show the new estimate too. */
+static void
+reload_history_views (EmWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+      g_autoptr (GError) error = NULL;
+
+      if (EM_IS_HISTORY_VIEW (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (self)
+          && !em_history_view_load (EM_HISTORY_VIEW (w), self->experiment_path, &error))
+        g_message ("History of %s not refreshed: %s", self->experiment_path, error->message);
+    }
+}
+
+/* Takes @report over: the estimate shown under the sample's header, and
+ * once every spectrum of the sample is labelled, in a toast and the
+ * history too. */
+static void
+show_estimate (EmWindow *self, EmEstimateReport *report)
+{
+  g_autofree char *text = NULL;
+  gboolean         complete;
+
+  g_clear_pointer (&self->estimate, em_estimate_report_free);
+  self->estimate = report;
+  text = format_estimate (report);
+  gtk_label_set_text (self->estimate_label, text);
+  complete = report != NULL && report->n_rows > 0 && report->rows[0].n_sampled > 0
+             && report->rows[0].n_labelled == report->rows[0].n_sampled;
+  if (complete && self->showing_sample && !self->estimate_announced)
+    {
+      g_autofree char *all = format_estimate_row (&report->rows[0]);
+      /* Translators: when the last spectrum of the precision sample is
+       * labelled; %d is the sample, %s the estimate */
+      g_autofree char *message
+          = g_strdup_printf (_ ("Precision sample %d labelled: %s"), report->sample, all);
+      AdwToast *t = adw_toast_new (message);
+
+      adw_toast_set_timeout (t, 0);
+      adw_toast_overlay_add_toast (self->toasts, t);
+      reload_history_views (self);
+    }
+  self->estimate_announced = complete;
+  update_sample_actions (self);
+}
+
+typedef enum
+{
+  SAMPLE_DRAW,   /* draw a new sample, then show it */
+  SAMPLE_RESUME, /* show the latest sample */
+  SAMPLE_PROBE,  /* only evaluate the latest sample */
+} SampleMode;
+
+typedef struct
+{
+  EmExperiment     *exp; /* borrowed: the window keeps it open */
+  GMutex           *lock;
+  SampleMode        mode;
+  guint             n;
+  GListStore       *store;
+  int               sample;
+  guint             iteration;
+  EmEstimateReport *report;
+} SampleJob;
+
+static void
+sample_job_free (SampleJob *job)
+{
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->report, em_estimate_report_free);
+  g_free (job);
+}
+
+static void
+sample_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  SampleJob *job = task_data;
+  GError    *error = NULL;
+  gboolean   ok = TRUE;
+
+  g_mutex_lock (job->lock);
+  if (job->mode == SAMPLE_DRAW && em_estimate_draw_sample (job->exp, job->n, &error) < 0)
+    ok = FALSE;
+  if (ok && job->mode != SAMPLE_PROBE)
+    {
+      job->store = em_tasks_load_sample (job->exp, &job->sample, &job->iteration, &error);
+      ok = job->store != NULL;
+    }
+  if (ok)
+    {
+      job->report = em_estimate_report (job->exp, &error);
+      ok = job->report != NULL;
+    }
+  g_mutex_unlock (job->lock);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_sample_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmWindow  *self = EM_WINDOW (source);
+  SampleJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  self->sampling = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->main_stack != NULL)
+        {
+          g_autofree char *text
+              = g_strdup_printf (_ ("No precision sample: %s"), error->message);
+          toast (self, text);
+          update_sample_actions (self);
+        }
+      return;
+    }
+  if (self->main_stack == NULL)
+    return;
+  if (job->mode == SAMPLE_PROBE)
+    {
+      const EmEstimateRow *all = job->report->n_rows > 0 ? &job->report->rows[0] : NULL;
+
+      /* A sample left unfinished when the experiment was last open. */
+      if (job->report->sample >= 0 && all != NULL && all->n_labelled < all->n_sampled)
+        {
+          /* Translators: on opening an experiment; %d is the sample's
+           * number, then how many of its spectra are labelled */
+          g_autofree char *text
+              = g_strdup_printf (_ ("Precision sample %d is unfinished: %u of %u labelled"),
+                                 job->report->sample, all->n_labelled, all->n_sampled);
+          AdwToast *t = adw_toast_new (text);
+
+          adw_toast_set_button_label (t, _ ("_Resume"));
+          adw_toast_set_action_name (t, "win.resume-precision-sample");
+          adw_toast_set_timeout (t, 0);
+          adw_toast_overlay_add_toast (self->toasts, t);
+        }
+      g_clear_pointer (&self->estimate, em_estimate_report_free);
+      self->estimate = g_steal_pointer (&job->report);
+      update_sample_actions (self);
+      return;
+    }
+
+  {
+    /* the scheme of the window's batch, which may be a copy of ours */
+    g_auto (GStrv) classes = g_strdupv (self->classes);
+
+    self->showing_sample = TRUE;
+    self->sample_number = job->sample;
+    self->estimate_announced = FALSE;
+    show_batch (self, G_LIST_MODEL (job->store), job->iteration, (const char *const *)classes);
+  }
+  gtk_widget_set_visible (self->sample_bar, TRUE);
+  show_estimate (self, g_steal_pointer (&job->report));
+  update_batch_label (self);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+static void
+start_sample_task (EmWindow *self, SampleMode mode, guint n)
+{
+  g_autoptr (GTask) task = NULL;
+  SampleJob *job;
+
+  if (self->exp == NULL || self->sampling)
+    return;
+  job = g_new0 (SampleJob, 1);
+  job->exp = self->exp;
+  job->lock = &self->exp_lock;
+  job->mode = mode;
+  job->n = n;
+  self->sampling = TRUE;
+  update_sample_actions (self);
+  task = g_task_new (self, self->cancellable, on_sample_ready, NULL);
+  g_task_set_source_tag (task, start_sample_task);
+  g_task_set_task_data (task, job, (GDestroyNotify)sample_job_free);
+  g_task_run_in_thread (task, sample_thread);
+}
+
+static void
+on_sample_size_response (AdwMessageDialog *dialog, const char *response, EmWindow *self)
+{
+  GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), "em-sample-size");
+
+  if (g_str_equal (response, "draw"))
+    start_sample_task (self, SAMPLE_DRAW, (guint)gtk_spin_button_get_value_as_int (spin));
+  else if (g_str_equal (response, "resume"))
+    start_sample_task (self, SAMPLE_RESUME, 0);
+}
+
+/* Asks the sample size (and offers the unfinished sample, if any). */
+static void
+ask_sample_size (EmWindow *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _ ("Estimate Precision"), NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_ ("_Spectra in the sample"));
+  GtkWidget *spin = gtk_spin_button_new_with_range (1, 100000, 1);
+  const EmEstimateRow *all
+      = self->estimate != NULL && self->estimate->n_rows > 0 ? &self->estimate->rows[0] : NULL;
+
+  adw_message_dialog_set_body (
+      ADW_MESSAGE_DIALOG (dialog),
+      _ ("A random sample of the current candidates is drawn and shown in place of the query "
+         "batch. The fraction you label as a target class estimates the precision of the "
+         "candidate catalogue."));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), DEFAULT_SAMPLE_SIZE);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), spin);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  label, NULL, -1);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), spin);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  g_object_set_data (G_OBJECT (dialog), "em-sample-size", spin);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));
+  if (all != NULL && self->estimate->sample >= 0 && all->n_labelled < all->n_sampled)
+    adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "resume",
+                                     _ ("_Resume Unfinished Sample"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "draw", _ ("_Draw Sample"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "draw",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "draw");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_sample_size_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.estimate-precision(n): draws a sample of @n candidates and shows it
+ * for labelling; 0 asks the size first. */
+static void
+action_estimate_precision (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  guint     n = g_variant_get_uint32 (parameter);
+
+  if (self->exp == NULL || self->sampling)
+    return;
+  if (n == 0)
+    ask_sample_size (self);
+  else
+    start_sample_task (self, SAMPLE_DRAW, n);
+}
+
+static void
+action_resume_precision_sample (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  start_sample_task (EM_WINDOW (widget), SAMPLE_RESUME, 0);
+}
+
+static void
+action_show_query_batch (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  g_auto (GStrv) classes = NULL;
+
+  if (!self->showing_sample || self->query_batch == NULL)
+    return;
+  classes = g_strdupv (self->classes);
+  em_window_set_batch (self, self->query_batch, self->query_iteration,
+                       (const char *const *)classes);
+}
+
+/* From the candidates and history windows: ask here, show it here. */
+static void
+on_estimate_requested (EmWindow *self)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.estimate-precision", "u", 0);
+}
+
+/* The HiPS survey "Show in Aladin" loads (NULL or "": position only). */
+void
+em_window_set_hips_survey (EmWindow *self, const char *hips_id)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+  g_free (self->hips_survey);
+  self->hips_survey = g_strdup (hips_id);
+}
+
+static void
+on_hips_survey_changed (GSettings *settings, const char *key, EmWindow *self)
+{
+  g_autofree char *id = g_settings_get_string (settings, key);
+
+  em_window_set_hips_survey (self, id);
+}
+
+/* Whether the grid shows the precision sample (not the query batch). */
+gboolean
+em_window_is_showing_sample (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->showing_sample;
+}
+
+/* Whether a sample is being drawn, loaded or evaluated. */
+gboolean
+em_window_is_sampling (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->sampling;
+}
+
+/* The estimate of the latest sample as last computed (NULL before). */
+const EmEstimateReport *
+em_window_get_estimate (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->estimate;
+}
+
+/* The estimate as shown under the sample's header. */
+const char *
+em_window_get_estimate_text (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->estimate_label);
 }
 
 /* ---- training --------------------------------------------------------- */
@@ -1323,7 +1793,10 @@ action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *pa
     em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
                                    self->simbad_radius);
   em_candidates_view_set_samp (view, self->samp);
+  em_candidates_view_set_hips_survey (view, self->hips_survey);
   g_signal_connect_object (view, "relabel", G_CALLBACK (em_window_relabel), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (view, "estimate-precision", G_CALLBACK (on_estimate_requested), self,
                            G_CONNECT_SWAPPED);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
@@ -1473,6 +1946,8 @@ action_show_history (GtkWidget *widget, const char *action_name, GVariant *param
       gtk_window_destroy (GTK_WINDOW (view));
       return;
     }
+  g_signal_connect_object (view, "estimate-precision", G_CALLBACK (on_estimate_requested), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
 }
@@ -1556,6 +2031,8 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)classes->pdata);
   remember_experiment (self);
   update_train_actions (self);
+  /* an unfinished precision sample is offered for resuming */
+  start_sample_task (self, SAMPLE_PROBE, 0);
 }
 
 /* How the demo is made when the window is asked to open the demo path
@@ -1713,6 +2190,7 @@ em_window_dispose (GObject *object)
   if (self->samp != NULL)
     em_window_set_samp (self, NULL);
   g_clear_object (&self->batch);
+  g_clear_object (&self->query_batch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EM_TYPE_WINDOW);
   G_OBJECT_CLASS (em_window_parent_class)->dispose (object);
 }
@@ -1740,6 +2218,9 @@ em_window_finalize (GObject *object)
   g_free (self->train_phase);
   g_free (self->batch_table_id);
   g_free (self->batch_table_url);
+  g_clear_pointer (&self->estimate, em_estimate_report_free);
+  g_mutex_clear (&self->exp_lock);
+  g_free (self->hips_survey);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
 }
 
@@ -1818,6 +2299,12 @@ em_window_class_init (EmWindowClass *klass)
                                    action_show_candidates);
   gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL,
                                    action_cancel_training);
+  gtk_widget_class_install_action (widget_class, "win.estimate-precision", "u",
+                                   action_estimate_precision);
+  gtk_widget_class_install_action (widget_class, "win.resume-precision-sample", NULL,
+                                   action_resume_precision_sample);
+  gtk_widget_class_install_action (widget_class, "win.show-query-batch", NULL,
+                                   action_show_query_batch);
 
   /* Plain keys as bindings (bubble phase): a focused entry keeps them. */
   for (guint k = 0; k < MAX_CLASS_KEYS; k++)
@@ -1855,6 +2342,7 @@ static void
 em_window_init (EmWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_mutex_init (&self->exp_lock);
 
   self->undo_steps = g_array_new (FALSE, FALSE, sizeof (UndoStep));
   self->class_buttons = g_ptr_array_new ();
@@ -1885,6 +2373,31 @@ em_window_init (EmWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->batch_grid, "notify::selected", G_CALLBACK (on_selected_changed),
                             self);
+
+  /* Under the grid's header while the precision sample is shown: the
+   * estimate as it stands, and the way back to the query batch. */
+  {
+    GtkWidget *back = gtk_button_new_with_mnemonic (_ ("Back to the _Query Batch"));
+
+    self->sample_bar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    gtk_widget_set_margin_start (self->sample_bar, 12);
+    gtk_widget_set_margin_end (self->sample_bar, 12);
+    gtk_widget_set_margin_bottom (self->sample_bar, 6);
+    self->estimate_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->estimate_label, 0.0);
+    gtk_label_set_wrap (self->estimate_label, TRUE);
+    gtk_label_set_selectable (self->estimate_label, TRUE);
+    gtk_widget_add_css_class (GTK_WIDGET (self->estimate_label), "caption");
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->estimate_label),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Precision estimate"), -1);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.show-query-batch");
+    gtk_widget_set_halign (back, GTK_ALIGN_START);
+    gtk_box_append (GTK_BOX (self->sample_bar), GTK_WIDGET (self->estimate_label));
+    gtk_box_append (GTK_BOX (self->sample_bar), back);
+    gtk_widget_set_visible (self->sample_bar, FALSE);
+    gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->batch_label))),
+                                self->sample_bar, GTK_WIDGET (self->batch_label));
+  }
   update_batch_label (self);
 }
 
@@ -1909,6 +2422,9 @@ em_window_new (EmApplication *application)
   if (settings != NULL)
     {
       g_set_object (&self->settings, settings);
+      on_hips_survey_changed (settings, "hips-survey", self);
+      g_signal_connect_object (settings, "changed::hips-survey",
+                               G_CALLBACK (on_hips_survey_changed), self, 0);
       g_settings_bind (settings, "follow-selection", self, "follow-selection",
                        G_SETTINGS_BIND_DEFAULT);
       gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "app/em-estimate.h"
 #include "app/em-experiment.h"
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
@@ -40,5 +41,10 @@ gboolean        em_window_is_training (EmWindow *self);
 gboolean        em_window_is_writing (EmWindow *self);
 EmSpectrumPlot *em_window_get_plot (EmWindow *self);
 void            em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name);
+void            em_window_set_hips_survey (EmWindow *self, const char *hips_id);
+gboolean        em_window_is_showing_sample (EmWindow *self);
+gboolean        em_window_is_sampling (EmWindow *self);
+const EmEstimateReport *em_window_get_estimate (EmWindow *self);
+const char     *em_window_get_estimate_text (EmWindow *self);
 
 G_END_DECLS
