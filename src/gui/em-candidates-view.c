@@ -558,6 +558,7 @@ on_spectrum_read (GObject *source, GAsyncResult *result, gpointer user_data)
           _ ("Only the pool's Hα window is shown: %s"), job->failure);
 
       gtk_label_set_text (self->spectrum_note, text);
+      em_spectrum_plot_set_x_range (self->plot, 6519.0, 6732.0);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->spectrum_note), job->spectrum == NULL);
 }
