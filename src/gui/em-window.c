@@ -1085,6 +1085,15 @@ em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const c
   show_batch (self, items, iteration, classes);
 }
 
+/* What the grid shows: the query batch or the precision sample
+ * (EmBatchItem; borrowed, NULL without a batch). */
+GListModel *
+em_window_get_batch (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->batch;
+}
+
 /* Borrowed; NULL without a batch. */
 EmBatchItem *
 em_window_get_selected_item (EmWindow *self)

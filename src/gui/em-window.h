@@ -26,6 +26,7 @@ void            em_window_set_batch (EmWindow          *self,
                                      guint              iteration,
                                      const char *const *classes);
 EmBatchItem    *em_window_get_selected_item (EmWindow *self);
+GListModel     *em_window_get_batch (EmWindow *self);
 gboolean        em_window_is_loading (EmWindow *self);
 guint           em_window_get_selected (EmWindow *self);
 const char     *em_window_get_batch_summary (EmWindow *self);
