@@ -119,7 +119,8 @@ em_learning_curve_set_iterations (EmLearningCurve *self, GPtrArray *iterations)
       g_array_append_val (self->points, p);
     }
   update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* the per-class panel may come or go */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 void

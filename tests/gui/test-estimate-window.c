@@ -331,6 +331,7 @@ test_estimate (void)
     /* "Resume" is offered exactly when the sample is unfinished */
     g_assert_cmpint (adw_message_dialog_has_response (dialog, "resume"), ==,
                      all->n_labelled < all->n_sampled);
+    g_test_message ("reopened: sample 2 has %u of %u labelled", all->n_labelled, all->n_sampled);
     if (all->n_labelled < all->n_sampled)
       adw_message_dialog_response (dialog, "resume");
     else
