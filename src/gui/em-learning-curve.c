@@ -430,6 +430,8 @@ draw_class_sizes (EmLearningCurve *self,
       double x = x0 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
       double base = 0.0;
 
+      /* inside the frame: the axis labels stay readable */
+      x = CLAMP (x, x0 + bar / 2 + 1, x0 + w - bar / 2);
       for (guint c = 0; c < self->n_classes; c++)
         {
           guint   v = g_array_index (self->class_sizes, guint, i * self->n_classes + c);
