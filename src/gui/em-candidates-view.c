@@ -1131,7 +1131,7 @@ em_candidates_view_init (EmCandidatesView *self)
   gtk_box_append (GTK_BOX (bar), button (_ ("_Relabel"), "candidates.relabel", NULL,
                                          _ ("Give the selected candidate this label (oracle)")));
   gtk_box_append (GTK_BOX (bar),
-                  button (_ ("Show in _Aladin"), "candidates.show-in-aladin", NULL,
+                  button (_ ("Show in A_ladin"), "candidates.show-in-aladin", NULL,
                           _ ("Point Aladin at the selected candidate with the HiPS survey of "
                              "the preferences")));
   gtk_box_append (GTK_BOX (toolbar_view), bar);
