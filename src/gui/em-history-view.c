@@ -19,7 +19,7 @@ struct _EmHistoryRow
 {
   GObject          parent_instance;
   EmIterationInfo *info;
-  EmEstimateRow    estimate; /* all candidates; n_labelled = 0 if none */
+  EmEstimateRow    estimate;  /* all candidates; n_labelled = 0 if none */
   char            *per_class; /* the training set per class, as shown */
 };
 

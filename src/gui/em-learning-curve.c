@@ -94,27 +94,28 @@ em_learning_curve_set_iterations (EmLearningCurve *self, GPtrArray *iterations)
   self->has_class_sizes = FALSE;
   self->n_classes = 0;
   for (guint i = 0; iterations != NULL && i < iterations->len; i++)
-    self->n_classes = MAX (self->n_classes, ((EmIterationInfo *)g_ptr_array_index (iterations, i))->n_classes);
+    self->n_classes
+        = MAX (self->n_classes, ((EmIterationInfo *)g_ptr_array_index (iterations, i))->n_classes);
   for (guint i = 0; iterations != NULL && i < iterations->len; i++)
     {
       const EmIterationInfo *info = g_ptr_array_index (iterations, i);
 
       for (guint c = 0; c < self->n_classes; c++)
         {
-          guint v = info->class_sizes != NULL && c < info->n_classes ? info->class_sizes[c]
-                                                                      : G_MAXUINT;
+          guint v
+              = info->class_sizes != NULL && c < info->n_classes ? info->class_sizes[c] : G_MAXUINT;
 
           g_array_append_val (self->class_sizes, v);
         }
       self->has_class_sizes |= info->class_sizes != NULL;
-      Point                  p = { info->number,
-                                   info->n_candidates,
-                                   info->train_size,
-                                   info->train_size_balanced,
-                                   info->seconds_train,
-                                   info->seconds_train + info->seconds_score,
-                                   NAN,
-                                   NAN };
+      Point p = { info->number,
+                  info->n_candidates,
+                  info->train_size,
+                  info->train_size_balanced,
+                  info->seconds_train,
+                  info->seconds_train + info->seconds_score,
+                  NAN,
+                  NAN };
 
       g_array_append_val (self->points, p);
     }
@@ -427,7 +428,8 @@ draw_class_sizes (EmLearningCurve *self,
   for (guint i = 0; i < n; i++)
     {
       const Point *p = &g_array_index (self->points, Point, i);
-      double x = x0 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
+      double       x
+          = x0 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
       double base = 0.0;
 
       /* inside the frame: the axis labels stay readable */
@@ -530,8 +532,7 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
     { _ ("one-sided 95 % lower limit"), 0 },
   };
   GdkRGBA  fg;
-  guint    n_panels
-      = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
+  guint    n_panels = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
   double   y;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   double   left = 56, right = 16, top = 24, gap = 30, bottom = 40;
@@ -628,8 +629,7 @@ em_learning_curve_measure (GtkWidget     *widget,
                            int           *natural_baseline)
 {
   EmLearningCurve *self = EM_LEARNING_CURVE (widget);
-  guint            n_panels
-      = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
+  guint n_panels = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
 
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 80 * n_panels + 64;
   *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 560 : 130 * n_panels + 64;

@@ -229,8 +229,7 @@ em_tasks_load_sample (EmExperiment *exp, int *sample, guint *iteration, GError *
         g_propagate_error (error, local);
       else
         g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND,
-                     _ ("No precision sample was drawn in “%s” yet"),
-                     em_experiment_get_dir (exp));
+                     _ ("No precision sample was drawn in “%s” yet"), em_experiment_get_dir (exp));
       return NULL;
     }
   store = store_from_batch (exp, qb, error);

@@ -1141,16 +1141,16 @@ typedef enum
 
 typedef struct
 {
-  EmWindow     *window; /* a reference */
-  EmExperiment *exp;    /* borrowed: the window keeps it open */
-  WriteKind     kind;
-  char         *id;
-  char         *klass;
-  double        seconds;
-  guint         position; /* to put the label back on failure */
-  int           previous;
-  GError       *error;
-  gboolean      estimate; /* evaluate the precision sample afterwards */
+  EmWindow         *window; /* a reference */
+  EmExperiment     *exp;    /* borrowed: the window keeps it open */
+  WriteKind         kind;
+  char             *id;
+  char             *klass;
+  double            seconds;
+  guint             position; /* to put the label back on failure */
+  int               previous;
+  GError           *error;
+  gboolean          estimate; /* evaluate the precision sample afterwards */
   EmEstimateReport *report;
 } WriteJob;
 
@@ -1444,8 +1444,7 @@ on_sample_ready (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->main_stack != NULL)
         {
-          g_autofree char *text
-              = g_strdup_printf (_ ("No precision sample: %s"), error->message);
+          g_autofree char *text = g_strdup_printf (_ ("No precision sample: %s"), error->message);
           toast (self, text);
           update_sample_actions (self);
         }
@@ -1544,8 +1543,8 @@ ask_sample_size (EmWindow *self)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), DEFAULT_SAMPLE_SIZE);
   gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), spin);
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                  label, NULL, -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label,
+                                  NULL, -1);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_box_append (GTK_BOX (box), label);

@@ -46,6 +46,6 @@ void            em_window_set_hips_survey (EmWindow *self, const char *hips_id);
 gboolean        em_window_is_showing_sample (EmWindow *self);
 gboolean        em_window_is_sampling (EmWindow *self);
 const EmEstimateReport *em_window_get_estimate (EmWindow *self);
-const char     *em_window_get_estimate_text (EmWindow *self);
+const char             *em_window_get_estimate_text (EmWindow *self);
 
 G_END_DECLS

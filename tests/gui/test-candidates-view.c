@@ -21,11 +21,11 @@
 #include "vo/em-samp-messages.h"
 #include "vo/em-xmlrpc.h"
 #endif
+#include "app/em-pool.h"
 #include "gui-test-util.h"
 #include "gui/em-application.h"
 #include "gui/em-candidates-view.h"
 #include "gui/em-window.h"
-#include "app/em-pool.h"
 #include "vo/em-votable.h"
 
 static char *tmp_dir;
@@ -154,7 +154,7 @@ static void
 check_send_topcat (EmCandidatesView *view, guint n, const EmCandidate *c)
 {
   g_autofree char *script = NULL;
-  SampHub *hub = samp_hub_start ("jsamp");
+  SampHub         *hub = samp_hub_start ("jsamp");
   g_autoptr (EmSampClient) emissary = em_samp_client_new ("Emissary");
   g_autoptr (EmSampClient) listener = em_samp_client_new ("Listener");
   g_autoptr (GVariant) loaded = NULL;

@@ -196,8 +196,8 @@ test_estimate (void)
   candidates = find_toplevel (EM_TYPE_CANDIDATES_VIEW);
   g_assert_nonnull (candidates);
   g_assert_true (gui_test_wait_for (view_idle, candidates, 60000));
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (candidates),
-                                             "candidates.estimate-precision", NULL));
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (candidates), "candidates.estimate-precision", NULL));
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   {
@@ -235,9 +235,8 @@ test_estimate (void)
       g_assert_cmpstr (em_batch_item_get_id (item), ==, ids[i]);
     }
   {
-    g_autofree char *expected
-        = g_strdup_printf ("Precision sample 1 of iteration 0 · %u of %u labelled",
-                           count_labelled (grid), n);
+    g_autofree char *expected = g_strdup_printf (
+        "Precision sample 1 of iteration 0 · %u of %u labelled", count_labelled (grid), n);
 
     g_assert_cmpstr (em_window_get_batch_summary (window), ==, expected);
   }
@@ -275,8 +274,8 @@ test_estimate (void)
     const EmEstimateRow *all = &em_window_get_estimate (window)->rows[0];
     g_autofree char     *p = g_strdup_printf ("precision %.3f (%u of %u)", all->precision,
                                               all->n_correct, all->n_labelled);
-    g_autofree char     *cp = g_strdup_printf ("Clopper–Pearson lower limit %.3f",
-                                               all->clopper_pearson_lower);
+    g_autofree char     *cp
+        = g_strdup_printf ("Clopper–Pearson lower limit %.3f", all->clopper_pearson_lower);
 
     g_assert_cmpuint (all->n_labelled, ==, n);
     g_assert_nonnull (strstr (em_window_get_estimate_text (window), p));
@@ -292,13 +291,14 @@ test_estimate (void)
       g_assert_cmpfloat_with_epsilon (g_strtod (precision, NULL), all->precision, 1e-3);
       if (isfinite (all->t_lower))
         g_assert_cmpfloat_with_epsilon (g_strtod (lower, NULL), all->t_lower, 1e-3);
-      g_assert_cmpuint (em_learning_curve_get_n_estimates (em_history_view_get_chart (history)),
-                        ==, 1);
+      g_assert_cmpuint (em_learning_curve_get_n_estimates (em_history_view_get_chart (history)), ==,
+                        1);
     }
   }
 
   /* a second sample, left unfinished; the experiment reopened offers it */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", 3));
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", 3));
   g_assert_true (gui_test_wait_for (showing_sample, window, 60000));
   g_assert_cmpint (em_window_get_estimate (window)->sample, ==, 2);
   grid = em_window_get_batch (window);
@@ -322,7 +322,8 @@ test_estimate (void)
   g_assert_nonnull (em_window_get_estimate (window));
   g_assert_cmpint (em_window_get_estimate (window)->sample, ==, 2);
   dialog = NULL;
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", 0));
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", 0));
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   {

@@ -302,12 +302,13 @@ test_empty_chart (void)
 static void
 test_class_sizes_chart (void)
 {
-  GtkWidget       *chart = g_object_ref_sink (em_learning_curve_new ());
-  g_autoptr (GPtrArray) iterations = g_ptr_array_new_with_free_func ((GDestroyNotify)em_iteration_info_free);
+  GtkWidget *chart = g_object_ref_sink (em_learning_curve_new ());
+  g_autoptr (GPtrArray) iterations
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)em_iteration_info_free);
   const char *const names[] = { "absorption", "emission", "double-peak", NULL };
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 500, 700);
-  cairo_t         *cr = cairo_create (surface);
-  int              min_before, nat_before, min_after, nat_after;
+  cairo_surface_t  *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 500, 700);
+  cairo_t          *cr = cairo_create (surface);
+  int               min_before, nat_before, min_after, nat_after;
 
   for (guint i = 0; i < 2; i++)
     {

@@ -166,7 +166,7 @@ label_batch_and_train (EmWindow *window)
   for (guint i = 0; i < g_list_model_get_n_items (batch); i++)
     {
       g_autoptr (EmBatchItem) item = g_list_model_get_item (batch, i);
-      int                     k = em_batch_item_get_predicted (item);
+      int k = em_batch_item_get_predicted (item);
 
       em_window_relabel (window, em_batch_item_get_id (item),
                          em_batch_item_get_classes (item)[k >= 0 && i % 5 ? k : 0]);
@@ -183,7 +183,8 @@ label_sample (EmWindow *window, guint n)
 {
   GListModel *batch;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", n));
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.estimate-precision", "u", n));
   g_assert_true (gui_test_wait_for (showing_sample, window, 60000));
   batch = em_window_get_batch (window);
   for (guint i = 0; i < 2 * g_list_model_get_n_items (batch); i++)
