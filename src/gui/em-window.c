@@ -1492,25 +1492,60 @@ on_sample_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_window_present (GTK_WINDOW (self));
 }
 
-static void
-start_sample_task (EmWindow *self, SampleMode mode, guint n)
+typedef struct
 {
-  g_autoptr (GTask) task = NULL;
-  SampleJob *job;
+  EmWindow  *window; /* a reference */
+  SampleMode mode;
+  guint      n;
+} SampleRequest;
 
-  if (self->exp == NULL || self->sampling)
-    return;
+/* Runs the sample task once the labels given before are in the database
+ * (the sample shows them, the estimate counts them). */
+static gboolean
+run_sample_task (gpointer data)
+{
+  SampleRequest *r = data;
+  EmWindow      *self = r->window;
+  SampleJob     *job;
+  g_autoptr (GTask) task = NULL;
+
+  if (self->main_stack == NULL) /* the window went */
+    {
+      self->sampling = FALSE;
+      g_object_unref (r->window);
+      g_free (r);
+      return G_SOURCE_REMOVE;
+    }
+  if (em_window_is_writing (self))
+    return G_SOURCE_CONTINUE;
   job = g_new0 (SampleJob, 1);
   job->exp = self->exp;
   job->lock = &self->exp_lock;
-  job->mode = mode;
-  job->n = n;
-  self->sampling = TRUE;
-  update_sample_actions (self);
+  job->mode = r->mode;
+  job->n = r->n;
   task = g_task_new (self, self->cancellable, on_sample_ready, NULL);
-  g_task_set_source_tag (task, start_sample_task);
+  g_task_set_source_tag (task, run_sample_task);
   g_task_set_task_data (task, job, (GDestroyNotify)sample_job_free);
   g_task_run_in_thread (task, sample_thread);
+  g_object_unref (r->window);
+  g_free (r);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_sample_task (EmWindow *self, SampleMode mode, guint n)
+{
+  SampleRequest *r;
+
+  if (self->exp == NULL || self->sampling)
+    return;
+  self->sampling = TRUE;
+  update_sample_actions (self);
+  r = g_new0 (SampleRequest, 1);
+  r->window = g_object_ref (self);
+  r->mode = mode;
+  r->n = n;
+  g_timeout_add (10, run_sample_task, r);
 }
 
 static void
@@ -1596,6 +1631,29 @@ action_show_query_batch (GtkWidget *widget, const char *action_name, GVariant *p
   if (!self->showing_sample || self->query_batch == NULL)
     return;
   classes = g_strdupv (self->classes);
+  /* a spectrum of both, labelled in the sample, shows its label there */
+  {
+    g_autoptr (GHashTable) labels = g_hash_table_new (g_str_hash, g_str_equal);
+    guint n = g_list_model_get_n_items (self->batch);
+
+    for (guint i = 0; i < n; i++)
+      {
+        EmBatchItem *item = get_item (self, i);
+
+        if (em_batch_item_get_label (item) >= 0)
+          g_hash_table_insert (labels, (gpointer)em_batch_item_get_id (item),
+                               GINT_TO_POINTER (em_batch_item_get_label (item)));
+      }
+    n = g_list_model_get_n_items (self->query_batch);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr (EmBatchItem) item = g_list_model_get_item (self->query_batch, i);
+        gpointer label;
+
+        if (g_hash_table_lookup_extended (labels, em_batch_item_get_id (item), NULL, &label))
+          em_batch_item_set_label (item, GPOINTER_TO_INT (label));
+      }
+  }
   em_window_set_batch (self, self->query_batch, self->query_iteration,
                        (const char *const *)classes);
 }

@@ -171,7 +171,11 @@ test_estimate (void)
   g_assert_true (em_window_get_estimate (window) == NULL
                  || em_window_get_estimate (window)->sample < 0);
   query_summary = g_strdup (em_window_get_batch_summary (window));
-  query_first = g_strdup (em_batch_item_get_id (em_window_get_selected_item (window)));
+  {
+    g_autoptr (EmBatchItem) first = g_list_model_get_item (em_window_get_batch (window), 0);
+
+    query_first = g_strdup (em_batch_item_get_id (first));
+  }
   g_assert_true (g_str_has_prefix (query_summary, "Iteration 0 · "));
 
   /* the history window's button asks the main window */
@@ -251,11 +255,39 @@ test_estimate (void)
   assert_estimate_is_stored (window);
   g_assert_cmpuint (em_window_get_estimate (window)->rows[0].n_labelled, ==, count_labelled (grid));
 
-  /* back to the query batch and to the sample again (resumed) */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-query-batch", NULL));
-  g_assert_false (em_window_is_showing_sample (window));
-  g_assert_cmpstr (em_window_get_batch_summary (window), ==, query_summary);
-  g_assert_cmpstr (em_batch_item_get_id (em_window_get_selected_item (window)), ==, query_first);
+  /* back to the query batch (a spectrum of both shows the label given
+   * in the sample) and to the sample again (resumed) */
+  {
+    /* the sample's items go with it: copies of their ids */
+    g_autoptr (GHashTable) labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    GListModel *query;
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr (EmBatchItem) item = g_list_model_get_item (grid, i);
+
+        g_hash_table_insert (labels, g_strdup (em_batch_item_get_id (item)),
+                             GINT_TO_POINTER (em_batch_item_get_label (item)));
+      }
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-query-batch", NULL));
+    g_assert_false (em_window_is_showing_sample (window));
+    g_assert_true (g_str_has_prefix (em_window_get_batch_summary (window), "Iteration 0 · "));
+    query = em_window_get_batch (window);
+    g_assert_cmpuint (g_list_model_get_n_items (query), ==, 12);
+    for (guint i = 0; i < 12; i++)
+      {
+        g_autoptr (EmBatchItem) item = g_list_model_get_item (query, i);
+        gpointer label;
+
+        if (i == 0)
+          g_assert_cmpstr (em_batch_item_get_id (item), ==, query_first);
+        if (g_hash_table_lookup_extended (labels, em_batch_item_get_id (item), NULL, &label)
+            && GPOINTER_TO_INT (label) >= 0)
+          g_assert_cmpint (em_batch_item_get_label (item), ==, GPOINTER_TO_INT (label));
+        else
+          g_assert_cmpint (em_batch_item_get_label (item), <, 0);
+      }
+  }
   g_assert_true (
       gtk_widget_activate_action (GTK_WIDGET (window), "win.resume-precision-sample", NULL));
   g_assert_true (gui_test_wait_for (showing_sample, window, 60000));
