@@ -1728,7 +1728,8 @@ update_train_actions (EmWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", self->exp != NULL);
   gtk_widget_set_visible (self->train_button, self->exp != NULL);
-  if (complete && !self->training)
+  /* a labelled precision sample is no reason to train */
+  if (complete && !self->training && !self->showing_sample)
     gtk_widget_add_css_class (self->train_button, "suggested-action");
   else
     gtk_widget_remove_css_class (self->train_button, "suggested-action");

@@ -163,6 +163,7 @@ test_estimate (void)
   options.max_epochs = 1;
   options.batch_size = 12;
   em_window_set_demo_options (window, &options);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
   gtk_window_present (GTK_WINDOW (window));
   em_window_open_experiment (window, demo);
   g_assert_true (gui_test_wait_for (opened, window, 300000));
@@ -313,6 +314,18 @@ test_estimate (void)
     g_assert_nonnull (strstr (em_window_get_estimate_text (window), p));
     g_assert_nonnull (strstr (em_window_get_estimate_text (window), cp));
     g_test_message ("%s", em_window_get_estimate_text (window));
+    /* a picture of the labelled sample, for a look (not for the metainfo) */
+    {
+      const char      *builddir = g_getenv ("G_TEST_BUILDDIR");
+      g_autofree char *dir
+          = g_build_filename (builddir != NULL ? builddir : ".", "gui", "screenshots", NULL);
+      g_autofree char *path = g_build_filename (dir, "estimate.png", NULL);
+      g_autoptr (GdkTexture) texture = NULL;
+
+      g_assert_no_errno (g_mkdir_with_parents (dir, 0755));
+      texture = gui_test_render (GTK_WIDGET (window));
+      g_assert_true (gdk_texture_save_to_png (texture, path));
+    }
 
     /* the history window (reloaded) shows it on the iteration sampled */
     {
