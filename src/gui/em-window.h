@@ -7,6 +7,7 @@
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-start-view.h"
 #include "gui/em-tasks.h"
 #include "vo/em-samp-client.h"
 
@@ -40,5 +41,9 @@ gboolean        em_window_is_training (EmWindow *self);
 gboolean        em_window_is_writing (EmWindow *self);
 EmSpectrumPlot *em_window_get_plot (EmWindow *self);
 void            em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name);
+gboolean        em_window_close_experiment (EmWindow *self);
+EmStartView    *em_window_get_start_view (EmWindow *self);
+gboolean        em_window_is_showing_start (EmWindow *self);
+const char     *em_window_get_last_toast (EmWindow *self);
 
 G_END_DECLS
