@@ -374,7 +374,7 @@ test_manage (void)
     g_autofree char *broken = g_build_filename (data_home, "Broken.emissary", NULL);
     g_autofree char *db = g_build_filename (broken, "experiment.sqlite", NULL);
     g_autofree char *text = NULL;
-    g_auto (GStrv) list = g_strdupv (g_settings_get_strv (settings, "recent-experiments"));
+    g_auto (GStrv) list = g_settings_get_strv (settings, "recent-experiments");
     g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
     g_auto (GStrv) updated = NULL;
 
