@@ -26,6 +26,7 @@ struct _EmStartView
   GPtrArray    *rows; /* AdwActionRow, in list order */
   GCancellable *cancellable;
   guint         pending;
+  char         *current; /* the experiment open in the window, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (EmStartView, em_start_view, GTK_TYPE_BOX)
@@ -183,6 +184,7 @@ make_row (EmStartView *self, const char *path)
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *icon = gtk_image_new_from_icon_name ("folder-symbolic");
   GtkWidget *menu_button = gtk_menu_button_new ();
+  GtkWidget *current;
   g_autoptr (GMenuModel) menu = row_menu (path);
   g_autofree char *name = em_experiment_name_from_dir (path);
   g_autofree char *a11y = NULL;
@@ -196,6 +198,15 @@ make_row (EmStartView *self, const char *path)
   g_object_set_data_full (G_OBJECT (row), "em-path", g_strdup (path), g_free);
   g_object_set_data (G_OBJECT (row), "em-icon", icon);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  /* Which one this window has open: activating it goes back to it. */
+  current = gtk_image_new_from_icon_name ("object-select-symbolic");
+  gtk_widget_set_tooltip_text (current, _ ("Open in this window"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (current), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Open in this window"), -1);
+  gtk_widget_set_visible (current, g_strcmp0 (path, self->current) == 0);
+  g_object_set_data (G_OBJECT (row), "em-current", current);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), current);
 
   gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (menu_button), "view-more-symbolic");
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (menu_button), menu);
@@ -292,6 +303,33 @@ em_start_view_set_settings (EmStartView *self, GSettings *settings)
   em_start_view_reload (self);
 }
 
+/* Marks the row of @path (NULL: none) as the experiment open in the
+ * window. */
+void
+em_start_view_set_current (EmStartView *self, const char *path)
+{
+  g_return_if_fail (EM_IS_START_VIEW (self));
+
+  g_free (self->current);
+  self->current = g_strdup (path);
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      GObject *row = g_ptr_array_index (self->rows, i);
+
+      gtk_widget_set_visible (g_object_get_data (row, "em-current"),
+                              g_strcmp0 (g_object_get_data (row, "em-path"), path) == 0);
+    }
+}
+
+/* Whether row @index is marked as open in the window (tests). */
+gboolean
+em_start_view_row_is_current (EmStartView *self, guint index)
+{
+  GtkListBoxRow *row = em_start_view_get_row (self, index);
+
+  return row != NULL && gtk_widget_get_visible (g_object_get_data (G_OBJECT (row), "em-current"));
+}
+
 /* A line above the list (why the last experiment did not open); NULL
  * hides it. */
 void
@@ -380,6 +418,7 @@ em_start_view_finalize (GObject *object)
   EmStartView *self = EM_START_VIEW (object);
 
   g_ptr_array_unref (self->rows);
+  g_free (self->current);
   G_OBJECT_CLASS (em_start_view_parent_class)->finalize (object);
 }
 

@@ -12,6 +12,8 @@ G_DECLARE_FINAL_TYPE (EmStartView, em_start_view, EM, START_VIEW, GtkBox)
 GtkWidget     *em_start_view_new (void);
 void           em_start_view_set_settings (EmStartView *self, GSettings *settings);
 void           em_start_view_reload (EmStartView *self);
+void           em_start_view_set_current (EmStartView *self, const char *path);
+gboolean       em_start_view_row_is_current (EmStartView *self, guint index);
 void           em_start_view_set_message (EmStartView *self, const char *message);
 const char    *em_start_view_get_message (EmStartView *self);
 gboolean       em_start_view_is_loading (EmStartView *self);

@@ -1615,6 +1615,7 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_ptr_array_add (classes, (gpointer)em_experiment_get_class (exp, k));
   g_ptr_array_add (classes, NULL);
   em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)classes->pdata);
+  em_start_view_set_current (self->start_view, self->experiment_path);
   remember_experiment (self);
   update_train_actions (self);
 }
@@ -1717,6 +1718,7 @@ release_experiment (EmWindow *self)
   show_item (self, NULL);
   g_clear_pointer (&self->exp, em_experiment_close);
   g_clear_pointer (&self->experiment_path, g_free);
+  em_start_view_set_current (self->start_view, NULL);
   update_title (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
   update_batch_label (self);

@@ -226,6 +226,10 @@ test_manage (void)
   g_assert_cmpstr (em_start_view_get_row_path (em_window_get_start_view (window), 0), ==, second);
   assert_counts_shown (second);
   assert_counts_shown (demo);
+  /* the one open here is marked */
+  g_assert_true (em_start_view_row_is_current (em_window_get_start_view (window), row_of (demo)));
+  g_assert_false (
+      em_start_view_row_is_current (em_window_get_start_view (window), row_of (second)));
   {
     g_autofree char *text = row_text (second);
     g_autofree char *demo_text = row_text (demo);
@@ -253,6 +257,8 @@ test_manage (void)
       GTK_WIDGET (em_start_view_get_row (em_window_get_start_view (window), row_of (second))));
   g_assert_true (gui_test_wait_for (opened, second, 60000));
   g_assert_false (em_window_is_showing_start (window));
+  g_assert_true (em_start_view_row_is_current (em_window_get_start_view (window), row_of (second)));
+  g_assert_false (em_start_view_row_is_current (em_window_get_start_view (window), row_of (demo)));
   recent = g_settings_get_strv (settings, "recent-experiments");
   g_assert_cmpstr (recent[0], ==, second);
   g_clear_pointer (&recent, g_strfreev);
