@@ -372,6 +372,15 @@ test_manage (void)
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (window)), ==, "Emissary");
   show_start ();
   g_assert_cmpint (row_of (renamed), ==, -1);
+  {
+    g_autofree char *last = g_settings_get_string (settings, "last-experiment");
+    g_autofree char *startup = em_application_dup_startup_path (app);
+
+    /* the last experiment is gone: the next start shows this page rather
+     * than making the demo again */
+    g_assert_cmpstr (last, ==, "");
+    g_assert_null (startup);
+  }
   g_assert_cmpint (row_of (demo), ==, 0);
 
   /* missing and unreadable experiments say so, and can be forgotten */
