@@ -64,12 +64,33 @@ static const char schema_sql[] =
 
 static const char *const default_classes[] = { "absorption", "emission", "double-peak", NULL };
 
+/* SQLite says "disk I/O error" for a full disk as for a failing one, and
+ * "database or disk is full"; the operating system's errno behind it says
+ * which, and that is what the astronomer must read to act on it. */
+static char *
+db_reason (EmExperiment *exp,
+           const char   *message)
+{
+  int code = exp->db != NULL ? sqlite3_extended_errcode (exp->db) : SQLITE_OK;
+  int sys = exp->db != NULL ? sqlite3_system_errno (exp->db) : 0;
+
+  if ((code & 0xff) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+    return g_strdup_printf (_("the disk is full (%s): free some space and try again"),
+                            g_strerror (sys == EDQUOT ? EDQUOT : ENOSPC));
+  if ((code & 0xff) == SQLITE_IOERR && sys != 0)
+    return g_strdup_printf ("%s (%s)", message, g_strerror (sys));
+  return g_strdup (message);
+}
+
 gboolean
 em_experiment_db_error (EmExperiment  *exp,
                         GError       **error)
 {
+  g_autofree char *reason = db_reason (exp, exp->db != NULL ? sqlite3_errmsg (exp->db)
+                                                            : g_strerror (ENOMEM));
+
   g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_DATABASE,
-               _("Experiment database “%s”: %s"), exp->db_path, sqlite3_errmsg (exp->db));
+               _("Experiment database “%s”: %s"), exp->db_path, reason);
   return FALSE;
 }
 
@@ -82,9 +103,10 @@ em_experiment_exec (EmExperiment  *exp,
 
   if (sqlite3_exec (exp->db, sql, NULL, NULL, &message) != SQLITE_OK)
     {
+      g_autofree char *reason = db_reason (exp, message ? message : sqlite3_errmsg (exp->db));
+
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_DATABASE,
-                   _("Experiment database “%s”: %s"), exp->db_path,
-                   message ? message : sqlite3_errmsg (exp->db));
+                   _("Experiment database “%s”: %s"), exp->db_path, reason);
       sqlite3_free (message);
       return FALSE;
     }
@@ -337,6 +359,11 @@ load_config (EmExperiment  *exp,
   g_autofree char *version = config_get (exp, "schema_version");
   g_autofree char *batch = NULL, *epochs = NULL, *seed = NULL, *n_flux = NULL;
 
+  /* No version because SQLite could not read (a full disk, where even a
+   * reader must create the WAL index), not because it is no experiment. */
+  if (version == NULL && sqlite3_errcode (exp->db) != SQLITE_OK
+      && sqlite3_errcode (exp->db) != SQLITE_DONE && sqlite3_errcode (exp->db) != SQLITE_ROW)
+    return em_experiment_db_error (exp, error);
   if (version == NULL)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
