@@ -105,3 +105,51 @@ em_cli_import_labels (int    argc,
   em_labels_import_clear (&result);
   return EM_CLI_OK;
 }
+
+int
+em_cli_export_labels (int    argc,
+                      char **argv)
+{
+  g_autofree char *format = NULL;
+  GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+      N_("votable or csv (default: csv for a .csv file, else votable)"), N_("FORMAT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("EXP FILE — write the labelled set (id, ra, dec, label, source, iteration, time, who)"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  EmLabelsFormat fmt;
+  gint64 n;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 3)
+    return em_cli_usage ("export-labels", _("expected EXP FILE"));
+  if (format == NULL)
+    fmt = g_str_has_suffix (argv[2], ".csv") ? EM_LABELS_FORMAT_CSV : EM_LABELS_FORMAT_VOTABLE;
+  else if (strcmp (format, "votable") == 0)
+    fmt = EM_LABELS_FORMAT_VOTABLE;
+  else if (strcmp (format, "csv") == 0)
+    fmt = EM_LABELS_FORMAT_CSV;
+  else
+    return em_cli_usage ("export-labels", _("unknown format “%s” (votable, csv)"), format);
+  /* Read-only: works while the GUI labels. */
+  exp = em_experiment_open_read_only (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  n = em_labels_export (exp, argv[2], fmt, &error);
+  if (n < 0)
+    return em_cli_fail (error);
+  g_print ("{\"exported\":%" G_GINT64_FORMAT ",\"file\":", n);
+  {
+    g_autoptr(GString) out = g_string_new (NULL);
+
+    em_json_string (out, argv[2]);
+    g_print ("%s}\n", out->str);
+  }
+  return EM_CLI_OK;
+}
