@@ -2293,13 +2293,16 @@ on_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
   g_object_unref (self);
 }
 
+/* A filter of one or two patterns (@pattern2 may be NULL). */
 static void
-add_filter (GtkFileChooser *chooser, const char *name, const char *pattern)
+add_filter (GtkFileChooser *chooser, const char *name, const char *pattern, const char *pattern2)
 {
   g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
 
   gtk_file_filter_set_name (filter, name);
   gtk_file_filter_add_pattern (filter, pattern);
+  if (pattern2 != NULL)
+    gtk_file_filter_add_pattern (filter, pattern2);
   gtk_file_chooser_add_filter (chooser, filter);
 }
 
@@ -2312,8 +2315,8 @@ action_import_labels (GtkWidget *widget, const char *action_name, GVariant *para
   chooser = gtk_file_chooser_native_new (_ ("Import Labels (CSV: id,label)"), GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"),
                                          _ ("_Cancel"));
-  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV files"), "*.csv");
-  add_filter (GTK_FILE_CHOOSER (chooser), _ ("All files"), "*");
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV files"), "*.csv", NULL);
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("All files"), "*", NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.import-labels-from");
   g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
@@ -2337,8 +2340,8 @@ action_export_labelled (GtkWidget *widget, const char *action_name, GVariant *pa
   /* Translators: a file name; %s is the experiment's name */
   file = g_strdup_printf (_ ("%s-labelled.vot"), name);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), file);
-  add_filter (GTK_FILE_CHOOSER (chooser), _ ("VOTable (.vot, .xml)"), "*.vot");
-  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV (.csv)"), "*.csv");
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("VOTable (.vot, .xml)"), "*.vot", "*.xml");
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV (.csv)"), "*.csv", NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.export-labelled-to");
   g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
