@@ -1127,10 +1127,12 @@ write_done (gpointer data)
   EmWindow *self = job->window;
 
   g_atomic_int_dec_and_test (&self->pending_writes);
-  if (job->kind == WRITE_IMPORT)
-    import_done (self, job);
-  else if (job->kind == WRITE_EXPORT)
-    export_done (self, job);
+  if (job->kind == WRITE_IMPORT || job->kind == WRITE_EXPORT)
+    {
+      /* A window closed meanwhile has no toasts left to show. */
+      if (self->main_stack != NULL)
+        (job->kind == WRITE_IMPORT ? import_done : export_done) (self, job);
+    }
   else if (job->error != NULL && self->batch != NULL)
     {
       /* The label did not reach the database: show it as it is there. */
@@ -1931,7 +1933,7 @@ on_folder_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *text = NULL;
   gboolean         ok = g_task_propagate_boolean (G_TASK (result), &error);
 
-  if (gtk_widget_in_destruction (GTK_WIDGET (self)))
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
     return;
   if (!ok)
     {
@@ -2013,7 +2015,9 @@ on_name_response (AdwMessageDialog *dialog, const char *response, gpointer user_
   g_autoptr (GError) error = NULL;
   g_autofree char *new_path = NULL;
 
-  if (g_strcmp0 (response, "cancel") == 0 || g_strcmp0 (response, "close") == 0)
+  /* cancelled, or the window was closed meanwhile */
+  if (g_strcmp0 (response, "cancel") == 0 || g_strcmp0 (response, "close") == 0
+      || self->main_stack == NULL)
     goto out;
   new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), &error);
   if (new_path == NULL)
@@ -2119,7 +2123,7 @@ on_delete_response (AdwMessageDialog *dialog, const char *response, gpointer use
   EmWindow   *self = user_data;
   const char *path = g_object_get_data (G_OBJECT (dialog), "em-path");
 
-  if (g_strcmp0 (response, "delete") == 0)
+  if (g_strcmp0 (response, "delete") == 0 && self->main_stack != NULL)
     run_folder_job (self, FOLDER_TRASH, path, NULL);
   g_object_unref (self);
 }
