@@ -1925,8 +1925,8 @@ folder_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 static void
 on_folder_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  EmWindow        *self = EM_WINDOW (source);
-  FolderJob       *job = g_task_get_task_data (G_TASK (result));
+  EmWindow  *self = EM_WINDOW (source);
+  FolderJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
   g_autofree char *name = em_experiment_name_from_dir (job->path);
   g_autofree char *new_name = job->new_path ? em_experiment_name_from_dir (job->new_path) : NULL;
@@ -2008,10 +2008,10 @@ run_folder_job (EmWindow *self, FolderOp op, const char *path, const char *new_p
 static void
 on_name_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
 {
-  EmWindow        *self = user_data;
-  GtkEditable     *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
-  const char      *path = g_object_get_data (G_OBJECT (dialog), "em-path");
-  FolderOp         op = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "em-op"));
+  EmWindow    *self = user_data;
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char  *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+  FolderOp     op = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "em-op"));
   g_autoptr (GError) error = NULL;
   g_autofree char *new_path = NULL;
 
@@ -2035,10 +2035,9 @@ on_name_changed (GtkEditable *entry, AdwMessageDialog *dialog)
   const char      *ok = g_object_get_data (G_OBJECT (dialog), "em-ok");
   g_autofree char *new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), NULL);
 
-  adw_message_dialog_set_response_enabled (
-      dialog, ok,
-      new_path != NULL && g_strcmp0 (new_path, path) != 0
-          && !g_file_test (new_path, G_FILE_TEST_EXISTS));
+  adw_message_dialog_set_response_enabled (dialog, ok,
+                                           new_path != NULL && g_strcmp0 (new_path, path) != 0
+                                               && !g_file_test (new_path, G_FILE_TEST_EXISTS));
 }
 
 static void
@@ -2150,8 +2149,8 @@ action_delete_experiment (GtkWidget *widget, const char *action_name, GVariant *
                              "checkpoints; it can be restored from there."),
                           path);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"),
-                                    "delete", _ ("_Delete"), NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "delete",
+                                    _ ("_Delete"), NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
@@ -2241,8 +2240,8 @@ import_done (EmWindow *self, WriteJob *job)
     {
       g_autofree char *skipped = g_strdup_printf (
           /* Translators: %u lines of a CSV file were skipped; %s is why the first was */
-          g_dngettext (GETTEXT_PACKAGE, "skipped %u line (%s)",
-                       "skipped %u lines, the first: %s", job->import.skipped),
+          g_dngettext (GETTEXT_PACKAGE, "skipped %u line (%s)", "skipped %u lines, the first: %s",
+                       job->import.skipped),
           job->import.skipped, job->import.first_skip);
 
       /* Translators: "Imported N labels" and "skipped M lines (why)" */
@@ -2316,9 +2315,9 @@ action_import_labels (GtkWidget *widget, const char *action_name, GVariant *para
   EmWindow             *self = EM_WINDOW (widget);
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_ ("Import Labels (CSV: id,label)"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"),
-                                         _ ("_Cancel"));
+  chooser
+      = gtk_file_chooser_native_new (_ ("Import Labels (CSV: id,label)"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"), _ ("_Cancel"));
   add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV files"), "*.csv", NULL);
   add_filter (GTK_FILE_CHOOSER (chooser), _ ("All files"), "*", NULL);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
