@@ -248,12 +248,13 @@ em_experiment_close (EmExperiment *exp)
 /* An exclusive flock on DIR/experiment.lock for the whole life of a
  * writable handle: the kernel drops it when the process dies, so a crash
  * never leaves a stale lock behind, and flock (unlike fcntl locks) also
- * conflicts between two handles of the same process. */
-static gboolean
-take_lock (EmExperiment  *exp,
-           GError       **error)
+ * conflicts between two handles of the same process.  Renaming or
+ * trashing a folder takes the same lock (em-experiment-folder.c). */
+int
+em_experiment_lock_folder (const char  *dir,
+                           GError     **error)
 {
-  g_autofree char *path = g_build_filename (exp->dir, "experiment.lock", NULL);
+  g_autofree char *path = g_build_filename (dir, "experiment.lock", NULL);
   char pid[32];
   int fd;
 
@@ -263,7 +264,7 @@ take_lock (EmExperiment  *exp,
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    _("Cannot open the lock file “%s”: %s"), path, g_strerror (saved));
-      return FALSE;
+      return -1;
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
@@ -277,8 +278,8 @@ take_lock (EmExperiment  *exp,
                    _("Experiment “%s” is already open in another process%s%s%s; "
                      "close it there first (read-only commands such as "
                      "“experiment info” still work)"),
-                   exp->dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
-      return FALSE;
+                   dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
+      return -1;
     }
   g_snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
   if (ftruncate (fd, 0) == 0)
@@ -286,8 +287,24 @@ take_lock (EmExperiment  *exp,
       ssize_t ignored = pwrite (fd, pid, strlen (pid), 0);
       (void) ignored;
     }
-  exp->lock_fd = fd;
-  return TRUE;
+  return fd;
+}
+
+void
+em_experiment_unlock_folder (int fd)
+{
+  if (fd < 0)
+    return;
+  flock (fd, LOCK_UN);
+  close (fd);
+}
+
+static gboolean
+take_lock (EmExperiment  *exp,
+           GError       **error)
+{
+  exp->lock_fd = em_experiment_lock_folder (exp->dir, error);
+  return exp->lock_fd >= 0;
 }
 
 static gboolean

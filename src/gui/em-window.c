@@ -11,12 +11,16 @@
 #include <stdio.h>
 
 #include "app/em-estimate.h"
+#include "app/em-experiment-folder.h"
 #include "app/em-experiment.h"
+#include "app/em-labels.h"
 #include "gui/em-batch-grid.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-history-view.h"
 #include "gui/em-loss-curve.h"
+#include "gui/em-recent.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-start-view.h"
 #include "gui/em-tasks.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
@@ -69,6 +73,7 @@ struct _EmWindow
   AdwWindowTitle  *window_title;
   GtkStack        *main_stack;
   AdwStatusPage   *status_page;
+  EmStartView     *start_view;
   GtkLabel        *batch_label;
   EmBatchGrid     *batch_grid;
   EmSpectrumPlot  *plot;
@@ -152,6 +157,7 @@ struct _EmWindow
   GtkWidget        *sample_bar;
   GtkLabel         *estimate_label;
   char             *hips_survey; /* what Aladin shows around a spectrum */
+  char         *last_toast; /* for tests */
 };
 
 G_DEFINE_FINAL_TYPE (EmWindow, em_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -657,6 +663,8 @@ toast (EmWindow *self, const char *text)
 {
   AdwToast *t = adw_toast_new (text);
 
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   adw_toast_set_timeout (t, 4);
   adw_toast_overlay_add_toast (self->toasts, t);
 }
@@ -1137,6 +1145,8 @@ typedef enum
 {
   WRITE_LABEL,
   WRITE_UNDO,
+  WRITE_IMPORT, /* labels from a CSV file (path) */
+  WRITE_EXPORT, /* the labelled set to a file (path) */
 } WriteKind;
 
 typedef struct
@@ -1152,6 +1162,12 @@ typedef struct
   GError           *error;
   gboolean          estimate; /* evaluate the precision sample afterwards */
   EmEstimateReport *report;
+  /* imports and exports */
+  char             *path;
+  EmLabelsImport    import;
+  gint64            exported;
+  char            **batch_ids;    /* the batch when the import was asked */
+  char            **batch_labels; /* their labels after it ("" for none) */
 } WriteJob;
 
 static void
@@ -1162,10 +1178,16 @@ write_job_free (WriteJob *job)
   g_free (job->klass);
   g_clear_error (&job->error);
   g_clear_pointer (&job->report, em_estimate_report_free);
+  g_free (job->path);
+  em_labels_import_clear (&job->import);
+  g_strfreev (job->batch_ids);
+  g_strfreev (job->batch_labels);
   g_free (job);
 }
 
 static void show_estimate (EmWindow *self, EmEstimateReport *report);
+static void import_done (EmWindow *self, WriteJob *job);
+static void export_done (EmWindow *self, WriteJob *job);
 
 static gboolean
 write_done (gpointer data)
@@ -1176,7 +1198,13 @@ write_done (gpointer data)
   g_atomic_int_dec_and_test (&self->pending_writes);
   if (job->report != NULL && self->showing_sample && self->main_stack != NULL)
     show_estimate (self, g_steal_pointer (&job->report));
-  if (job->error != NULL && self->batch != NULL)
+  if (job->kind == WRITE_IMPORT || job->kind == WRITE_EXPORT)
+    {
+      /* A window closed meanwhile has no toasts left to show. */
+      if (self->main_stack != NULL)
+        (job->kind == WRITE_IMPORT ? import_done : export_done) (self, job);
+    }
+  else if (job->error != NULL && self->batch != NULL)
     {
       /* The label did not reach the database: show it as it is there. */
       g_autofree char *text
@@ -1199,11 +1227,47 @@ write_thread (gpointer data, gpointer user_data)
   WriteJob *job = data;
 
   g_mutex_lock (&job->window->exp_lock);
-  if (job->kind == WRITE_LABEL)
-    em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
-                             NULL, &job->error);
-  else
-    em_experiment_undo (job->exp, NULL, &job->error);
+  switch (job->kind)
+    {
+    case WRITE_LABEL:
+      em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
+                               NULL, &job->error);
+      break;
+    case WRITE_UNDO:
+      em_experiment_undo (job->exp, NULL, &job->error);
+      break;
+    case WRITE_IMPORT:
+      /* Bad lines are skipped and counted: the toast names the first. */
+      if (em_labels_import (job->exp, job->path, NULL, TRUE, &job->import, &job->error))
+        {
+          guint n = g_strv_length (job->batch_ids);
+
+          job->batch_labels = g_new0 (char *, n + 1);
+          for (guint i = 0; i < n; i++)
+            {
+              char *label = em_experiment_get_label (job->exp, job->batch_ids[i], NULL);
+
+              job->batch_labels[i] = label != NULL ? label : g_strdup ("");
+            }
+        }
+      break;
+    case WRITE_EXPORT:
+      {
+        /* Its own read-only handle: the labels queued before are in the
+         * database (this pool runs one job at a time, in order). */
+        g_autoptr (EmExperiment) ro
+            = em_experiment_open_read_only (em_experiment_get_dir (job->exp), &job->error);
+
+        if (ro != NULL)
+          job->exported = em_labels_export (ro, job->path,
+                                            g_str_has_suffix (job->path, ".csv")
+                                                    || g_str_has_suffix (job->path, ".CSV")
+                                                ? EM_LABELS_FORMAT_CSV
+                                                : EM_LABELS_FORMAT_VOTABLE,
+                                            &job->error);
+      }
+      break;
+    }
   /* The estimate as it stands with this label, live as the sample fills. */
   if (job->estimate)
     job->report = em_estimate_report (job->exp, NULL);
@@ -1727,6 +1791,11 @@ update_train_actions (EmWindow *self)
                                  self->exp != NULL && !self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-candidates", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels-from", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labelled", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labelled-to", self->exp != NULL);
   gtk_widget_set_visible (self->train_button, self->exp != NULL);
   /* a labelled precision sample is no reason to train */
   if (complete && !self->training && !self->showing_sample)
@@ -2040,28 +2109,17 @@ on_open_progress (double fraction, const char *message, gpointer user_data)
     gtk_progress_bar_set_text (self->open_progress, message);
 }
 
+/* The experiment that opened is the one the next start reopens (the
+ * recent list has it already: see em_window_open_experiment). */
 static void
 remember_experiment (EmWindow *self)
 {
-  g_auto (GStrv) recent = NULL;
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) updated = NULL;
-  guint n = 1;
-
-  if (self->settings == NULL)
-    return;
-  g_settings_set_string (self->settings, "last-experiment", self->experiment_path);
-  recent = g_settings_get_strv (self->settings, "recent-experiments");
-  g_strv_builder_add (builder, self->experiment_path);
-  for (guint i = 0; recent[i] != NULL && n < 10; i++)
-    if (g_strcmp0 (recent[i], self->experiment_path) != 0)
-      {
-        g_strv_builder_add (builder, recent[i]);
-        n++;
-      }
-  updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-experiments", (const char *const *)updated);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-experiment", self->experiment_path);
 }
+
+static void     show_start (EmWindow *self, const char *message);
+static gboolean release_experiment (EmWindow *self);
 
 static void
 on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -2083,11 +2141,15 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   if (exp == NULL)
     {
       g_autofree char *name = em_window_dup_experiment_name (self);
-      /* Translators: %s is an experiment's name */
-      g_autofree char *title = g_strdup_printf (_ ("Cannot open “%s”"), name);
+      /* Translators: %s is an experiment's name, then why it did not open */
+      g_autofree char *text = g_strdup_printf (_ ("Cannot open “%s”: %s"), name, error->message);
 
-      adw_status_page_set_title (self->status_page, title);
-      adw_status_page_set_description (self->status_page, error->message);
+      /* The recent experiments instead of a dead end: pick another one,
+       * make one, or remove this one from the list. */
+      g_clear_pointer (&self->experiment_path, g_free);
+      update_title (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+      show_start (self, text);
       return;
     }
   g_clear_pointer (&self->exp, em_experiment_close);
@@ -2096,6 +2158,7 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_ptr_array_add (classes, (gpointer)em_experiment_get_class (exp, k));
   g_ptr_array_add (classes, NULL);
   em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)classes->pdata);
+  em_start_view_set_current (self->start_view, self->experiment_path);
   remember_experiment (self);
   update_train_actions (self);
   /* an unfinished precision sample is offered for resuming */
@@ -2124,6 +2187,19 @@ em_window_open_experiment (EmWindow *self, const char *path)
 
   g_return_if_fail (EM_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
+
+  /* Open here already: back to it (a second writable handle would be
+   * refused by the experiment's own lock). */
+  if (self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+      return;
+    }
+  /* One experiment per window: the previous one is closed first, which
+   * a window that trains or saves labels refuses. */
+  if (!release_experiment (self))
+    return;
+  em_recent_note_opened (self->settings, path);
 
   g_free (self->experiment_path);
   self->experiment_path = g_strdup (path);
@@ -2158,6 +2234,664 @@ em_window_get_experiment_path (EmWindow *self)
 {
   g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
   return self->experiment_path;
+}
+
+/* ---- managing experiments -------------------------------------------- */
+
+/* Closes the open experiment (or stops one opening) so that it can be
+ * renamed, deleted or replaced; refused with a toast while this window
+ * trains or saves labels, which need it. */
+static gboolean
+release_experiment (EmWindow *self)
+{
+  if (self->training || em_window_is_writing (self))
+    {
+      toast (self, _ ("Wait until training and saving labels are done (or cancel the training)"));
+      return FALSE;
+    }
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  if (self->exp == NULL && self->experiment_path == NULL)
+    return TRUE;
+  g_clear_object (&self->batch);
+  em_batch_grid_set_model (self->batch_grid, NULL);
+  g_clear_pointer (&self->classes, g_strfreev);
+  g_array_set_size (self->undo_steps, 0);
+  g_hash_table_remove_all (self->spectra);
+  g_hash_table_remove_all (self->load_errors);
+  rebuild_class_buttons (self);
+  show_item (self, NULL);
+  g_clear_pointer (&self->exp, em_experiment_close);
+  g_clear_pointer (&self->experiment_path, g_free);
+  em_start_view_set_current (self->start_view, NULL);
+  update_title (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+  update_batch_label (self);
+  return TRUE;
+}
+
+/* Closes the experiment open in this window and shows the recent ones;
+ * FALSE (and a toast) while the window trains or saves labels. */
+gboolean
+em_window_close_experiment (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  if (!release_experiment (self))
+    return FALSE;
+  show_start (self, NULL);
+  return TRUE;
+}
+
+static void
+show_start (EmWindow *self, const char *message)
+{
+  em_start_view_set_message (self->start_view, message);
+  em_start_view_reload (self->start_view);
+  gtk_stack_set_visible_child_name (self->main_stack, "start");
+}
+
+/* The "Experiments" button: the start page, or back to the open
+ * experiment from it. */
+static void
+action_show_start (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow   *self = EM_WINDOW (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (g_strcmp0 (page, "start") == 0 && self->exp != NULL)
+    gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+  else
+    show_start (self, NULL);
+}
+
+EmStartView *
+em_window_get_start_view (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->start_view;
+}
+
+/* Whether the start page is what the window shows. */
+gboolean
+em_window_is_showing_start (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "start") == 0;
+}
+
+/* The text of the latest toast (tests). */
+const char *
+em_window_get_last_toast (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+static gboolean
+is_experiment_folder (const char *path)
+{
+  g_autofree char *db = g_build_filename (path, "experiment.sqlite", NULL);
+
+  return g_file_test (db, G_FILE_TEST_IS_REGULAR);
+}
+
+/* win.open-experiment(s): the experiment in folder s, in this window. */
+static void
+action_open_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = g_variant_get_string (parameter, NULL);
+  g_autofree char *demo = em_application_dup_demo_path ();
+
+  if (path[0] == '\0')
+    return;
+  if (self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+      return;
+    }
+  /* The demo is made anew when it is gone; any other folder must hold
+   * an experiment. */
+  if (!g_str_equal (path, demo) && !is_experiment_folder (path))
+    {
+      g_autofree char *text
+          = g_file_test (path, G_FILE_TEST_IS_DIR)
+                /* Translators: %s is a folder the user picked */
+                ? g_strdup_printf (_ ("“%s” is not an Emissary experiment: it has no "
+                                      "experiment.sqlite"),
+                                   path)
+                /* Translators: %s is a folder */
+                : g_strdup_printf (_ ("“%s” does not exist"), path);
+
+      toast (self, text);
+      return;
+    }
+  em_window_open_experiment (self, path);
+}
+
+static void
+on_experiment_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  EmWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.open-experiment", "s", path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+/* "Open…": GtkFileDialog is GTK 4.10; the native chooser also goes
+ * through the portal in a sandbox. */
+static void
+action_choose_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_ ("Open an Experiment (NAME.emissary)"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _ ("_Open"), _ ("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_experiment_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* The folder an action is about: its parameter, or the open experiment
+ * for "". */
+static const char *
+target_path (EmWindow *self, GVariant *parameter)
+{
+  const char *path = g_variant_get_string (parameter, NULL);
+
+  if (path[0] != '\0')
+    return path;
+  if (self->experiment_path == NULL)
+    toast (self, _ ("No experiment is open: pick one in the list"));
+  return self->experiment_path;
+}
+
+/* One folder operation in a worker thread. */
+typedef enum
+{
+  FOLDER_DUPLICATE,
+  FOLDER_RENAME,
+  FOLDER_TRASH,
+} FolderOp;
+
+typedef struct
+{
+  FolderOp op;
+  char    *path;
+  char    *new_path;
+  gboolean reopen; /* it was open in this window: open it again (renamed) */
+} FolderJob;
+
+static void
+folder_job_free (FolderJob *job)
+{
+  g_free (job->path);
+  g_free (job->new_path);
+  g_free (job);
+}
+
+static void
+folder_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  FolderJob *job = task_data;
+  GError    *error = NULL;
+  gboolean   ok = FALSE;
+
+  switch (job->op)
+    {
+    case FOLDER_DUPLICATE:
+      ok = em_experiment_duplicate (job->path, job->new_path, &error);
+      break;
+    case FOLDER_RENAME:
+      ok = em_experiment_rename (job->path, job->new_path, &error);
+      break;
+    case FOLDER_TRASH:
+      ok = em_experiment_trash (job->path, cancellable, &error);
+      break;
+    }
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_folder_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmWindow  *self = EM_WINDOW (source);
+  FolderJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = em_experiment_name_from_dir (job->path);
+  g_autofree char *new_name = job->new_path ? em_experiment_name_from_dir (job->new_path) : NULL;
+  g_autofree char *text = NULL;
+  gboolean         ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
+    return;
+  if (!ok)
+    {
+      if (job->op == FOLDER_TRASH && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        /* Translators: %s is an experiment's folder */
+        text = g_strdup_printf (_ ("“%s” was not deleted: there is no trash on its filesystem"),
+                                job->path);
+      else
+        text = g_strdup (error->message);
+      toast (self, text);
+      if (job->reopen)
+        em_window_open_experiment (self, job->path);
+      else
+        em_start_view_reload (self->start_view);
+      return;
+    }
+  switch (job->op)
+    {
+    case FOLDER_DUPLICATE:
+      /* The copy is listed, not opened: the original may be in use. */
+      em_recent_add (self->settings, job->new_path);
+      /* Translators: two experiment names */
+      text = g_strdup_printf (_ ("“%s” copied to “%s”"), name, new_name);
+      break;
+    case FOLDER_RENAME:
+      em_recent_rename (self->settings, job->path, job->new_path);
+      /* Translators: two experiment names */
+      text = g_strdup_printf (_ ("“%s” renamed to “%s”"), name, new_name);
+      break;
+    case FOLDER_TRASH:
+      em_recent_forget (self->settings, job->path);
+      /* Translators: an experiment's name */
+      text = g_strdup_printf (_ ("“%s” moved to the trash"), name);
+      break;
+    }
+  toast (self, text);
+  if (job->reopen)
+    em_window_open_experiment (self, job->new_path);
+  else
+    em_start_view_reload (self->start_view);
+}
+
+static void
+run_folder_job (EmWindow *self, FolderOp op, const char *path, const char *new_path)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_folder_done, NULL);
+  FolderJob *job = g_new0 (FolderJob, 1);
+
+  job->op = op;
+  job->path = g_strdup (path);
+  job->new_path = g_strdup (new_path);
+  /* Renaming or trashing needs the writer's lock, which this window
+   * holds on its open experiment: close it first (refused while it
+   * trains or saves labels). */
+  if (op != FOLDER_DUPLICATE && self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      if (!release_experiment (self))
+        {
+          folder_job_free (job);
+          return;
+        }
+      job->reopen = op == FOLDER_RENAME;
+      if (op == FOLDER_TRASH)
+        show_start (self, NULL);
+    }
+  g_task_set_source_tag (task, run_folder_job);
+  g_task_set_task_data (task, job, (GDestroyNotify)folder_job_free);
+  g_task_run_in_thread (task, folder_thread);
+}
+
+/* A dialog asking for an experiment name, for rename and duplicate. */
+static void
+on_name_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  EmWindow    *self = user_data;
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char  *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+  FolderOp     op = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "em-op"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_path = NULL;
+
+  /* cancelled, or the window was closed meanwhile */
+  if (g_strcmp0 (response, "cancel") == 0 || g_strcmp0 (response, "close") == 0
+      || self->main_stack == NULL)
+    goto out;
+  new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), &error);
+  if (new_path == NULL)
+    toast (self, error->message);
+  else if (g_strcmp0 (new_path, path) != 0)
+    run_folder_job (self, op, path, new_path);
+out:
+  g_object_unref (self);
+}
+
+static void
+on_name_changed (GtkEditable *entry, AdwMessageDialog *dialog)
+{
+  const char      *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+  const char      *ok = g_object_get_data (G_OBJECT (dialog), "em-ok");
+  g_autofree char *new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), NULL);
+
+  adw_message_dialog_set_response_enabled (dialog, ok,
+                                           new_path != NULL && g_strcmp0 (new_path, path) != 0
+                                               && !g_file_test (new_path, G_FILE_TEST_EXISTS));
+}
+
+static void
+ask_name (EmWindow   *self,
+          FolderOp    op,
+          const char *path,
+          const char *heading,
+          const char *body,
+          const char *suggested,
+          const char *ok_id,
+          const char *ok_label)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), suggested);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Experiment name"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), ok_id,
+                                    ok_label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), ok_id,
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), ok_id);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "em-path", g_strdup (path), g_free);
+  g_object_set_data (G_OBJECT (dialog), "em-ok", (gpointer)ok_id);
+  g_object_set_data (G_OBJECT (dialog), "em-op", GINT_TO_POINTER (op));
+  g_signal_connect (entry, "changed", G_CALLBACK (on_name_changed), dialog);
+  on_name_changed (GTK_EDITABLE (entry), ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_name_response), g_object_ref (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.duplicate-experiment(s): copies folder s ("" the open one). */
+static void
+action_duplicate_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *suggested = NULL;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Duplicate “%s”"), name);
+  /* Translators: the suggested name of a copy; %s is the original's */
+  suggested = g_strdup_printf (_ ("%s copy"), name);
+  ask_name (self, FOLDER_DUPLICATE, path, heading,
+            _ ("The copy is a new experiment next to this one, with every label, iteration, "
+               "prediction and checkpoint so far."),
+            suggested, "duplicate", _ ("_Duplicate"));
+}
+
+/* win.rename-experiment(s): renames folder s ("" the open one). */
+static void
+action_rename_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Rename “%s”"), name);
+  ask_name (self, FOLDER_RENAME, path, heading,
+            _ ("The experiment folder is renamed; an experiment open for writing elsewhere "
+               "cannot be renamed."),
+            name, "rename", _ ("_Rename"));
+}
+
+static void
+on_delete_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  EmWindow   *self = user_data;
+  const char *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+
+  if (g_strcmp0 (response, "delete") == 0 && self->main_stack != NULL)
+    run_folder_job (self, FOLDER_TRASH, path, NULL);
+  g_object_unref (self);
+}
+
+/* win.delete-experiment(s): moves folder s ("" the open one) to the
+ * trash, after asking. */
+static void
+action_delete_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget       *dialog;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Delete “%s”?"), name);
+  /* Translators: %s is an experiment's folder */
+  body = g_strdup_printf (_ ("The folder %s goes to the trash with its labels, iterations and "
+                             "checkpoints; it can be restored from there."),
+                          path);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "delete",
+                                    _ ("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "em-path", g_strdup (path), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_delete_response), g_object_ref (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.forget-experiment(s): removes s from the recent list only. */
+static void
+action_forget_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+
+  em_recent_forget (self->settings, g_variant_get_string (parameter, NULL));
+  em_start_view_reload (self->start_view);
+}
+
+/* ---- labels as files -------------------------------------------------- */
+
+/* Imports and exports go through the label writer: after the labels
+ * given before them, one at a time, off the main thread. */
+static void
+queue_file_job (EmWindow *self, WriteKind kind, const char *path)
+{
+  WriteJob *job;
+  guint     n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+
+  if (self->exp == NULL)
+    return;
+  if (self->writer == NULL)
+    self->writer = g_thread_pool_new (write_thread, NULL, 1, FALSE, NULL);
+  job = g_new0 (WriteJob, 1);
+  job->window = g_object_ref (self);
+  job->exp = self->exp;
+  job->kind = kind;
+  job->path = g_strdup (path);
+  job->batch_ids = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    job->batch_ids[i] = g_strdup (em_batch_item_get_id (get_item (self, i)));
+  g_atomic_int_inc (&self->pending_writes);
+  g_thread_pool_push (self->writer, job, NULL);
+}
+
+static void
+import_done (EmWindow *self, WriteJob *job)
+{
+  g_autofree char *imported = NULL;
+  g_autofree char *text = NULL;
+  guint            n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+
+  if (job->error != NULL)
+    {
+      /* Translators: %s says why (it names the file) */
+      text = g_strdup_printf (_ ("No labels imported: %s"), job->error->message);
+      toast (self, text);
+      return;
+    }
+  /* Labels of the batch shown may have changed; the window's undo
+   * steps no longer match the latest labels in the database. */
+  for (guint i = 0; i < n && job->batch_labels != NULL; i++)
+    {
+      EmBatchItem *item = get_item (self, i);
+
+      for (guint j = 0; job->batch_ids[j] != NULL; j++)
+        if (g_strcmp0 (job->batch_ids[j], em_batch_item_get_id (item)) == 0)
+          {
+            int k = -1;
+
+            for (guint c = 0; self->classes != NULL && self->classes[c] != NULL; c++)
+              if (g_strcmp0 (self->classes[c], job->batch_labels[j]) == 0)
+                k = (int)c;
+            em_batch_item_set_label (item, k);
+            break;
+          }
+    }
+  g_array_set_size (self->undo_steps, 0);
+  update_batch_label (self);
+
+  imported = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u label",
+                                           "Imported %u labels", job->import.imported),
+                              job->import.imported);
+  if (job->import.skipped == 0)
+    text = g_steal_pointer (&imported);
+  else
+    {
+      g_autofree char *skipped = g_strdup_printf (
+          /* Translators: %u lines of a CSV file were skipped; %s is why the first was */
+          g_dngettext (GETTEXT_PACKAGE, "skipped %u line (%s)", "skipped %u lines, the first: %s",
+                       job->import.skipped),
+          job->import.skipped, job->import.first_skip);
+
+      /* Translators: "Imported N labels" and "skipped M lines (why)" */
+      text = g_strdup_printf (_ ("%s; %s"), imported, skipped);
+    }
+  toast (self, text);
+}
+
+static void
+export_done (EmWindow *self, WriteJob *job)
+{
+  g_autofree char *text = NULL;
+
+  if (job->error != NULL)
+    /* Translators: %s says why */
+    text = g_strdup_printf (_ ("The labelled set was not exported: %s"), job->error->message);
+  else
+    /* Translators: the number of labels written, and the file */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s",
+                                         "Exported %u labels to %s", (gulong)job->exported),
+                            (guint)job->exported, job->path);
+  toast (self, text);
+}
+
+static void
+action_import_labels_from (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  queue_file_job (EM_WINDOW (widget), WRITE_IMPORT, g_variant_get_string (parameter, NULL));
+}
+
+static void
+action_export_labelled_to (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  queue_file_job (EM_WINDOW (widget), WRITE_EXPORT, g_variant_get_string (parameter, NULL));
+}
+
+static void
+on_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  EmWindow   *self = user_data;
+  const char *action = g_object_get_data (G_OBJECT (dialog), "em-action");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), action, "s", path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+/* A filter of one or two patterns (@pattern2 may be NULL). */
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *pattern, const char *pattern2)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  gtk_file_filter_add_pattern (filter, pattern);
+  if (pattern2 != NULL)
+    gtk_file_filter_add_pattern (filter, pattern2);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+action_import_labels (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser
+      = gtk_file_chooser_native_new (_ ("Import Labels (CSV: id,label)"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"), _ ("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV files"), "*.csv", NULL);
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("All files"), "*", NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.import-labels-from");
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_export_labelled (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autofree char      *name = em_window_dup_experiment_name (self);
+  g_autofree char      *file = NULL;
+
+  if (name == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (_ ("Export the Labelled Set (VOTable, or CSV by its "
+                                            "name)"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _ ("_Export"), _ ("_Cancel"));
+  /* Translators: a file name; %s is the experiment's name */
+  file = g_strdup_printf (_ ("%s-labelled.vot"), name);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), file);
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("VOTable (.vot, .xml)"), "*.vot", "*.xml");
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV (.csv)"), "*.csv", NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.export-labelled-to");
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- GObject ---------------------------------------------------------- */
@@ -2288,6 +3022,7 @@ em_window_finalize (GObject *object)
   g_clear_pointer (&self->estimate, em_estimate_report_free);
   g_mutex_clear (&self->exp_lock);
   g_free (self->hips_survey);
+  g_free (self->last_toast);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
 }
 
@@ -2320,12 +3055,14 @@ em_window_class_init (EmWindowClass *klass)
   g_type_ensure (EM_TYPE_BATCH_GRID);
   g_type_ensure (EM_TYPE_LOSS_CURVE);
   g_type_ensure (EM_TYPE_SPECTRUM_PLOT);
+  g_type_ensure (EM_TYPE_START_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/emissary/Emissary/em-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EmWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, start_view);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_label);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_grid);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, plot);
@@ -2372,6 +3109,26 @@ em_window_class_init (EmWindowClass *klass)
                                    action_resume_precision_sample);
   gtk_widget_class_install_action (widget_class, "win.show-query-batch", NULL,
                                    action_show_query_batch);
+  gtk_widget_class_install_action (widget_class, "win.show-start", NULL, action_show_start);
+  gtk_widget_class_install_action (widget_class, "win.open-experiment", "s",
+                                   action_open_experiment);
+  gtk_widget_class_install_action (widget_class, "win.choose-experiment", NULL,
+                                   action_choose_experiment);
+  gtk_widget_class_install_action (widget_class, "win.duplicate-experiment", "s",
+                                   action_duplicate_experiment);
+  gtk_widget_class_install_action (widget_class, "win.rename-experiment", "s",
+                                   action_rename_experiment);
+  gtk_widget_class_install_action (widget_class, "win.delete-experiment", "s",
+                                   action_delete_experiment);
+  gtk_widget_class_install_action (widget_class, "win.forget-experiment", "s",
+                                   action_forget_experiment);
+  gtk_widget_class_install_action (widget_class, "win.import-labels", NULL, action_import_labels);
+  gtk_widget_class_install_action (widget_class, "win.import-labels-from", "s",
+                                   action_import_labels_from);
+  gtk_widget_class_install_action (widget_class, "win.export-labelled", NULL,
+                                   action_export_labelled);
+  gtk_widget_class_install_action (widget_class, "win.export-labelled-to", "s",
+                                   action_export_labelled_to);
 
   /* Plain keys as bindings (bubble phase): a focused entry keeps them. */
   for (guint k = 0; k < MAX_CLASS_KEYS; k++)
@@ -2486,6 +3243,7 @@ em_window_new (EmApplication *application)
   em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL, radius);
   if (application != NULL)
     em_window_set_samp (self, em_application_get_samp (application));
+  em_start_view_set_settings (self->start_view, settings);
   if (settings != NULL)
     {
       g_set_object (&self->settings, settings);

@@ -8,6 +8,7 @@
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-start-view.h"
 #include "gui/em-tasks.h"
 #include "vo/em-samp-client.h"
 
@@ -47,5 +48,9 @@ gboolean        em_window_is_showing_sample (EmWindow *self);
 gboolean        em_window_is_sampling (EmWindow *self);
 const EmEstimateReport *em_window_get_estimate (EmWindow *self);
 const char             *em_window_get_estimate_text (EmWindow *self);
+gboolean        em_window_close_experiment (EmWindow *self);
+EmStartView    *em_window_get_start_view (EmWindow *self);
+gboolean        em_window_is_showing_start (EmWindow *self);
+const char     *em_window_get_last_toast (EmWindow *self);
 
 G_END_DECLS
