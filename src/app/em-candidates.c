@@ -247,16 +247,26 @@ format_votable (EmExperiment *exp,
   return out;
 }
 
+/* cfitsio says only "error writing to FITS file"; the errno of the write
+ * that failed (a full disk, a quota, an I/O error) is what the user can act
+ * on, so it is kept when there is one.  errno is cleared before the
+ * writing starts, so a value here comes from it. */
 static gboolean
 fits_failed (int          status,
              const char  *path,
              GError     **error)
 {
+  int saved = errno;
   char text[FLEN_STATUS] = "";
 
   fits_get_errstatus (status, text);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the FITS table “%s”: %s"),
-               path, text);
+  if (saved != 0 && (status == WRITE_ERROR || status == FILE_NOT_CREATED
+                     || status == FILE_NOT_CLOSED))
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 _("Cannot write the FITS table “%s”: %s (%s)"), path, g_strerror (saved), text);
+  else
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the FITS table “%s”: %s"),
+                 path, text);
   return FALSE;
 }
 
@@ -289,14 +299,16 @@ write_fits (EmExperiment  *exp,
   g_ptr_array_add (ttype, g_strdup ("LABEL"));        g_ptr_array_add (tform, g_strdup ("32A"));
   g_ptr_array_add (ttype, g_strdup ("LABEL_SOURCE")); g_ptr_array_add (tform, g_strdup ("8A"));
 
+  errno = 0;
   if (fits_create_file (&f, bang, &status)
       || fits_create_tbl (f, BINARY_TBL, 0, (int) n_cols, (char **) ttype->pdata,
                           (char **) tform->pdata, NULL, "CANDIDATES", &status))
     {
       if (f)
         {
-          int ignored = 0;
+          int ignored = 0, saved = errno;
           fits_close_file (f, &ignored);
+          errno = saved;
         }
       return fits_failed (status, path, error);
     }
@@ -341,8 +353,9 @@ write_fits (EmExperiment  *exp,
     }
   if (status != 0)
     {
-      int ignored = 0;
+      int ignored = 0, saved = errno;
       fits_close_file (f, &ignored);
+      errno = saved;
       return fits_failed (status, path, error);
     }
   if (fits_close_file (f, &status))

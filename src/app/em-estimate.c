@@ -325,6 +325,59 @@ em_estimate_get_sample_ids (EmExperiment  *exp,
   return (char **) g_ptr_array_free (g_steal_pointer (&ids), FALSE);
 }
 
+EmQueryBatch *
+em_estimate_get_sample_batch (EmExperiment  *exp,
+                              int           *sample,
+                              GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = em_experiment_prepare (exp,
+    "SELECT s.spectrum_id, coalesce (p.pool_row, l.pool_row, -1), p.ra, p.dec, p.probabilities,"
+    " l.class, s.iteration, s.sample"
+    " FROM estimate_samples s"
+    " LEFT JOIN predicted_targets p ON p.iteration = s.iteration AND p.spectrum_id = s.spectrum_id"
+    " LEFT JOIN current_labels l ON l.spectrum_id = s.spectrum_id"
+    " WHERE s.sample = (SELECT max (sample) FROM estimate_samples) ORDER BY s.rowid", error);
+  g_autoptr(GArray) items = NULL;
+  EmQueryBatch *batch;
+  guint n_classes = exp->classes->len;
+
+  if (stmt == NULL)
+    return NULL;
+  items = g_array_new (FALSE, TRUE, sizeof (EmQueryItem));
+  batch = g_new0 (EmQueryBatch, 1);
+  batch->n_classes = n_classes;
+  if (sample != NULL)
+    *sample = -1;
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      EmQueryItem item = { 0 };
+      gint64 row = sqlite3_column_int64 (stmt, 1);
+
+      item.spectrum_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      /* a label names the pool row it was given for; -1 means unknown */
+      item.row = row >= 0 ? row : -1;
+      item.ra = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 2);
+      item.dec = sqlite3_column_type (stmt, 3) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 3);
+      item.score = NAN;
+      if (sqlite3_column_bytes (stmt, 4) == (int) (n_classes * sizeof (float)))
+        item.probabilities = g_memdup2 (sqlite3_column_blob (stmt, 4), n_classes * sizeof (float));
+      if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+        item.label = g_strdup ((const char *) sqlite3_column_text (stmt, 5));
+      batch->iteration = (guint) MAX (0, sqlite3_column_int (stmt, 6));
+      if (sample != NULL)
+        *sample = sqlite3_column_int (stmt, 7);
+      g_array_append_val (items, item);
+    }
+  if (items->len == 0)
+    {
+      g_free (batch);
+      return NULL;
+    }
+  batch->n_items = items->len;
+  batch->items = (EmQueryItem *) (void *) g_array_free (g_steal_pointer (&items), FALSE);
+  return batch;
+}
+
 static void
 finish_row (EmEstimateRow *row)
 {

@@ -80,6 +80,18 @@ void              em_estimate_report_free       (EmEstimateReport *report);
 char            **em_estimate_get_sample_ids    (EmExperiment  *exp,
                                                  GError       **error);
 
+/* The latest sample as a batch for the oracle to label, in the order it
+ * was drawn: each spectrum with its pool row (from the sampled
+ * iteration's predictions, else from its label; -1 if neither knows it),
+ * position, the probabilities of that iteration's model (NULL for a
+ * candidate by its label alone) and its current label; score is NAN.
+ * The batch's iteration is the one whose candidates were sampled, and
+ * *@sample (if not NULL) the sample's number.  NULL with no error when no
+ * sample was drawn yet. */
+EmQueryBatch     *em_estimate_get_sample_batch  (EmExperiment  *exp,
+                                                 int           *sample,
+                                                 GError       **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmEstimateReport, em_estimate_report_free)
 
 G_END_DECLS

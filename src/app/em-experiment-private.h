@@ -28,6 +28,7 @@ struct _EmExperiment
   guint64     seed;
   guint       n_flux;
   EmPool     *pool;          /* opened on first need (label validation) */
+  gboolean    has_class_sizes; /* iteration_classes exists (schema ≥ 2) */
 };
 
 /* Seed spectra handed to em_experiment_create_raw (the CSV reader lives in
@@ -79,6 +80,13 @@ gboolean      em_experiment_add_label_with_row (EmExperiment  *exp,
 
 /* SELECT spectrum_id of the current candidates (the union rule). */
 extern const char em_candidates_sql[];
+
+/* Takes the exclusive writer's lock of the experiment folder @dir (the one
+ * em_experiment_open holds): a descriptor, or -1 with
+ * EM_EXPERIMENT_ERROR_LOCKED naming the holder's pid. */
+int           em_experiment_lock_folder  (const char  *dir,
+                                          GError     **error);
+void          em_experiment_unlock_folder (int         fd);
 
 /* fsyncs @path's directory so that a rename survives a power cut. */
 void          em_experiment_sync_dir     (const char *dir);

@@ -16,9 +16,19 @@
 #include "spectra/em-labelled-set.h"
 #include "spectra/em-preprocess.h"
 
-#define EM_EXPERIMENT_SCHEMA_VERSION "1"
+/* 1: the first release; 2: iteration_classes (training-set size per
+ * class).  A version-1 database opened for writing is migrated. */
+#define EM_EXPERIMENT_SCHEMA_VERSION "2"
 
 G_DEFINE_QUARK (em-experiment-error-quark, em_experiment_error)
+
+/* Labelled spectra of each class in an iteration's training set, before
+ * SMOTE (schema version 2; iterations of a migrated version-1 database
+ * have no rows here). */
+#define ITERATION_CLASSES_SQL \
+  "CREATE TABLE IF NOT EXISTS iteration_classes (iteration INTEGER NOT NULL," \
+  "  class_idx INTEGER NOT NULL, train_size INTEGER NOT NULL," \
+  "  PRIMARY KEY (iteration, class_idx));"
 
 /* Labels are never updated or deleted: a correction is a newer record, an
  * undo is a record naming the one it withdraws.  The effective label of a
@@ -60,16 +70,38 @@ static const char schema_sql[] =
   "CREATE TABLE estimate_samples (sample INTEGER NOT NULL,"
   "  spectrum_id TEXT NOT NULL, iteration INTEGER NOT NULL,"
   "  predicted_class INTEGER NOT NULL, drawn TEXT NOT NULL,"
-  "  PRIMARY KEY (sample, spectrum_id));";
+  "  PRIMARY KEY (sample, spectrum_id));"
+  ITERATION_CLASSES_SQL;
 
 static const char *const default_classes[] = { "absorption", "emission", "double-peak", NULL };
+
+/* SQLite says "disk I/O error" for a full disk as for a failing one, and
+ * "database or disk is full"; the operating system's errno behind it says
+ * which, and that is what the astronomer must read to act on it. */
+static char *
+db_reason (EmExperiment *exp,
+           const char   *message)
+{
+  int code = exp->db != NULL ? sqlite3_extended_errcode (exp->db) : SQLITE_OK;
+  int sys = exp->db != NULL ? sqlite3_system_errno (exp->db) : 0;
+
+  if ((code & 0xff) == SQLITE_FULL || sys == ENOSPC || sys == EDQUOT)
+    return g_strdup_printf (_("the disk is full (%s): free some space and try again"),
+                            g_strerror (sys == EDQUOT ? EDQUOT : ENOSPC));
+  if ((code & 0xff) == SQLITE_IOERR && sys != 0)
+    return g_strdup_printf ("%s (%s)", message, g_strerror (sys));
+  return g_strdup (message);
+}
 
 gboolean
 em_experiment_db_error (EmExperiment  *exp,
                         GError       **error)
 {
+  g_autofree char *reason = db_reason (exp, exp->db != NULL ? sqlite3_errmsg (exp->db)
+                                                            : g_strerror (ENOMEM));
+
   g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_DATABASE,
-               _("Experiment database “%s”: %s"), exp->db_path, sqlite3_errmsg (exp->db));
+               _("Experiment database “%s”: %s"), exp->db_path, reason);
   return FALSE;
 }
 
@@ -82,9 +114,10 @@ em_experiment_exec (EmExperiment  *exp,
 
   if (sqlite3_exec (exp->db, sql, NULL, NULL, &message) != SQLITE_OK)
     {
+      g_autofree char *reason = db_reason (exp, message ? message : sqlite3_errmsg (exp->db));
+
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_DATABASE,
-                   _("Experiment database “%s”: %s"), exp->db_path,
-                   message ? message : sqlite3_errmsg (exp->db));
+                   _("Experiment database “%s”: %s"), exp->db_path, reason);
       sqlite3_free (message);
       return FALSE;
     }
@@ -182,6 +215,7 @@ experiment_new (const char *dir)
   exp->dir = g_strdup (dir);
   exp->db_path = g_build_filename (dir, "experiment.sqlite", NULL);
   exp->lock_fd = -1;
+  exp->has_class_sizes = TRUE;
   exp->classes = g_ptr_array_new_with_free_func (g_free);
   exp->targets = g_array_new (FALSE, TRUE, sizeof (gboolean));
   return exp;
@@ -214,12 +248,13 @@ em_experiment_close (EmExperiment *exp)
 /* An exclusive flock on DIR/experiment.lock for the whole life of a
  * writable handle: the kernel drops it when the process dies, so a crash
  * never leaves a stale lock behind, and flock (unlike fcntl locks) also
- * conflicts between two handles of the same process. */
-static gboolean
-take_lock (EmExperiment  *exp,
-           GError       **error)
+ * conflicts between two handles of the same process.  Renaming or
+ * trashing a folder takes the same lock (em-experiment-folder.c). */
+int
+em_experiment_lock_folder (const char  *dir,
+                           GError     **error)
 {
-  g_autofree char *path = g_build_filename (exp->dir, "experiment.lock", NULL);
+  g_autofree char *path = g_build_filename (dir, "experiment.lock", NULL);
   char pid[32];
   int fd;
 
@@ -229,7 +264,7 @@ take_lock (EmExperiment  *exp,
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
                    _("Cannot open the lock file “%s”: %s"), path, g_strerror (saved));
-      return FALSE;
+      return -1;
     }
   if (flock (fd, LOCK_EX | LOCK_NB) != 0)
     {
@@ -243,8 +278,8 @@ take_lock (EmExperiment  *exp,
                    _("Experiment “%s” is already open in another process%s%s%s; "
                      "close it there first (read-only commands such as "
                      "“experiment info” still work)"),
-                   exp->dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
-      return FALSE;
+                   dir, *holder ? " (pid " : "", holder, *holder ? ")" : "");
+      return -1;
     }
   g_snprintf (pid, sizeof pid, "%ld\n", (long) getpid ());
   if (ftruncate (fd, 0) == 0)
@@ -252,8 +287,24 @@ take_lock (EmExperiment  *exp,
       ssize_t ignored = pwrite (fd, pid, strlen (pid), 0);
       (void) ignored;
     }
-  exp->lock_fd = fd;
-  return TRUE;
+  return fd;
+}
+
+void
+em_experiment_unlock_folder (int fd)
+{
+  if (fd < 0)
+    return;
+  flock (fd, LOCK_UN);
+  close (fd);
+}
+
+static gboolean
+take_lock (EmExperiment  *exp,
+           GError       **error)
+{
+  exp->lock_fd = em_experiment_lock_folder (exp->dir, error);
+  return exp->lock_fd >= 0;
 }
 
 static gboolean
@@ -320,13 +371,41 @@ load_config (EmExperiment  *exp,
   g_autofree char *version = config_get (exp, "schema_version");
   g_autofree char *batch = NULL, *epochs = NULL, *seed = NULL, *n_flux = NULL;
 
+  /* No version because SQLite could not read (a full disk, where even a
+   * reader must create the WAL index), not because it is no experiment. */
+  if (version == NULL && sqlite3_errcode (exp->db) != SQLITE_OK
+      && sqlite3_errcode (exp->db) != SQLITE_DONE && sqlite3_errcode (exp->db) != SQLITE_ROW)
+    return em_experiment_db_error (exp, error);
   if (version == NULL)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
                    _("“%s” is not an Emissary experiment database"), exp->db_path);
       return FALSE;
     }
-  if (strcmp (version, EM_EXPERIMENT_SCHEMA_VERSION) != 0)
+  if (strcmp (version, "1") == 0)
+    {
+      /* Version 1 lacks iteration_classes only: a writer adds it (its
+       * older iterations simply have no per-class sizes); a reader does
+       * without it. */
+      exp->has_class_sizes = FALSE;
+      if (!exp->read_only)
+        {
+          if (!em_experiment_exec (exp, "BEGIN IMMEDIATE;" ITERATION_CLASSES_SQL
+                                        "UPDATE config SET value = '" EM_EXPERIMENT_SCHEMA_VERSION
+                                        "' WHERE key = 'schema_version';", error))
+            {
+              sqlite3_exec (exp->db, "ROLLBACK", NULL, NULL, NULL);
+              return FALSE;
+            }
+          if (!em_experiment_exec (exp, "COMMIT", error))
+            {
+              sqlite3_exec (exp->db, "ROLLBACK", NULL, NULL, NULL);
+              return FALSE;
+            }
+          exp->has_class_sizes = TRUE;
+        }
+    }
+  else if (strcmp (version, EM_EXPERIMENT_SCHEMA_VERSION) != 0)
     {
       g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID,
                    _("Experiment database “%s” has schema version %s; this Emissary reads %s"),
@@ -1182,6 +1261,7 @@ em_iteration_info_free (EmIterationInfo *info)
   g_free (info->strategy);
   g_free (info->started);
   g_free (info->checkpoint);
+  g_free (info->class_sizes);
   g_free (info);
 }
 
@@ -1214,7 +1294,38 @@ em_experiment_get_iterations (EmExperiment  *exp,
       info->seconds_score = sqlite3_column_double (stmt, 9);
       info->n_candidates = (guint) sqlite3_column_int (stmt, 10);
       info->checkpoint = g_strdup ((const char *) sqlite3_column_text (stmt, 11));
+      info->n_classes = exp->classes->len;
       g_ptr_array_add (list, info);
+    }
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  if (exp->has_class_sizes && list->len > 0)
+    {
+      /* Iterations before schema version 2 have no rows: NULL sizes. */
+      stmt = em_experiment_prepare (exp,
+        "SELECT iteration, class_idx, train_size FROM iteration_classes", error);
+      if (stmt == NULL)
+        {
+          g_ptr_array_unref (list);
+          return NULL;
+        }
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          guint number = (guint) sqlite3_column_int (stmt, 0);
+          int cls = sqlite3_column_int (stmt, 1);
+
+          if (cls < 0 || (guint) cls >= exp->classes->len)
+            continue;
+          for (guint i = 0; i < list->len; i++)
+            {
+              EmIterationInfo *info = g_ptr_array_index (list, i);
+
+              if (info->number != number)
+                continue;
+              if (info->class_sizes == NULL)
+                info->class_sizes = g_new0 (guint, info->n_classes);
+              info->class_sizes[cls] = (guint) sqlite3_column_int (stmt, 2);
+            }
+        }
     }
   return list;
 }

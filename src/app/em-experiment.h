@@ -93,6 +93,11 @@ typedef struct
   double  seconds_score;
   guint   n_candidates;             /* predicted targets at that time */
   char   *checkpoint;               /* path relative to the experiment */
+  guint   n_classes;                /* of the experiment's scheme */
+  guint  *class_sizes;              /* labelled spectra per class before
+                                     * SMOTE (n_classes, network order), or
+                                     * NULL for iterations stored before
+                                     * schema version 2 */
 } EmIterationInfo;
 
 /* Counts for `experiment info` and the GUI's header. */

@@ -218,6 +218,7 @@ typedef struct
   gint64  watermark;
   char   *checkpoint;      /* relative */
   char   *predictions;     /* relative */
+  guint  *class_sizes;     /* labelled spectra per class, before SMOTE */
 } IterationRecord;
 
 static gboolean
@@ -324,6 +325,27 @@ commit_iteration (EmExperiment     *exp,
     {
       em_experiment_db_error (exp, error);
       goto rollback;
+    }
+  if (rec->class_sizes != NULL)
+    {
+      g_autoptr(sqlite3_stmt) ic = em_experiment_prepare (exp,
+        "INSERT INTO iteration_classes (iteration, class_idx, train_size) VALUES (?, ?, ?)",
+        error);
+
+      if (ic == NULL)
+        goto rollback;
+      for (guint c = 0; c < n_classes; c++)
+        {
+          sqlite3_reset (ic);
+          sqlite3_bind_int (ic, 1, (int) rec->number);
+          sqlite3_bind_int (ic, 2, (int) c);
+          sqlite3_bind_int (ic, 3, (int) rec->class_sizes[c]);
+          if (sqlite3_step (ic) != SQLITE_DONE)
+            {
+              em_experiment_db_error (exp, error);
+              goto rollback;
+            }
+        }
     }
   (void) exclude;
   if (!em_experiment_exec (exp, "COMMIT", error))
@@ -462,7 +484,7 @@ em_loop_iterate (EmExperiment            *shared,
     goto out;
   rec.train_size = y->len;
   {
-    g_autofree guint *per_class = g_new0 (guint, n_classes);
+    guint *per_class = rec.class_sizes = g_new0 (guint, n_classes);
     for (guint i = 0; i < y->len; i++)
       per_class[g_array_index (y, int, i)]++;
     for (guint c = 0; c < n_classes; c++)
@@ -660,6 +682,7 @@ out:
   g_free (rec.started);
   g_free (rec.checkpoint);
   g_free (rec.predictions);
+  g_free (rec.class_sizes);
   return ok;
 }
 

@@ -11,6 +11,7 @@ int em_cli_classify      (int argc, char **argv);
 int em_cli_demo_data     (int argc, char **argv);
 int em_cli_estimate      (int argc, char **argv);
 int em_cli_experiment    (int argc, char **argv);
+int em_cli_export_labels (int argc, char **argv);
 int em_cli_import_labels (int argc, char **argv);
 int em_cli_ingest        (int argc, char **argv);
 int em_cli_inspect       (int argc, char **argv);
@@ -33,7 +34,8 @@ int em_cli_version       (int argc, char **argv);
   X ("classify", em_cli_classify, N_("Classify spectra with a trained model")) \
   X ("demo-data", em_cli_demo_data, N_("Write the deterministic demo survey (pool, seed set, truth)")) \
   X ("estimate", em_cli_estimate, N_("Sample candidates and estimate their precision")) \
-  X ("experiment", em_cli_experiment, N_("Create (new) or describe (info) an experiment")) \
+  X ("experiment", em_cli_experiment, N_("Create (new), describe (info), duplicate, rename or trash an experiment")) \
+  X ("export-labels", em_cli_export_labels, N_("Write an experiment's labelled set (VOTable or CSV)")) \
   X ("import-labels", em_cli_import_labels, N_("Import labels of pool spectra from a CSV")) \
   X ("ingest", em_cli_ingest, N_("Ingest survey spectra into a pool, resumably")) \
   X ("inspect", em_cli_inspect, N_("Print what a spectrum file holds, as JSON")) \

@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "app/em-experiment-folder.h"
 #include "app/em-experiment.h"
 #include "app/em-labelled-fits.h"
 #include "app/em-pool.h"
@@ -84,6 +85,19 @@ experiment_info_print (EmExperiment *exp)
       em_json_number (out, last->number);
       em_json_key (out, "train_size");
       em_json_number (out, last->train_size);
+      if (last->class_sizes != NULL)
+        {
+          /* before SMOTE, by class name; absent for iterations stored
+           * before schema version 2 */
+          em_json_key (out, "train_size_per_class");
+          g_string_append_c (out, '{');
+          for (guint c = 0; c < last->n_classes; c++)
+            {
+              em_json_key (out, em_experiment_get_class (exp, c));
+              em_json_number (out, last->class_sizes[c]);
+            }
+          g_string_append_c (out, '}');
+        }
       em_json_key (out, "epochs");
       em_json_number (out, last->epochs);
       em_json_key (out, "loss");
@@ -262,22 +276,80 @@ experiment_info (int    argc,
   return experiment_info_print (exp);
 }
 
+/* experiment duplicate|rename SRC DEST, experiment trash EXP: one JSON
+ * line naming what was done. */
+static int
+experiment_folder (const char  *verb,
+                   int          argc,
+                   char       **argv)
+{
+  gboolean two = strcmp (verb, "trash") != 0;
+  g_autofree char *command = g_strdup_printf ("experiment %s", verb);
+  g_autofree char *summary = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) out = g_string_new ("{");
+  gboolean ok;
+  int status;
+
+  if (strcmp (verb, "duplicate") == 0)
+    summary = g_strdup (_("SRC DEST — copy an experiment (consistent while it is in use)"));
+  else if (strcmp (verb, "rename") == 0)
+    summary = g_strdup (_("EXP NEW — rename an experiment folder (not while open for writing)"));
+  else
+    summary = g_strdup (_("EXP — move an experiment folder to the trash (not while open for writing)"));
+  context = g_option_context_new (summary);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != (two ? 3 : 2))
+    return em_cli_usage (command, two ? _("expected two experiment folders")
+                                      : _("expected one experiment folder"));
+  if (strcmp (verb, "duplicate") == 0)
+    ok = em_experiment_duplicate (argv[1], argv[2], &error);
+  else if (strcmp (verb, "rename") == 0)
+    ok = em_experiment_rename (argv[1], argv[2], &error);
+  else
+    ok = em_experiment_trash (argv[1], NULL, &error);
+  if (!ok)
+    return em_cli_fail (error);
+  em_json_key (out, strcmp (verb, "duplicate") == 0 ? "duplicated"
+                    : strcmp (verb, "rename") == 0  ? "renamed"
+                                                    : "trashed");
+  em_json_string (out, argv[1]);
+  if (two)
+    {
+      em_json_key (out, "to");
+      em_json_string (out, argv[2]);
+    }
+  g_string_append_c (out, '}');
+  g_print ("%s\n", out->str);
+  return EM_CLI_OK;
+}
+
 int
 em_cli_experiment (int    argc,
                    char **argv)
 {
+  static const char *const folder_verbs[] = { "duplicate", "rename", "trash" };
+
+  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (folder_verbs); i++)
+    if (strcmp (argv[1], folder_verbs[i]) == 0)
+      return experiment_folder (folder_verbs[i], argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "new") == 0)
     return experiment_new (argc - 1, argv + 1);
   if (argc >= 2 && strcmp (argv[1], "info") == 0)
     return experiment_info (argc - 1, argv + 1);
   if (argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     {
-      g_print ("%s\n\n", _("Usage: emissary-cli experiment new|info EXP [OPTION…]"));
-      g_print ("  new    %s\n", _("Create an experiment from a seed set and a pool"));
-      g_print ("  info   %s\n", _("Describe an experiment as one JSON line (read-only)"));
+      g_print ("%s\n\n", _("Usage: emissary-cli experiment new|info|duplicate|rename|trash EXP [OPTION…]"));
+      g_print ("  new        %s\n", _("Create an experiment from a seed set and a pool"));
+      g_print ("  info       %s\n", _("Describe an experiment as one JSON line (read-only)"));
+      g_print ("  duplicate  %s\n", _("Copy an experiment to a new folder: SRC DEST"));
+      g_print ("  rename     %s\n", _("Rename an experiment folder: EXP NEW"));
+      g_print ("  trash      %s\n", _("Move an experiment folder to the trash"));
       return EM_CLI_OK;
     }
   if (argc >= 2 && argv[1][0] == '-')
     return em_cli_usage ("experiment", _("unknown option “%s”"), argv[1]);
-  return em_cli_usage ("experiment", _("expected “new” or “info”"));
+  return em_cli_usage ("experiment", _("expected “new”, “info”, “duplicate”, “rename” or “trash”"));
 }

@@ -89,6 +89,17 @@ em_cli_iterate (int    argc,
       em_json_string (out, info->strategy);
       em_json_key (out, "train_size");
       em_json_number (out, info->train_size);
+      if (info->class_sizes != NULL)
+        {
+          em_json_key (out, "train_size_per_class");
+          g_string_append_c (out, '{');
+          for (guint c = 0; c < info->n_classes; c++)
+            {
+              em_json_key (out, em_experiment_get_class (exp, c));
+              em_json_number (out, info->class_sizes[c]);
+            }
+          g_string_append_c (out, '}');
+        }
       em_json_key (out, "train_size_balanced");
       em_json_number (out, info->train_size_balanced);
       em_json_key (out, "epochs");

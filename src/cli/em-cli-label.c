@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/em-experiment.h"
+#include "app/em-labels.h"
 #include "em-cli.h"
 #include "em-cli-commands.h"
 
@@ -83,9 +84,7 @@ em_cli_import_labels (int    argc,
     g_option_context_new (_("EXP CSV — import labels of pool spectra from “id,label” lines"));
   g_autoptr(GError) error = NULL;
   g_autoptr(EmExperiment) exp = NULL;
-  g_autofree char *text = NULL;
-  g_auto(GStrv) lines = NULL;
-  guint imported = 0;
+  EmLabelsImport result = { 0 };
   int status;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -96,34 +95,61 @@ em_cli_import_labels (int    argc,
   exp = em_experiment_open (argv[1], &error);
   if (exp == NULL)
     return em_cli_fail (error);
-  if (!g_file_get_contents (argv[2], &text, NULL, &error))
-    return em_cli_fail (error);
-  lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  /* Stops at the first bad line, naming it (the window skips instead). */
+  if (!em_labels_import (exp, argv[2], who, FALSE, &result, &error))
     {
-      g_auto(GStrv) cols = NULL;
-
-      g_strchomp (lines[i]);
-      if (lines[i][0] == '\0' || (i == 0 && g_str_has_prefix (lines[i], "id,")))
-        continue;
-      cols = g_strsplit (lines[i], ",", 3);
-      if (cols[0] == NULL || cols[1] == NULL)
-        {
-          g_printerr (_("emissary-cli: %s, line %u: expected “id,label” (%u labels imported before it)\n"),
-                      argv[2], i + 1, imported);
-          return EM_CLI_FAILURE;
-        }
-      g_strstrip (cols[0]);
-      g_strstrip (cols[1]);
-      if (!em_experiment_add_label (exp, cols[0], cols[1], EM_LABEL_SOURCE_IMPORT, -1,
-                                    who ? who : argv[2], &error))
-        {
-          g_printerr (_("emissary-cli: %s, line %u: %s (%u labels imported before it)\n"),
-                      argv[2], i + 1, error->message, imported);
-          return EM_CLI_FAILURE;
-        }
-      imported++;
+      em_labels_import_clear (&result);
+      return em_cli_fail (error);
     }
-  g_print ("{\"imported\":%u}\n", imported);
+  g_print ("{\"imported\":%u}\n", result.imported);
+  em_labels_import_clear (&result);
+  return EM_CLI_OK;
+}
+
+int
+em_cli_export_labels (int    argc,
+                      char **argv)
+{
+  g_autofree char *format = NULL;
+  GOptionEntry entries[] = {
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format,
+      N_("votable or csv (default: csv for a .csv file, else votable)"), N_("FORMAT") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new (_("EXP FILE — write the labelled set (id, ra, dec, label, source, iteration, time, who)"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = NULL;
+  EmLabelsFormat fmt;
+  gint64 n;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if ((status = em_cli_parse (context, &argc, &argv)) >= 0)
+    return status;
+  if (argc != 3)
+    return em_cli_usage ("export-labels", _("expected EXP FILE"));
+  if (format == NULL)
+    fmt = g_str_has_suffix (argv[2], ".csv") ? EM_LABELS_FORMAT_CSV : EM_LABELS_FORMAT_VOTABLE;
+  else if (strcmp (format, "votable") == 0)
+    fmt = EM_LABELS_FORMAT_VOTABLE;
+  else if (strcmp (format, "csv") == 0)
+    fmt = EM_LABELS_FORMAT_CSV;
+  else
+    return em_cli_usage ("export-labels", _("unknown format “%s” (votable, csv)"), format);
+  /* Read-only: works while the GUI labels. */
+  exp = em_experiment_open_read_only (argv[1], &error);
+  if (exp == NULL)
+    return em_cli_fail (error);
+  n = em_labels_export (exp, argv[2], fmt, &error);
+  if (n < 0)
+    return em_cli_fail (error);
+  g_print ("{\"exported\":%" G_GINT64_FORMAT ",\"file\":", n);
+  {
+    g_autoptr(GString) out = g_string_new (NULL);
+
+    em_json_string (out, argv[2]);
+    g_print ("%s}\n", out->str);
+  }
   return EM_CLI_OK;
 }

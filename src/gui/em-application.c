@@ -55,7 +55,10 @@ em_application_activate (GApplication *app)
       window = GTK_WINDOW (em_window_new (self));
       if (self->demo_set)
         em_window_set_demo_options (EM_WINDOW (window), &self->demo);
-      em_window_open_experiment (EM_WINDOW (window), path);
+      if (path != NULL)
+        em_window_open_experiment (EM_WINDOW (window), path);
+      else
+        em_window_close_experiment (EM_WINDOW (window));
     }
   gtk_window_present (window);
 }
@@ -285,7 +288,10 @@ em_application_dup_demo_path (void)
   return g_build_filename (g_get_user_data_dir (), "emissary", "Demo.emissary", NULL);
 }
 
-/* The experiment opened last if it still exists, else the demo. */
+/* The experiment opened last if it still exists; the demo on first
+ * start (no recent experiment); NULL when the last one is gone (deleted,
+ * renamed elsewhere) but others are known: the window then shows the
+ * start page to pick one, rather than making the demo again. */
 char *
 em_application_dup_startup_path (EmApplication *self)
 {
@@ -294,9 +300,12 @@ em_application_dup_startup_path (EmApplication *self)
   if (self->settings != NULL)
     {
       g_autofree char *last = g_settings_get_string (self->settings, "last-experiment");
+      g_auto (GStrv) recent = g_settings_get_strv (self->settings, "recent-experiments");
 
       if (last != NULL && last[0] != '\0' && g_file_test (last, G_FILE_TEST_IS_DIR))
         return g_steal_pointer (&last);
+      if (recent[0] != NULL)
+        return NULL;
     }
   return em_application_dup_demo_path ();
 }

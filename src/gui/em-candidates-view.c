@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "app/em-pool.h"
+#include "gui/em-tasks.h"
 #include "vo/em-samp-messages.h"
 #include "vo/em-simbad.h"
 #include "vo/em-votable.h"
@@ -139,6 +140,8 @@ struct _EmCandidatesView
   GtkButton           *cancel_button;
   GtkDropDown         *relabel_dropdown;
   EmSpectrumPlot      *plot;
+  GtkLabel            *spectrum_note; /* why only the pool's window is shown */
+  char                *hips_survey;   /* what Aladin shows around a candidate */
 };
 
 G_DEFINE_FINAL_TYPE (EmCandidatesView, em_candidates_view, ADW_TYPE_WINDOW)
@@ -165,6 +168,15 @@ set_busy (EmCandidatesView *self, gboolean busy)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.send-topcat",
                                  !busy && self->samp != NULL
                                      && em_samp_client_get_connected (self->samp));
+  {
+    EmCandidateRow *row
+        = self->selection != NULL ? gtk_single_selection_get_selected_item (self->selection) : NULL;
+
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "candidates.show-in-aladin",
+                                   row != NULL && isfinite (row->c->ra) && isfinite (row->c->dec)
+                                       && self->samp != NULL
+                                       && em_samp_client_get_connected (self->samp));
+  }
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -458,12 +470,19 @@ cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 
 /* ---- the selected spectrum ---------------------------------------------- */
 
+/* The selected candidate's spectrum as the labelling view shows it: the
+ * whole spectrum from its source file (the pool row records it, relative
+ * to the pool's root) with the pool's preprocessed Hα window over it.
+ * When the file cannot be read, the window alone and a note why. */
 typedef struct
 {
-  gint64 row;
-  char  *id;
-  float *fluxes;
-  guint  n;
+  gint64      row;
+  char       *id;
+  float      *fluxes;
+  guint       n;
+  char       *source_path;
+  EmSpectrum *spectrum;
+  char       *failure; /* why the source file could not be read */
 } SpectrumJob;
 
 static void
@@ -471,6 +490,9 @@ spectrum_job_free (SpectrumJob *job)
 {
   g_free (job->id);
   g_free (job->fluxes);
+  g_free (job->source_path);
+  g_clear_pointer (&job->spectrum, em_spectrum_free);
+  g_free (job->failure);
   g_free (job);
 }
 
@@ -480,13 +502,31 @@ spectrum_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   EmCandidatesView *self = source;
   SpectrumJob      *job = task_data;
   GError           *error = NULL;
+  g_autoptr (EmPoolRow) row = NULL;
 
   job->n = em_pool_get_n_fluxes (self->pool);
   job->fluxes = g_new (float, MAX (job->n, 1));
   if (!em_pool_read_fluxes (self->pool, (guint64)job->row, 1, job->fluxes, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  row = em_pool_get_row (self->pool, (guint64)job->row, &error);
+  if (row == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  job->source_path = g_strdup (row->source_path);
+  job->spectrum = em_tasks_read_spectrum (row->source_path, &error);
+  if (job->spectrum == NULL)
+    {
+      job->failure = g_strdup (error->message);
+      g_clear_error (&error);
+    }
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -495,7 +535,7 @@ on_spectrum_read (GObject *source, GAsyncResult *result, gpointer user_data)
   EmCandidatesView *self = EM_CANDIDATES_VIEW (source);
   SpectrumJob      *job = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
-  EmCandidateRow *row = gtk_single_selection_get_selected_item (self->selection);
+  EmCandidateRow *row;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -504,11 +544,23 @@ on_spectrum_read (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   /* a later selection wins */
+  row = gtk_single_selection_get_selected_item (self->selection);
   if (row == NULL || g_strcmp0 (row->c->spectrum_id, job->id) != 0)
     return;
-  /* the pool's window around Hα, as the labelling view shows it */
   em_spectrum_plot_set_placeholder (self->plot, NULL);
+  em_spectrum_plot_set_spectrum (self->plot, job->spectrum);
   em_spectrum_plot_set_window (self->plot, job->fluxes, job->n, 6519.0, 6732.0);
+  if (job->spectrum == NULL)
+    {
+      /* Translators: under the candidate's plot when its source file
+       * cannot be read; %s is the reason (it names the file) */
+      g_autofree char *text = g_strdup_printf (
+          _ ("Only the pool's Hα window is shown: %s"), job->failure);
+
+      gtk_label_set_text (self->spectrum_note, text);
+      em_spectrum_plot_set_x_range (self->plot, 6519.0, 6732.0);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->spectrum_note), job->spectrum == NULL);
 }
 
 static void
@@ -518,7 +570,10 @@ on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec, EmCandid
   SpectrumJob    *job;
   g_autoptr (GTask) task = NULL;
 
+  set_busy (self, self->busy); /* Show in Aladin follows the selection */
+  em_spectrum_plot_set_spectrum (self->plot, NULL);
   em_spectrum_plot_set_window (self->plot, NULL, 0, 6519.0, 6732.0);
+  gtk_widget_set_visible (GTK_WIDGET (self->spectrum_note), FALSE);
   if (row == NULL || self->pool == NULL || row->c->row < 0)
     {
       em_spectrum_plot_set_placeholder (self->plot, row == NULL ? _ ("No candidate selected")
@@ -532,6 +587,35 @@ on_selection_changed (GtkSingleSelection *selection, GParamSpec *pspec, EmCandid
   task = g_task_new (self, self->cancellable, on_spectrum_read, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify)spectrum_job_free);
   g_task_run_in_thread (task, spectrum_thread);
+}
+
+/* The selected candidate in Aladin: the HiPS survey of the settings
+ * loaded around it by script (Aladin only), and coord.pointAt.sky to
+ * every client that takes positions. */
+static void
+action_show_in_aladin (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  EmCandidatesView *self = EM_CANDIDATES_VIEW (widget);
+  EmCandidateRow   *row = gtk_single_selection_get_selected_item (self->selection);
+  g_autofree char  *script = NULL;
+
+  if (row == NULL || self->samp == NULL || !isfinite (row->c->ra) || !isfinite (row->c->dec))
+    return;
+  script = em_samp_aladin_hips_script (self->hips_survey, row->c->ra, row->c->dec);
+  if (script != NULL)
+    em_samp_client_notify_async (self->samp, NULL, em_samp_msg_script_aladin_send (script),
+                                 self->cancellable, NULL, NULL);
+  else if (self->hips_survey != NULL && self->hips_survey[0] != '\0')
+    {
+      /* Translators: %s is the HiPS identifier of the preferences */
+      g_autofree char *text = g_strdup_printf (
+          _ ("“%s” is no HiPS identifier Aladin can load (see Preferences)"), self->hips_survey);
+
+      set_status (self, text);
+    }
+  em_samp_client_notify_async (self->samp, NULL,
+                               em_samp_msg_coord_point_at_sky (row->c->ra, row->c->dec),
+                               self->cancellable, NULL, NULL);
 }
 
 /* ---- export ------------------------------------------------------------- */
@@ -1011,6 +1095,11 @@ em_candidates_view_init (EmCandidatesView *self)
                            button (_ ("Cross-match with _SIMBAD"), "candidates.crossmatch", NULL,
                                    _ ("Look every candidate up in SIMBAD: known emission-line "
                                       "objects versus new ones")));
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header),
+                           button (_ ("Estimate _Precision…"), "candidates.estimate-precision",
+                                   NULL,
+                                   _ ("Label a random sample of the candidates in the main "
+                                      "window to estimate their precision")));
   gtk_box_append (GTK_BOX (toolbar_view), header);
 
   /* search and class filter */
@@ -1041,6 +1130,10 @@ em_candidates_view_init (EmCandidatesView *self)
   gtk_box_append (GTK_BOX (bar), GTK_WIDGET (self->relabel_dropdown));
   gtk_box_append (GTK_BOX (bar), button (_ ("_Relabel"), "candidates.relabel", NULL,
                                          _ ("Give the selected candidate this label (oracle)")));
+  gtk_box_append (GTK_BOX (bar),
+                  button (_ ("Show in A_ladin"), "candidates.show-in-aladin", NULL,
+                          _ ("Point Aladin at the selected candidate with the HiPS survey of "
+                             "the preferences")));
   gtk_box_append (GTK_BOX (toolbar_view), bar);
 
   /* the table: store → filter → sort (the column view's sorter) → selection */
@@ -1076,7 +1169,20 @@ em_candidates_view_init (EmCandidatesView *self)
   self->plot = EM_SPECTRUM_PLOT (em_spectrum_plot_new ());
   gtk_widget_set_size_request (GTK_WIDGET (self->plot), -1, 200);
   em_spectrum_plot_set_placeholder (self->plot, _ ("No candidate selected"));
-  gtk_paned_set_end_child (GTK_PANED (paned), GTK_WIDGET (self->plot));
+  self->spectrum_note = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->spectrum_note, 0.0f);
+  gtk_label_set_wrap (self->spectrum_note, TRUE);
+  gtk_widget_add_css_class (GTK_WIDGET (self->spectrum_note), "warning");
+  gtk_widget_set_margin_start (GTK_WIDGET (self->spectrum_note), 6);
+  gtk_widget_set_visible (GTK_WIDGET (self->spectrum_note), FALSE);
+  gtk_widget_set_vexpand (GTK_WIDGET (self->plot), TRUE);
+  {
+    GtkWidget *plot_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+
+    gtk_box_append (GTK_BOX (plot_box), GTK_WIDGET (self->plot));
+    gtk_box_append (GTK_BOX (plot_box), GTK_WIDGET (self->spectrum_note));
+    gtk_paned_set_end_child (GTK_PANED (paned), plot_box);
+  }
   gtk_paned_set_position (GTK_PANED (paned), 400);
   gtk_widget_set_vexpand (paned, TRUE);
   gtk_box_append (GTK_BOX (toolbar_view), paned);
@@ -1103,6 +1209,14 @@ em_candidates_view_init (EmCandidatesView *self)
 
   adw_window_set_content (ADW_WINDOW (self), toolbar_view);
   set_busy (self, FALSE);
+}
+
+static guint estimate_signal;
+
+static void
+action_estimate_precision (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  g_signal_emit (widget, estimate_signal, 0);
 }
 
 static void
@@ -1137,6 +1251,7 @@ em_candidates_view_finalize (GObject *object)
   g_free (self->status);
   g_free (self->table_id);
   g_free (self->search);
+  g_free (self->hips_survey);
   G_OBJECT_CLASS (em_candidates_view_parent_class)->finalize (object);
 }
 
@@ -1158,6 +1273,14 @@ em_candidates_view_class_init (EmCandidatesViewClass *klass)
                                  NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   gtk_widget_class_install_action (widget_class, "candidates.send-topcat", NULL,
                                    action_send_topcat);
+  gtk_widget_class_install_action (widget_class, "candidates.show-in-aladin", NULL,
+                                   action_show_in_aladin);
+  gtk_widget_class_install_action (widget_class, "candidates.estimate-precision", NULL,
+                                   action_estimate_precision);
+  /* the oracle asked for a precision sample (the main window draws and
+   * shows it) */
+  estimate_signal = g_signal_new ("estimate-precision", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 EmCandidatesView *
@@ -1202,6 +1325,26 @@ em_candidates_view_set_samp (EmCandidatesView *self, EmSampClient *client)
   if (client != NULL)
     g_signal_connect (client, "notify::connected", G_CALLBACK (on_samp_connected), self);
   set_busy (self, self->busy);
+}
+
+/* The HiPS survey "Show in Aladin" loads (NULL or "": position only). */
+void
+em_candidates_view_set_hips_survey (EmCandidatesView *self, const char *hips_id)
+{
+  g_return_if_fail (EM_IS_CANDIDATES_VIEW (self));
+  g_free (self->hips_survey);
+  self->hips_survey = g_strdup (hips_id);
+}
+
+/* The note under the plot when only the pool's window could be shown
+ * ("" while the full spectrum is). */
+const char *
+em_candidates_view_get_spectrum_note (EmCandidatesView *self)
+{
+  g_return_val_if_fail (EM_IS_CANDIDATES_VIEW (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->spectrum_note))
+             ? gtk_label_get_text (self->spectrum_note)
+             : "";
 }
 
 const char *

@@ -3,7 +3,8 @@
 
 /* The candidate catalogue of an experiment in its own window: a sortable,
  * filterable GtkColumnView of em_candidates_list, the selected
- * candidate's spectrum window, export (VOTable/CSV/FITS) and a SIMBAD
+ * candidate's full spectrum (its source file, with the pool's window
+ * over it), export (VOTable/CSV/FITS) and a SIMBAD
  * cross-match, each run in a GTask so that the main loop never blocks. */
 
 #include <adwaita.h>
@@ -52,7 +53,13 @@ void em_candidates_view_sort_by (EmCandidatesView *self, const char *column, Gtk
 void
 em_candidates_view_export (EmCandidatesView *self, const char *path, EmCandidatesFormat format);
 /* The status line: counts, export result, cross-match summary or error. */
-const char     *em_candidates_view_get_status (EmCandidatesView *self);
+const char *em_candidates_view_get_status (EmCandidatesView *self);
+/* The HiPS survey "Show in Aladin" loads around the selected candidate
+ * (candidates.show-in-aladin; NULL or "": coord.pointAt.sky only). */
+void em_candidates_view_set_hips_survey (EmCandidatesView *self, const char *hips_id);
+/* The note under the plot when the selected candidate's source file
+ * cannot be read and only the pool's Hα window is shown; "" otherwise. */
+const char     *em_candidates_view_get_spectrum_note (EmCandidatesView *self);
 EmSpectrumPlot *em_candidates_view_get_plot (EmCandidatesView *self);
 
 G_END_DECLS

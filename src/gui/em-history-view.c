@@ -19,7 +19,8 @@ struct _EmHistoryRow
 {
   GObject          parent_instance;
   EmIterationInfo *info;
-  EmEstimateRow    estimate; /* all candidates; n_labelled = 0 if none */
+  EmEstimateRow    estimate;  /* all candidates; n_labelled = 0 if none */
+  char            *per_class; /* the training set per class, as shown */
 };
 
 G_DEFINE_FINAL_TYPE (EmHistoryRow, em_history_row, G_TYPE_OBJECT)
@@ -28,6 +29,7 @@ static void
 em_history_row_finalize (GObject *object)
 {
   g_clear_pointer (&EM_HISTORY_ROW (object)->info, em_iteration_info_free);
+  g_clear_pointer (&EM_HISTORY_ROW (object)->per_class, g_free);
   G_OBJECT_CLASS (em_history_row_parent_class)->finalize (object);
 }
 
@@ -72,6 +74,8 @@ format_cell (const EmHistoryRow *row, EmHistoryColumn column)
       return g_strdup (info->strategy != NULL ? info->strategy : "");
     case EM_HISTORY_COLUMN_TRAIN_SIZE:
       return g_strdup_printf ("%u", info->train_size);
+    case EM_HISTORY_COLUMN_TRAIN_PER_CLASS:
+      return g_strdup (row->per_class != NULL ? row->per_class : "—");
     case EM_HISTORY_COLUMN_TRAIN_BALANCED:
       return g_strdup_printf ("%u", info->train_size_balanced);
     case EM_HISTORY_COLUMN_EPOCHS:
@@ -112,6 +116,7 @@ setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
   gtk_label_set_xalign (GTK_LABEL (label),
                         GPOINTER_TO_INT (data) == EM_HISTORY_COLUMN_STARTED
                                 || GPOINTER_TO_INT (data) == EM_HISTORY_COLUMN_STRATEGY
+                                || GPOINTER_TO_INT (data) == EM_HISTORY_COLUMN_TRAIN_PER_CLASS
                             ? 0.0
                             : 1.0);
   gtk_widget_add_css_class (label, "numeric");
@@ -164,6 +169,14 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
     return FALSE;
   em_learning_curve_set_iterations (self->chart, iterations);
   em_learning_curve_set_estimates (self->chart, estimates);
+  {
+    g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+    for (guint c = 0; c < em_experiment_get_n_classes (exp); c++)
+      g_ptr_array_add (names, (gpointer)em_experiment_get_class (exp, c));
+    g_ptr_array_add (names, NULL);
+    em_learning_curve_set_classes (self->chart, (const char *const *)names->pdata);
+  }
   g_list_store_remove_all (self->rows);
   /* the rows take the infos over; the array must not free them */
   g_ptr_array_set_free_func (iterations, NULL);
@@ -172,6 +185,15 @@ em_history_view_load (EmHistoryView *self, const char *dir, GError **error)
       EmHistoryRow *row = g_object_new (EM_TYPE_HISTORY_ROW, NULL);
 
       row->info = g_ptr_array_index (iterations, i);
+      if (row->info->class_sizes != NULL)
+        {
+          GString *text = g_string_new (NULL);
+
+          for (guint c = 0; c < row->info->n_classes; c++)
+            g_string_append_printf (text, "%s%s %u", c > 0 ? " · " : "",
+                                    em_experiment_get_class (exp, c), row->info->class_sizes[c]);
+          row->per_class = g_string_free (text, FALSE);
+        }
       /* the latest labelled sample of this iteration (oldest first) */
       for (guint k = 0; k < estimates->len; k++)
         {
@@ -300,10 +322,24 @@ em_history_view_dispose (GObject *object)
   G_OBJECT_CLASS (em_history_view_parent_class)->dispose (object);
 }
 
+static guint estimate_signal;
+
+static void
+action_estimate_precision (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  g_signal_emit (widget, estimate_signal, 0);
+}
+
 static void
 em_history_view_class_init (EmHistoryViewClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = em_history_view_dispose;
+  gtk_widget_class_install_action (GTK_WIDGET_CLASS (klass), "history.estimate-precision", NULL,
+                                   action_estimate_precision);
+  /* the oracle asked for a precision sample (the main window draws and
+   * shows it; its estimate then joins this history) */
+  estimate_signal = g_signal_new ("estimate-precision", G_TYPE_FROM_CLASS (klass),
+                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -335,6 +371,7 @@ em_history_view_init (EmHistoryView *self)
   add_column (self, EM_HISTORY_COLUMN_STARTED, _ ("Started (UTC)"));
   add_column (self, EM_HISTORY_COLUMN_STRATEGY, _ ("Strategy"));
   add_column (self, EM_HISTORY_COLUMN_TRAIN_SIZE, _ ("Labelled"));
+  add_column (self, EM_HISTORY_COLUMN_TRAIN_PER_CLASS, _ ("Labelled per class"));
   add_column (self, EM_HISTORY_COLUMN_TRAIN_BALANCED, _ ("After SMOTE"));
   add_column (self, EM_HISTORY_COLUMN_EPOCHS, _ ("Epochs"));
   add_column (self, EM_HISTORY_COLUMN_LOSS, _ ("Loss"));
@@ -373,6 +410,14 @@ em_history_view_init (EmHistoryView *self)
   gtk_widget_set_sensitive (self->truth_button, FALSE);
   g_signal_connect (self->truth_button, "clicked", G_CALLBACK (choose_truth), self);
   adw_header_bar_pack_start (ADW_HEADER_BAR (header), self->truth_button);
+  {
+    GtkWidget *estimate = gtk_button_new_with_mnemonic (_ ("Estimate _Precision…"));
+
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (estimate), "history.estimate-precision");
+    gtk_widget_set_tooltip_text (estimate, _ ("Label a random sample of the current candidates "
+                                              "in the main window to estimate their precision"));
+    adw_header_bar_pack_end (ADW_HEADER_BAR (header), estimate);
+  }
   gtk_box_append (GTK_BOX (box), header);
   gtk_box_append (GTK_BOX (box), paned);
   adw_window_set_content (ADW_WINDOW (self), box);

@@ -8,7 +8,10 @@
  * estimated precision of each such iteration with its Wilson interval as
  * an error bar and the method's one-sided lower limit as a tick.  Given a
  * truth file (simulated experiments), a panel shows the precision and
- * recall of each iteration's predictions against it. */
+ * recall of each iteration's predictions against it.  Where the
+ * iterations stored their training set per class (schema version 2), a
+ * panel stacks the labelled spectra of each class, so one sees which
+ * class the oracle's labels went to. */
 #include "em-config.h"
 
 #include <adwaita.h>
@@ -50,6 +53,12 @@ struct _EmLearningCurve
   GArray  *points;    /* Point, oldest first */
   GArray  *estimates; /* Estimate, by iteration */
   gboolean has_truth;
+  /* Labelled spectra per class before SMOTE: n_classes per point, in
+   * point order, G_MAXUINT where an iteration stored none. */
+  GArray  *class_sizes;
+  guint    n_classes;
+  gboolean has_class_sizes;
+  GStrv    class_names;
 };
 
 G_DEFINE_FINAL_TYPE (EmLearningCurve, em_learning_curve, GTK_TYPE_WIDGET)
@@ -80,23 +89,39 @@ em_learning_curve_set_iterations (EmLearningCurve *self, GPtrArray *iterations)
 {
   g_return_if_fail (EM_IS_LEARNING_CURVE (self));
   g_array_set_size (self->points, 0);
+  g_array_set_size (self->class_sizes, 0);
   self->has_truth = FALSE;
+  self->has_class_sizes = FALSE;
+  self->n_classes = 0;
+  for (guint i = 0; iterations != NULL && i < iterations->len; i++)
+    self->n_classes
+        = MAX (self->n_classes, ((EmIterationInfo *)g_ptr_array_index (iterations, i))->n_classes);
   for (guint i = 0; iterations != NULL && i < iterations->len; i++)
     {
       const EmIterationInfo *info = g_ptr_array_index (iterations, i);
-      Point                  p = { info->number,
-                                   info->n_candidates,
-                                   info->train_size,
-                                   info->train_size_balanced,
-                                   info->seconds_train,
-                                   info->seconds_train + info->seconds_score,
-                                   NAN,
-                                   NAN };
+
+      for (guint c = 0; c < self->n_classes; c++)
+        {
+          guint v
+              = info->class_sizes != NULL && c < info->n_classes ? info->class_sizes[c] : G_MAXUINT;
+
+          g_array_append_val (self->class_sizes, v);
+        }
+      self->has_class_sizes |= info->class_sizes != NULL;
+      Point p = { info->number,
+                  info->n_candidates,
+                  info->train_size,
+                  info->train_size_balanced,
+                  info->seconds_train,
+                  info->seconds_train + info->seconds_score,
+                  NAN,
+                  NAN };
 
       g_array_append_val (self->points, p);
     }
   update_accessible (self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  /* the per-class panel may come or go */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
 void
@@ -158,6 +183,23 @@ em_learning_curve_set_estimates (EmLearningCurve *self, GPtrArray *reports)
     }
   /* a panel more or less */
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+/* Names of the classes, in network order, for the per-class legend. */
+void
+em_learning_curve_set_classes (EmLearningCurve *self, const char *const *names)
+{
+  g_return_if_fail (EM_IS_LEARNING_CURVE (self));
+  g_strfreev (self->class_names);
+  self->class_names = g_strdupv ((char **)names);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+em_learning_curve_has_class_sizes (EmLearningCurve *self)
+{
+  g_return_val_if_fail (EM_IS_LEARNING_CURVE (self), FALSE);
+  return self->has_class_sizes;
 }
 
 guint
@@ -222,7 +264,8 @@ point_value (const Point *p, gsize offset)
   return *(const double *)((const char *)p + offset);
 }
 
-static void
+/* Returns the top of the panel's value axis. */
+static double
 draw_panel (EmLearningCurve *self,
             cairo_t         *cr,
             const GdkRGBA   *fg,
@@ -362,6 +405,52 @@ draw_panel (EmLearningCurve *self,
           cairo_fill (cr);
         }
     }
+  return hi;
+}
+
+/* One stacked bar per iteration that stored its training set per class
+ * (the class colours of the legend, bottom up in network order). */
+static void
+draw_class_sizes (EmLearningCurve *self,
+                  cairo_t         *cr,
+                  gboolean         dark,
+                  double           x0,
+                  double           y0,
+                  double           w,
+                  double           h,
+                  double           hi,
+                  guint            it_lo,
+                  guint            it_hi)
+{
+  guint  n = self->points->len;
+  double bar = MIN (24.0, MAX (3.0, 0.6 * w / MAX (n, 1)));
+
+  for (guint i = 0; i < n; i++)
+    {
+      const Point *p = &g_array_index (self->points, Point, i);
+      double       x
+          = x0 + (it_hi == it_lo ? w / 2 : w * (p->iteration - it_lo) / (double)(it_hi - it_lo));
+      double base = 0.0;
+
+      /* inside the frame: the axis labels stay readable */
+      x = CLAMP (x, x0 + bar / 2 + 1, x0 + w - bar / 2);
+      for (guint c = 0; c < self->n_classes; c++)
+        {
+          guint   v = g_array_index (self->class_sizes, guint, i * self->n_classes + c);
+          GdkRGBA col;
+          double  ya, yb;
+
+          if (v == G_MAXUINT)
+            break;
+          ya = y0 + h - h * base / hi;
+          yb = y0 + h - h * (base + v) / hi;
+          series_colour (dark, c, &col);
+          gdk_cairo_set_source_rgba (cr, &col);
+          cairo_rectangle (cr, x - bar / 2, yb, bar, ya - yb);
+          cairo_fill (cr);
+          base += v;
+        }
+    }
 }
 
 static double
@@ -443,7 +532,7 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
     { _ ("one-sided 95 % lower limit"), 0 },
   };
   GdkRGBA  fg;
-  guint    n_panels = 3 + (self->estimates->len > 0) + self->has_truth;
+  guint    n_panels = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
   double   y;
   gboolean dark = adw_style_manager_get_dark (adw_style_manager_get_default ());
   double   left = 56, right = 16, top = 24, gap = 30, bottom = 40;
@@ -489,6 +578,31 @@ em_learning_curve_draw (EmLearningCurve *self, cairo_t *cr, int width, int heigh
   draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Training set"), train, G_N_ELEMENTS (train),
               1, it_lo, it_hi, FALSE, 0.0, TRUE);
   y += ph + gap;
+  if (self->has_class_sizes)
+    {
+      /* the legend: one entry per class, in its bar colour; the scale:
+       * the largest labelled set (a stack sums to it) */
+      g_autofree Series *classes = g_new0 (Series, MAX (self->n_classes, 1));
+      g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      double largest = 0.0, hi;
+
+      for (guint c = 0; c < self->n_classes; c++)
+        {
+          if (self->class_names != NULL && c < g_strv_length (self->class_names))
+            g_ptr_array_add (names, g_strdup (self->class_names[c]));
+          else
+            /* Translators: legend of a class without a known name */
+            g_ptr_array_add (names, g_strdup_printf (_ ("class %u"), c + 1));
+          classes[c].name = g_ptr_array_index (names, c);
+          classes[c].offset = G_STRUCT_OFFSET (Point, train_size);
+        }
+      for (guint i = 0; i < self->points->len; i++)
+        largest = MAX (largest, g_array_index (self->points, Point, i).train_size);
+      hi = draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Labelled per class"), classes,
+                       self->n_classes, 0, it_lo, it_hi, FALSE, MAX (largest, 1.0), FALSE);
+      draw_class_sizes (self, cr, dark, left, y, pw, ph, hi, it_lo, it_hi);
+      y += ph + gap;
+    }
   draw_panel (self, cr, &fg, dark, left, y, pw, ph, _ ("Time (s)"), seconds, G_N_ELEMENTS (seconds),
               3, it_lo, it_hi, TRUE, 0.0, TRUE);
   cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
@@ -515,7 +629,7 @@ em_learning_curve_measure (GtkWidget     *widget,
                            int           *natural_baseline)
 {
   EmLearningCurve *self = EM_LEARNING_CURVE (widget);
-  guint            n_panels = 3 + (self->estimates->len > 0) + self->has_truth;
+  guint n_panels = 3 + (self->estimates->len > 0) + self->has_truth + self->has_class_sizes;
 
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 80 * n_panels + 64;
   *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 560 : 130 * n_panels + 64;
@@ -526,6 +640,8 @@ em_learning_curve_finalize (GObject *object)
 {
   g_array_unref (EM_LEARNING_CURVE (object)->points);
   g_array_unref (EM_LEARNING_CURVE (object)->estimates);
+  g_array_unref (EM_LEARNING_CURVE (object)->class_sizes);
+  g_strfreev (EM_LEARNING_CURVE (object)->class_names);
   G_OBJECT_CLASS (em_learning_curve_parent_class)->finalize (object);
 }
 
@@ -546,6 +662,7 @@ em_learning_curve_init (EmLearningCurve *self)
 {
   self->points = g_array_new (FALSE, FALSE, sizeof (Point));
   self->estimates = g_array_new (FALSE, FALSE, sizeof (Estimate));
+  self->class_sizes = g_array_new (FALSE, FALSE, sizeof (guint));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _ ("Learning curve per iteration"), -1);
   update_accessible (self);

@@ -25,6 +25,11 @@ void       em_learning_curve_set_estimates  (EmLearningCurve *self,
 void       em_learning_curve_set_truth      (EmLearningCurve *self,
                                              GArray          *points);
 gboolean   em_learning_curve_has_truth      (EmLearningCurve *self);
+/* Class names (network order) for the legend of the per-class panel,
+ * drawn when some iteration stored its training set per class. */
+void       em_learning_curve_set_classes    (EmLearningCurve    *self,
+                                             const char *const  *names);
+gboolean   em_learning_curve_has_class_sizes (EmLearningCurve *self);
 guint      em_learning_curve_get_n_points   (EmLearningCurve *self);
 guint      em_learning_curve_get_n_estimates (EmLearningCurve *self);
 void       em_learning_curve_draw           (EmLearningCurve *self,

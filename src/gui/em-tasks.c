@@ -5,12 +5,14 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "app/em-estimate.h"
 #include "app/em-ingest.h"
 #include "app/em-loop.h"
 #include "app/em-pool.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-tasks.h"
 #include "spectra/em-demo.h"
+#include "spectra/em-spectrum-read.h"
 
 /* ---- progress from a worker to the caller's context ------------------- */
 
@@ -102,32 +104,38 @@ hop_phase (Hop *hop, double base, double scale)
   g_mutex_unlock (&hop->lock);
 }
 
+/* ---- reading spectra -------------------------------------------------- */
+
+static GMutex read_lock;
+
+EmSpectrum *
+em_tasks_read_spectrum (const char *path, GError **error)
+{
+  gboolean    serial = !em_spectrum_read_is_thread_safe ();
+  EmSpectrum *spectrum;
+
+  if (serial)
+    g_mutex_lock (&read_lock);
+  spectrum = em_spectrum_read (path, error);
+  if (serial)
+    g_mutex_unlock (&read_lock);
+  return spectrum;
+}
+
 /* ---- the batch -------------------------------------------------------- */
 
-GListStore *
-em_tasks_load_batch (EmExperiment *exp, guint *iteration, GError **error)
+/* @qb's spectra as batch items, with each one's window and metadata read
+ * from the pool (a row not known to @qb is looked up by id). */
+static GListStore *
+store_from_batch (EmExperiment *exp, EmQueryBatch *qb, GError **error)
 {
-  g_autoptr (EmQueryBatch) qb = NULL;
   g_autoptr (EmPool) pool = NULL;
   g_autoptr (GListStore) store = g_list_store_new (EM_TYPE_BATCH_ITEM);
   g_autoptr (GPtrArray) classes = g_ptr_array_new ();
   g_autofree float  *fluxes = NULL;
   g_autofree double *probs = NULL;
-  GError            *local = NULL;
   guint              n_classes = em_experiment_get_n_classes (exp), n_fluxes;
 
-  qb = em_experiment_get_query_batch (exp, &local);
-  if (qb == NULL)
-    {
-      if (local != NULL)
-        {
-          g_propagate_error (error, local);
-          return NULL;
-        }
-      if (iteration != NULL)
-        *iteration = 0;
-      return g_steal_pointer (&store); /* no iteration yet */
-    }
   pool = em_pool_open (em_experiment_get_pool_path (exp), error);
   if (pool == NULL)
     return NULL;
@@ -143,15 +151,32 @@ em_tasks_load_batch (EmExperiment *exp, guint *iteration, GError **error)
       const EmQueryItem *q = &qb->items[i];
       g_autoptr (EmPoolRow) row = NULL;
       g_autoptr (EmBatchItem) item = NULL;
+      gint64 r = q->row;
 
-      if (!em_pool_read_fluxes (pool, (guint64)q->row, 1, fluxes, error))
+      if (r < 0)
+        {
+          GError *local = NULL;
+
+          r = em_pool_find_id (pool, q->spectrum_id, &local);
+          if (r < 0)
+            {
+              if (local != NULL)
+                g_propagate_error (error, local);
+              else
+                g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND,
+                             _ ("Spectrum %s is not in the pool %s"), q->spectrum_id,
+                             em_experiment_get_pool_path (exp));
+              return NULL;
+            }
+        }
+      if (!em_pool_read_fluxes (pool, (guint64)r, 1, fluxes, error))
         return NULL;
-      row = em_pool_get_row (pool, (guint64)q->row, error);
+      row = em_pool_get_row (pool, (guint64)r, error);
       if (row == NULL)
         return NULL;
       for (guint k = 0; k < n_classes; k++)
         probs[k] = q->probabilities != NULL ? q->probabilities[k] : NAN;
-      item = em_batch_item_new (q->spectrum_id, q->row, fluxes, n_fluxes,
+      item = em_batch_item_new (q->spectrum_id, r, fluxes, n_fluxes,
                                 (const char *const *)classes->pdata,
                                 q->probabilities != NULL ? probs : NULL, q->score);
       em_batch_item_set_metadata (item, row->designation, isfinite (q->ra) ? q->ra : row->ra,
@@ -162,9 +187,55 @@ em_tasks_load_batch (EmExperiment *exp, guint *iteration, GError **error)
         em_batch_item_set_label (item, em_experiment_find_class (exp, q->label));
       g_list_store_append (store, item);
     }
-  if (iteration != NULL)
-    *iteration = qb->iteration;
   return g_steal_pointer (&store);
+}
+
+GListStore *
+em_tasks_load_batch (EmExperiment *exp, guint *iteration, GError **error)
+{
+  g_autoptr (EmQueryBatch) qb = NULL;
+  GListStore *store;
+  GError     *local = NULL;
+
+  qb = em_experiment_get_query_batch (exp, &local);
+  if (qb == NULL)
+    {
+      if (local != NULL)
+        {
+          g_propagate_error (error, local);
+          return NULL;
+        }
+      if (iteration != NULL)
+        *iteration = 0;
+      return g_list_store_new (EM_TYPE_BATCH_ITEM); /* no iteration yet */
+    }
+  store = store_from_batch (exp, qb, error);
+  if (store != NULL && iteration != NULL)
+    *iteration = qb->iteration;
+  return store;
+}
+
+GListStore *
+em_tasks_load_sample (EmExperiment *exp, int *sample, guint *iteration, GError **error)
+{
+  g_autoptr (EmQueryBatch) qb = NULL;
+  GListStore *store;
+  GError     *local = NULL;
+
+  qb = em_estimate_get_sample_batch (exp, sample, &local);
+  if (qb == NULL)
+    {
+      if (local != NULL)
+        g_propagate_error (error, local);
+      else
+        g_set_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_NOT_FOUND,
+                     _ ("No precision sample was drawn in “%s” yet"), em_experiment_get_dir (exp));
+      return NULL;
+    }
+  store = store_from_batch (exp, qb, error);
+  if (store != NULL && iteration != NULL)
+    *iteration = qb->iteration;
+  return store;
 }
 
 typedef struct

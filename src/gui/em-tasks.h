@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "app/em-experiment.h"
+#include "spectra/em-spectrum.h"
 
 G_BEGIN_DECLS
 
@@ -62,5 +63,13 @@ gboolean em_tasks_iterate_finish (GAsyncResult *result,
 /* The current query batch of @exp with each spectrum's window and
  * metadata read from the pool (blocking: for worker threads). */
 GListStore *em_tasks_load_batch (EmExperiment *exp, guint *iteration, GError **error);
+/* The latest precision sample of @exp the same way (blocking), with its
+ * number and the iteration whose candidates it holds; an error when no
+ * sample was drawn. */
+GListStore *em_tasks_load_sample (EmExperiment *exp, int *sample, guint *iteration, GError **error);
+
+/* em_spectrum_read for worker threads: when cfitsio is built without
+ * reentrancy, every window's reads take turns through one lock. */
+EmSpectrum *em_tasks_read_spectrum (const char *path, GError **error);
 
 G_END_DECLS

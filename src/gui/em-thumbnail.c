@@ -92,6 +92,9 @@ update_text (EmThumbnail *self)
 
   /* Translators: thumbnail: the query score (entropy of the prediction) */
   g_snprintf (text, sizeof text, _ ("score %.2f"), em_batch_item_get_score (item));
+  /* a precision sample's spectra were drawn at random: no score */
+  if (!isfinite (em_batch_item_get_score (item)))
+    text[0] = '\0';
   self->score_layout = new_layout (self, text);
 
   if (label >= 0)
@@ -229,11 +232,21 @@ update_accessible (EmThumbnail *self)
   label = em_batch_item_get_label (item);
   /* Translators: accessible name of a thumbnail: id, predicted class,
    * probability in %, query score, then the label or "unlabelled" */
-  text = g_strdup_printf (
-      _ ("%s, predicted %s %.0f %%, score %.2f, %s"), em_batch_item_get_id (item),
-      predicted >= 0 ? classes[predicted] : _ ("nothing"),
-      predicted >= 0 ? 100.0 * em_batch_item_get_probability (item, (guint)predicted) : 0.0,
-      em_batch_item_get_score (item), label >= 0 ? classes[label] : _ ("unlabelled"));
+  if (isfinite (em_batch_item_get_score (item)))
+    text = g_strdup_printf (
+        _ ("%s, predicted %s %.0f %%, score %.2f, %s"), em_batch_item_get_id (item),
+        predicted >= 0 ? classes[predicted] : _ ("nothing"),
+        predicted >= 0 ? 100.0 * em_batch_item_get_probability (item, (guint)predicted) : 0.0,
+        em_batch_item_get_score (item), label >= 0 ? classes[label] : _ ("unlabelled"));
+  else
+    /* Translators: accessible name of a thumbnail of the precision
+     * sample (no query score): id, predicted class, probability in %,
+     * then the label or "unlabelled" */
+    text = g_strdup_printf (
+        _ ("%s, predicted %s %.0f %%, %s"), em_batch_item_get_id (item),
+        predicted >= 0 ? classes[predicted] : _ ("nothing"),
+        predicted >= 0 ? 100.0 * em_batch_item_get_probability (item, (guint)predicted) : 0.0,
+        label >= 0 ? classes[label] : _ ("unlabelled"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
 }
 

@@ -10,12 +10,17 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "app/em-estimate.h"
+#include "app/em-experiment-folder.h"
 #include "app/em-experiment.h"
+#include "app/em-labels.h"
 #include "gui/em-batch-grid.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-history-view.h"
 #include "gui/em-loss-curve.h"
+#include "gui/em-recent.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-start-view.h"
 #include "gui/em-tasks.h"
 #include "gui/em-thumbnail.h"
 #include "gui/em-window.h"
@@ -36,6 +41,9 @@
 #define SIMBAD_DELAY_MS 300
 
 #define MAX_CLASS_KEYS 9
+
+/* The sample size "Estimate Precision" offers first. */
+#define DEFAULT_SAMPLE_SIZE 50
 
 /* Rows of the metadata panel. */
 enum
@@ -65,6 +73,7 @@ struct _EmWindow
   AdwWindowTitle  *window_title;
   GtkStack        *main_stack;
   AdwStatusPage   *status_page;
+  EmStartView     *start_view;
   GtkLabel        *batch_label;
   EmBatchGrid     *batch_grid;
   EmSpectrumPlot  *plot;
@@ -133,6 +142,22 @@ struct _EmWindow
   gboolean      follow_selection;
   gboolean      normalised;
   gboolean      y_locked;
+
+  /* The precision sample, shown in the grid in place of the query batch
+   * (kept here to switch back); self->exp is written by one thread at a
+   * time: the label writer or the task drawing a sample. */
+  GMutex            exp_lock;
+  GListModel       *query_batch;
+  guint             query_iteration;
+  gboolean          showing_sample;
+  gboolean          sampling; /* a sample task is running */
+  int               sample_number;
+  EmEstimateReport *estimate; /* of the latest sample, as last computed */
+  gboolean          estimate_announced;
+  GtkWidget        *sample_bar;
+  GtkLabel         *estimate_label;
+  char             *hips_survey; /* what Aladin shows around a spectrum */
+  char         *last_toast; /* for tests */
 };
 
 G_DEFINE_FINAL_TYPE (EmWindow, em_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -150,6 +175,7 @@ enum
 static GParamSpec *properties[N_PROPS];
 
 static void update_train_actions (EmWindow *self);
+static void update_sample_actions (EmWindow *self);
 
 /* "Demo" for ".../Demo.emissary". */
 char *
@@ -236,11 +262,19 @@ update_batch_label (EmWindow *self)
   guint            labelled = count_labelled (self);
   g_autofree char *text = NULL;
 
-  /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
-   * labelled" */
-  text = g_strdup_printf (_ ("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
+  if (self->showing_sample)
+    /* Translators: above the grid when it shows the random sample of
+     * candidates drawn to estimate their precision, e.g. "Precision
+     * sample 2 of iteration 3 · 17 of 50 labelled" */
+    text = g_strdup_printf (_ ("Precision sample %d of iteration %u · %u of %u labelled"),
+                            self->sample_number, self->iteration, labelled, n);
+  else
+    /* Translators: above the batch grid, e.g. "Iteration 3 · 37 of 100
+     * labelled" */
+    text = g_strdup_printf (_ ("Iteration %u · %u of %u labelled"), self->iteration, labelled, n);
   gtk_label_set_text (self->batch_label, text);
   update_train_actions (self);
+  update_sample_actions (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", self->undo_steps->len > 0);
   gtk_widget_action_set_enabled (
       GTK_WIDGET (self), "win.skip",
@@ -313,9 +347,6 @@ show_metadata (EmWindow *self, EmBatchItem *item)
   set_meta (self, META_PROBABILITIES, probs->str);
 }
 
-/* cfitsio may be built without reentrancy; reads then take turns. */
-static GMutex read_lock;
-
 static void
 read_spectrum_thread (GTask        *task,
                       gpointer      source_object,
@@ -323,17 +354,13 @@ read_spectrum_thread (GTask        *task,
                       GCancellable *cancellable)
 {
   const char *path = task_data;
-  gboolean    serial = !em_spectrum_read_is_thread_safe ();
   GError     *error = NULL;
   EmSpectrum *spectrum;
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (serial)
-    g_mutex_lock (&read_lock);
-  spectrum = em_spectrum_read (path, &error);
-  if (serial)
-    g_mutex_unlock (&read_lock);
+  /* cfitsio may be built without reentrancy; reads then take turns */
+  spectrum = em_tasks_read_spectrum (path, &error);
   if (spectrum == NULL)
     g_task_return_error (task, error);
   else
@@ -636,6 +663,8 @@ toast (EmWindow *self, const char *text)
 {
   AdwToast *t = adw_toast_new (text);
 
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
   adw_toast_set_timeout (t, 4);
   adw_toast_overlay_add_toast (self->toasts, t);
 }
@@ -799,6 +828,25 @@ action_show_in_aladin (GtkWidget *widget, const char *action_name, GVariant *par
 
   if (item == NULL || self->samp == NULL)
     return;
+  /* Aladin loads the HiPS survey of the preferences around it (an
+   * Aladin script: only Aladin subscribes), then every client that
+   * takes positions points there. */
+  {
+    g_autofree char *script = em_samp_aladin_hips_script (
+        self->hips_survey, em_batch_item_get_ra (item), em_batch_item_get_dec (item));
+
+    if (script != NULL)
+      em_samp_client_notify_async (self->samp, NULL, em_samp_msg_script_aladin_send (script),
+                                   self->samp_cancellable, on_samp_notified, NULL);
+    else if (self->hips_survey != NULL && self->hips_survey[0] != '\0')
+      {
+        /* Translators: %s is the HiPS identifier of the preferences */
+        g_autofree char *text = g_strdup_printf (
+            _ ("“%s” is no HiPS identifier Aladin can load (see Preferences)"), self->hips_survey);
+
+        toast (self, text);
+      }
+  }
   em_samp_client_send_async (
       self->samp, NULL,
       em_samp_msg_coord_point_at_sky (em_batch_item_get_ra (item), em_batch_item_get_dec (item)),
@@ -997,14 +1045,11 @@ rebuild_class_buttons (EmWindow *self)
     }
 }
 
-/* Shows @items (EmBatchItem) as the current query batch of @iteration with
- * the class scheme @classes, and selects its first unlabelled spectrum. */
-void
-em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
+/* Shows @items in the grid and selects its first unlabelled spectrum. */
+static void
+show_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
 {
   guint first;
-
-  g_return_if_fail (EM_IS_WINDOW (self));
 
   g_set_object (&self->batch, items);
   self->iteration = iteration;
@@ -1027,6 +1072,34 @@ em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const c
   em_batch_grid_set_selected (self->batch_grid, first);
   on_selected_changed (self);
   gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+}
+
+/* Shows @items (EmBatchItem) as the current query batch of @iteration with
+ * the class scheme @classes, and selects its first unlabelled spectrum
+ * (leaving the precision sample if it was shown). */
+void
+em_window_set_batch (EmWindow *self, GListModel *items, guint iteration, const char *const *classes)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+
+  self->showing_sample = FALSE;
+  gtk_widget_set_visible (self->sample_bar, FALSE);
+  /* @items may be the one kept */
+  if (items != NULL)
+    g_object_ref (items);
+  g_clear_object (&self->query_batch);
+  self->query_batch = items;
+  self->query_iteration = iteration;
+  show_batch (self, items, iteration, classes);
+}
+
+/* What the grid shows: the query batch or the precision sample
+ * (EmBatchItem; borrowed, NULL without a batch). */
+GListModel *
+em_window_get_batch (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->batch;
 }
 
 /* Borrowed; NULL without a batch. */
@@ -1072,19 +1145,29 @@ typedef enum
 {
   WRITE_LABEL,
   WRITE_UNDO,
+  WRITE_IMPORT, /* labels from a CSV file (path) */
+  WRITE_EXPORT, /* the labelled set to a file (path) */
 } WriteKind;
 
 typedef struct
 {
-  EmWindow     *window; /* a reference */
-  EmExperiment *exp;    /* borrowed: the window keeps it open */
-  WriteKind     kind;
-  char         *id;
-  char         *klass;
-  double        seconds;
-  guint         position; /* to put the label back on failure */
-  int           previous;
-  GError       *error;
+  EmWindow         *window; /* a reference */
+  EmExperiment     *exp;    /* borrowed: the window keeps it open */
+  WriteKind         kind;
+  char             *id;
+  char             *klass;
+  double            seconds;
+  guint             position; /* to put the label back on failure */
+  int               previous;
+  GError           *error;
+  gboolean          estimate; /* evaluate the precision sample afterwards */
+  EmEstimateReport *report;
+  /* imports and exports */
+  char             *path;
+  EmLabelsImport    import;
+  gint64            exported;
+  char            **batch_ids;    /* the batch when the import was asked */
+  char            **batch_labels; /* their labels after it ("" for none) */
 } WriteJob;
 
 static void
@@ -1094,8 +1177,17 @@ write_job_free (WriteJob *job)
   g_free (job->id);
   g_free (job->klass);
   g_clear_error (&job->error);
+  g_clear_pointer (&job->report, em_estimate_report_free);
+  g_free (job->path);
+  em_labels_import_clear (&job->import);
+  g_strfreev (job->batch_ids);
+  g_strfreev (job->batch_labels);
   g_free (job);
 }
+
+static void show_estimate (EmWindow *self, EmEstimateReport *report);
+static void import_done (EmWindow *self, WriteJob *job);
+static void export_done (EmWindow *self, WriteJob *job);
 
 static gboolean
 write_done (gpointer data)
@@ -1104,7 +1196,15 @@ write_done (gpointer data)
   EmWindow *self = job->window;
 
   g_atomic_int_dec_and_test (&self->pending_writes);
-  if (job->error != NULL && self->batch != NULL)
+  if (job->report != NULL && self->showing_sample && self->main_stack != NULL)
+    show_estimate (self, g_steal_pointer (&job->report));
+  if (job->kind == WRITE_IMPORT || job->kind == WRITE_EXPORT)
+    {
+      /* A window closed meanwhile has no toasts left to show. */
+      if (self->main_stack != NULL)
+        (job->kind == WRITE_IMPORT ? import_done : export_done) (self, job);
+    }
+  else if (job->error != NULL && self->batch != NULL)
     {
       /* The label did not reach the database: show it as it is there. */
       g_autofree char *text
@@ -1126,11 +1226,52 @@ write_thread (gpointer data, gpointer user_data)
 {
   WriteJob *job = data;
 
-  if (job->kind == WRITE_LABEL)
-    em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
-                             NULL, &job->error);
-  else
-    em_experiment_undo (job->exp, NULL, &job->error);
+  g_mutex_lock (&job->window->exp_lock);
+  switch (job->kind)
+    {
+    case WRITE_LABEL:
+      em_experiment_add_label (job->exp, job->id, job->klass, EM_LABEL_SOURCE_ORACLE, job->seconds,
+                               NULL, &job->error);
+      break;
+    case WRITE_UNDO:
+      em_experiment_undo (job->exp, NULL, &job->error);
+      break;
+    case WRITE_IMPORT:
+      /* Bad lines are skipped and counted: the toast names the first. */
+      if (em_labels_import (job->exp, job->path, NULL, TRUE, &job->import, &job->error))
+        {
+          guint n = g_strv_length (job->batch_ids);
+
+          job->batch_labels = g_new0 (char *, n + 1);
+          for (guint i = 0; i < n; i++)
+            {
+              char *label = em_experiment_get_label (job->exp, job->batch_ids[i], NULL);
+
+              job->batch_labels[i] = label != NULL ? label : g_strdup ("");
+            }
+        }
+      break;
+    case WRITE_EXPORT:
+      {
+        /* Its own read-only handle: the labels queued before are in the
+         * database (this pool runs one job at a time, in order). */
+        g_autoptr (EmExperiment) ro
+            = em_experiment_open_read_only (em_experiment_get_dir (job->exp), &job->error);
+
+        if (ro != NULL)
+          job->exported = em_labels_export (ro, job->path,
+                                            g_str_has_suffix (job->path, ".csv")
+                                                    || g_str_has_suffix (job->path, ".CSV")
+                                                ? EM_LABELS_FORMAT_CSV
+                                                : EM_LABELS_FORMAT_VOTABLE,
+                                            &job->error);
+      }
+      break;
+    }
+  /* The estimate as it stands with this label, live as the sample fills. */
+  if (job->estimate)
+    job->report = em_estimate_report (job->exp, NULL);
+  g_mutex_unlock (&job->window->exp_lock);
   g_main_context_invoke (NULL, write_done, job);
 }
 
@@ -1157,6 +1298,7 @@ queue_write (EmWindow   *self,
   job->seconds = self->shown_at > 0 ? (g_get_monotonic_time () - self->shown_at) / 1e6 : -1.0;
   job->position = position;
   job->previous = previous;
+  job->estimate = self->showing_sample;
   g_atomic_int_inc (&self->pending_writes);
   g_thread_pool_push (self->writer, job, NULL);
 }
@@ -1179,6 +1321,464 @@ em_window_is_writing (EmWindow *self)
   return g_atomic_int_get (&self->pending_writes) > 0;
 }
 
+/* ---- the precision sample --------------------------------------------- */
+
+static void
+update_sample_actions (EmWindow *self)
+{
+  gboolean idle = self->exp != NULL && !self->sampling;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.estimate-precision", idle);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-precision-sample",
+                                 idle && self->estimate != NULL && self->estimate->sample >= 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-query-batch",
+                                 self->showing_sample && self->query_batch != NULL);
+}
+
+/* "0.923", or "—" where the value is undefined (too few labels). */
+static char *
+format_value (double value)
+{
+  return isfinite (value) ? g_strdup_printf ("%.3f", value) : g_strdup ("—");
+}
+
+/* One line of the estimate: the fraction labelled as a target, the
+ * method's Student-t limit, the Wilson interval and the exact limit. */
+static char *
+format_estimate_row (const EmEstimateRow *row)
+{
+  g_autofree char *p = format_value (row->precision);
+  g_autofree char *t = format_value (row->t_lower);
+  g_autofree char *wl = format_value (row->wilson_lower);
+  g_autofree char *wu = format_value (row->wilson_upper);
+  g_autofree char *cp = format_value (row->clopper_pearson_lower);
+
+  if (row->n_labelled == 0)
+    /* Translators: %u is the size of the precision sample */
+    return g_strdup_printf (_ ("no label yet among %u"), row->n_sampled);
+  /* Translators: the precision estimated from a labelled sample: the
+   * fraction of targets (n of N), the one-sided 95 % lower limit by
+   * Student's t (the method's), the Wilson 95 % interval and the exact
+   * (Clopper–Pearson) one-sided 95 % lower limit */
+  return g_strdup_printf (_ ("precision %s (%u of %u) · Student-t lower limit %s · "
+                             "Wilson %s–%s · Clopper–Pearson lower limit %s"),
+                          p, row->n_correct, row->n_labelled, t, wl, wu, cp);
+}
+
+static char *
+format_estimate (const EmEstimateReport *report)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  if (report == NULL || report->n_rows == 0 || report->sample < 0)
+    return g_strdup ("");
+  {
+    g_autofree char *all = format_estimate_row (&report->rows[0]);
+
+    /* Translators: the estimate over all candidates (95 % confidence) */
+    g_string_append_printf (text, _ ("All candidates: %s"), all);
+  }
+  for (guint r = 1; r < report->n_rows; r++)
+    {
+      g_autofree char *line = NULL;
+
+      if (report->rows[r].n_sampled == 0)
+        continue;
+      line = format_estimate_row (&report->rows[r]);
+      /* Translators: the estimate for the candidates predicted as one
+       * class: "emission: precision 0.920 (23 of 25) · …" */
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, _ ("%s: %s"), report->rows[r].name, line);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The history windows of this window show the new estimate too. */
+static void
+reload_history_views (EmWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+      g_autoptr (GError) error = NULL;
+
+      if (EM_IS_HISTORY_VIEW (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (self)
+          && !em_history_view_load (EM_HISTORY_VIEW (w), self->experiment_path, &error))
+        g_message ("History of %s not refreshed: %s", self->experiment_path, error->message);
+    }
+}
+
+/* Takes @report over: the estimate shown under the sample's header, and
+ * once every spectrum of the sample is labelled, in a toast and the
+ * history too. */
+static void
+show_estimate (EmWindow *self, EmEstimateReport *report)
+{
+  g_autofree char *text = NULL;
+  gboolean         complete;
+
+  g_clear_pointer (&self->estimate, em_estimate_report_free);
+  self->estimate = report;
+  text = format_estimate (report);
+  gtk_label_set_text (self->estimate_label, text);
+  complete = report != NULL && report->n_rows > 0 && report->rows[0].n_sampled > 0
+             && report->rows[0].n_labelled == report->rows[0].n_sampled;
+  if (complete && self->showing_sample && !self->estimate_announced)
+    {
+      g_autofree char *all = format_estimate_row (&report->rows[0]);
+      /* Translators: when the last spectrum of the precision sample is
+       * labelled; %d is the sample, %s the estimate */
+      g_autofree char *message
+          = g_strdup_printf (_ ("Precision sample %d labelled: %s"), report->sample, all);
+      AdwToast *t = adw_toast_new (message);
+
+      adw_toast_set_timeout (t, 0);
+      adw_toast_overlay_add_toast (self->toasts, t);
+      reload_history_views (self);
+    }
+  self->estimate_announced = complete;
+  update_sample_actions (self);
+}
+
+typedef enum
+{
+  SAMPLE_DRAW,   /* draw a new sample, then show it */
+  SAMPLE_RESUME, /* show the latest sample */
+  SAMPLE_PROBE,  /* only evaluate the latest sample */
+} SampleMode;
+
+typedef struct
+{
+  EmExperiment     *exp; /* borrowed: the window keeps it open */
+  GMutex           *lock;
+  SampleMode        mode;
+  guint             n;
+  GListStore       *store;
+  int               sample;
+  guint             iteration;
+  EmEstimateReport *report;
+} SampleJob;
+
+static void
+sample_job_free (SampleJob *job)
+{
+  g_clear_object (&job->store);
+  g_clear_pointer (&job->report, em_estimate_report_free);
+  g_free (job);
+}
+
+static void
+sample_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  SampleJob *job = task_data;
+  GError    *error = NULL;
+  gboolean   ok = TRUE;
+
+  g_mutex_lock (job->lock);
+  if (job->mode == SAMPLE_DRAW && em_estimate_draw_sample (job->exp, job->n, &error) < 0)
+    ok = FALSE;
+  if (ok && job->mode != SAMPLE_PROBE)
+    {
+      job->store = em_tasks_load_sample (job->exp, &job->sample, &job->iteration, &error);
+      ok = job->store != NULL;
+    }
+  if (ok)
+    {
+      job->report = em_estimate_report (job->exp, &error);
+      ok = job->report != NULL;
+    }
+  g_mutex_unlock (job->lock);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_sample_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmWindow  *self = EM_WINDOW (source);
+  SampleJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  self->sampling = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->main_stack != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_ ("No precision sample: %s"), error->message);
+          toast (self, text);
+          update_sample_actions (self);
+        }
+      return;
+    }
+  if (self->main_stack == NULL)
+    return;
+  if (job->mode == SAMPLE_PROBE)
+    {
+      const EmEstimateRow *all = job->report->n_rows > 0 ? &job->report->rows[0] : NULL;
+
+      /* A sample left unfinished when the experiment was last open. */
+      if (job->report->sample >= 0 && all != NULL && all->n_labelled < all->n_sampled)
+        {
+          /* Translators: on opening an experiment; %d is the sample's
+           * number, then how many of its spectra are labelled */
+          g_autofree char *text
+              = g_strdup_printf (_ ("Precision sample %d is unfinished: %u of %u labelled"),
+                                 job->report->sample, all->n_labelled, all->n_sampled);
+          AdwToast *t = adw_toast_new (text);
+
+          adw_toast_set_button_label (t, _ ("_Resume"));
+          adw_toast_set_action_name (t, "win.resume-precision-sample");
+          adw_toast_set_timeout (t, 0);
+          adw_toast_overlay_add_toast (self->toasts, t);
+        }
+      g_clear_pointer (&self->estimate, em_estimate_report_free);
+      self->estimate = g_steal_pointer (&job->report);
+      update_sample_actions (self);
+      return;
+    }
+
+  {
+    /* the scheme of the window's batch, which may be a copy of ours */
+    g_auto (GStrv) classes = g_strdupv (self->classes);
+
+    self->showing_sample = TRUE;
+    self->sample_number = job->sample;
+    self->estimate_announced = FALSE;
+    show_batch (self, G_LIST_MODEL (job->store), job->iteration, (const char *const *)classes);
+  }
+  gtk_widget_set_visible (self->sample_bar, TRUE);
+  show_estimate (self, g_steal_pointer (&job->report));
+  update_batch_label (self);
+  gtk_window_present (GTK_WINDOW (self));
+}
+
+typedef struct
+{
+  EmWindow  *window; /* a reference */
+  SampleMode mode;
+  guint      n;
+} SampleRequest;
+
+/* Runs the sample task once the labels given before are in the database
+ * (the sample shows them, the estimate counts them). */
+static gboolean
+run_sample_task (gpointer data)
+{
+  SampleRequest *r = data;
+  EmWindow      *self = r->window;
+  SampleJob     *job;
+  g_autoptr (GTask) task = NULL;
+
+  if (self->main_stack == NULL) /* the window went */
+    {
+      self->sampling = FALSE;
+      g_object_unref (r->window);
+      g_free (r);
+      return G_SOURCE_REMOVE;
+    }
+  if (em_window_is_writing (self))
+    return G_SOURCE_CONTINUE;
+  job = g_new0 (SampleJob, 1);
+  job->exp = self->exp;
+  job->lock = &self->exp_lock;
+  job->mode = r->mode;
+  job->n = r->n;
+  task = g_task_new (self, self->cancellable, on_sample_ready, NULL);
+  g_task_set_source_tag (task, run_sample_task);
+  g_task_set_task_data (task, job, (GDestroyNotify)sample_job_free);
+  g_task_run_in_thread (task, sample_thread);
+  g_object_unref (r->window);
+  g_free (r);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_sample_task (EmWindow *self, SampleMode mode, guint n)
+{
+  SampleRequest *r;
+
+  if (self->exp == NULL || self->sampling)
+    return;
+  self->sampling = TRUE;
+  update_sample_actions (self);
+  r = g_new0 (SampleRequest, 1);
+  r->window = g_object_ref (self);
+  r->mode = mode;
+  r->n = n;
+  g_timeout_add (10, run_sample_task, r);
+}
+
+static void
+on_sample_size_response (AdwMessageDialog *dialog, const char *response, EmWindow *self)
+{
+  GtkSpinButton *spin = g_object_get_data (G_OBJECT (dialog), "em-sample-size");
+
+  if (g_str_equal (response, "draw"))
+    start_sample_task (self, SAMPLE_DRAW, (guint)gtk_spin_button_get_value_as_int (spin));
+  else if (g_str_equal (response, "resume"))
+    start_sample_task (self, SAMPLE_RESUME, 0);
+}
+
+/* Asks the sample size (and offers the unfinished sample, if any). */
+static void
+ask_sample_size (EmWindow *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _ ("Estimate Precision"), NULL);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new_with_mnemonic (_ ("_Spectra in the sample"));
+  GtkWidget *spin = gtk_spin_button_new_with_range (1, 100000, 1);
+  const EmEstimateRow *all
+      = self->estimate != NULL && self->estimate->n_rows > 0 ? &self->estimate->rows[0] : NULL;
+
+  adw_message_dialog_set_body (
+      ADW_MESSAGE_DIALOG (dialog),
+      _ ("A random sample of the current candidates is drawn and shown in place of the query "
+         "batch. The fraction you label as a target class estimates the precision of the "
+         "candidate catalogue."));
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), DEFAULT_SAMPLE_SIZE);
+  gtk_spin_button_set_numeric (GTK_SPIN_BUTTON (spin), TRUE);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), spin);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_RELATION_LABELLED_BY, label,
+                                  NULL, -1);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), spin);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  g_object_set_data (G_OBJECT (dialog), "em-sample-size", spin);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));
+  if (all != NULL && self->estimate->sample >= 0 && all->n_labelled < all->n_sampled)
+    adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "resume",
+                                     _ ("_Resume Unfinished Sample"));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "draw", _ ("_Draw Sample"));
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "draw",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "draw");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_sample_size_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.estimate-precision(n): draws a sample of @n candidates and shows it
+ * for labelling; 0 asks the size first. */
+static void
+action_estimate_precision (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  guint     n = g_variant_get_uint32 (parameter);
+
+  if (self->exp == NULL || self->sampling)
+    return;
+  if (n == 0)
+    ask_sample_size (self);
+  else
+    start_sample_task (self, SAMPLE_DRAW, n);
+}
+
+static void
+action_resume_precision_sample (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  start_sample_task (EM_WINDOW (widget), SAMPLE_RESUME, 0);
+}
+
+static void
+action_show_query_batch (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+  g_auto (GStrv) classes = NULL;
+
+  if (!self->showing_sample || self->query_batch == NULL)
+    return;
+  classes = g_strdupv (self->classes);
+  /* a spectrum of both, labelled in the sample, shows its label there */
+  {
+    g_autoptr (GHashTable) labels = g_hash_table_new (g_str_hash, g_str_equal);
+    guint n = g_list_model_get_n_items (self->batch);
+
+    for (guint i = 0; i < n; i++)
+      {
+        EmBatchItem *item = get_item (self, i);
+
+        if (em_batch_item_get_label (item) >= 0)
+          g_hash_table_insert (labels, (gpointer)em_batch_item_get_id (item),
+                               GINT_TO_POINTER (em_batch_item_get_label (item)));
+      }
+    n = g_list_model_get_n_items (self->query_batch);
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr (EmBatchItem) item = g_list_model_get_item (self->query_batch, i);
+        gpointer label;
+
+        if (g_hash_table_lookup_extended (labels, em_batch_item_get_id (item), NULL, &label))
+          em_batch_item_set_label (item, GPOINTER_TO_INT (label));
+      }
+  }
+  em_window_set_batch (self, self->query_batch, self->query_iteration,
+                       (const char *const *)classes);
+}
+
+/* From the candidates and history windows: ask here, show it here. */
+static void
+on_estimate_requested (EmWindow *self)
+{
+  gtk_window_present (GTK_WINDOW (self));
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.estimate-precision", "u", 0);
+}
+
+/* The HiPS survey "Show in Aladin" loads (NULL or "": position only). */
+void
+em_window_set_hips_survey (EmWindow *self, const char *hips_id)
+{
+  g_return_if_fail (EM_IS_WINDOW (self));
+  g_free (self->hips_survey);
+  self->hips_survey = g_strdup (hips_id);
+}
+
+static void
+on_hips_survey_changed (GSettings *settings, const char *key, EmWindow *self)
+{
+  g_autofree char *id = g_settings_get_string (settings, key);
+
+  em_window_set_hips_survey (self, id);
+}
+
+/* Whether the grid shows the precision sample (not the query batch). */
+gboolean
+em_window_is_showing_sample (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->showing_sample;
+}
+
+/* Whether a sample is being drawn, loaded or evaluated. */
+gboolean
+em_window_is_sampling (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->sampling;
+}
+
+/* The estimate of the latest sample as last computed (NULL before). */
+const EmEstimateReport *
+em_window_get_estimate (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->estimate;
+}
+
+/* The estimate as shown under the sample's header. */
+const char *
+em_window_get_estimate_text (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return gtk_label_get_text (self->estimate_label);
+}
+
 /* ---- training --------------------------------------------------------- */
 
 static void
@@ -1191,8 +1791,14 @@ update_train_actions (EmWindow *self)
                                  self->exp != NULL && !self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-training", self->training);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-history", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-candidates", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import-labels-from", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labelled", self->exp != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export-labelled-to", self->exp != NULL);
   gtk_widget_set_visible (self->train_button, self->exp != NULL);
-  if (complete && !self->training)
+  /* a labelled precision sample is no reason to train */
+  if (complete && !self->training && !self->showing_sample)
     gtk_widget_add_css_class (self->train_button, "suggested-action");
   else
     gtk_widget_remove_css_class (self->train_button, "suggested-action");
@@ -1323,7 +1929,10 @@ action_show_candidates (GtkWidget *widget, const char *action_name, GVariant *pa
     em_candidates_view_set_simbad (view, em_simbad_client_get_url (self->simbad),
                                    self->simbad_radius);
   em_candidates_view_set_samp (view, self->samp);
+  em_candidates_view_set_hips_survey (view, self->hips_survey);
   g_signal_connect_object (view, "relabel", G_CALLBACK (em_window_relabel), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (view, "estimate-precision", G_CALLBACK (on_estimate_requested), self,
                            G_CONNECT_SWAPPED);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
@@ -1473,6 +2082,8 @@ action_show_history (GtkWidget *widget, const char *action_name, GVariant *param
       gtk_window_destroy (GTK_WINDOW (view));
       return;
     }
+  g_signal_connect_object (view, "estimate-precision", G_CALLBACK (on_estimate_requested), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_set_transient_for (GTK_WINDOW (view), GTK_WINDOW (self));
   gtk_window_present (GTK_WINDOW (view));
 }
@@ -1498,28 +2109,17 @@ on_open_progress (double fraction, const char *message, gpointer user_data)
     gtk_progress_bar_set_text (self->open_progress, message);
 }
 
+/* The experiment that opened is the one the next start reopens (the
+ * recent list has it already: see em_window_open_experiment). */
 static void
 remember_experiment (EmWindow *self)
 {
-  g_auto (GStrv) recent = NULL;
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto (GStrv) updated = NULL;
-  guint n = 1;
-
-  if (self->settings == NULL)
-    return;
-  g_settings_set_string (self->settings, "last-experiment", self->experiment_path);
-  recent = g_settings_get_strv (self->settings, "recent-experiments");
-  g_strv_builder_add (builder, self->experiment_path);
-  for (guint i = 0; recent[i] != NULL && n < 10; i++)
-    if (g_strcmp0 (recent[i], self->experiment_path) != 0)
-      {
-        g_strv_builder_add (builder, recent[i]);
-        n++;
-      }
-  updated = g_strv_builder_end (builder);
-  g_settings_set_strv (self->settings, "recent-experiments", (const char *const *)updated);
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "last-experiment", self->experiment_path);
 }
+
+static void     show_start (EmWindow *self, const char *message);
+static gboolean release_experiment (EmWindow *self);
 
 static void
 on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -1541,11 +2141,15 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   if (exp == NULL)
     {
       g_autofree char *name = em_window_dup_experiment_name (self);
-      /* Translators: %s is an experiment's name */
-      g_autofree char *title = g_strdup_printf (_ ("Cannot open “%s”"), name);
+      /* Translators: %s is an experiment's name, then why it did not open */
+      g_autofree char *text = g_strdup_printf (_ ("Cannot open “%s”: %s"), name, error->message);
 
-      adw_status_page_set_title (self->status_page, title);
-      adw_status_page_set_description (self->status_page, error->message);
+      /* The recent experiments instead of a dead end: pick another one,
+       * make one, or remove this one from the list. */
+      g_clear_pointer (&self->experiment_path, g_free);
+      update_title (self);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+      show_start (self, text);
       return;
     }
   g_clear_pointer (&self->exp, em_experiment_close);
@@ -1554,8 +2158,11 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
     g_ptr_array_add (classes, (gpointer)em_experiment_get_class (exp, k));
   g_ptr_array_add (classes, NULL);
   em_window_set_batch (self, G_LIST_MODEL (batch), iteration, (const char *const *)classes->pdata);
+  em_start_view_set_current (self->start_view, self->experiment_path);
   remember_experiment (self);
   update_train_actions (self);
+  /* an unfinished precision sample is offered for resuming */
+  start_sample_task (self, SAMPLE_PROBE, 0);
 }
 
 /* How the demo is made when the window is asked to open the demo path
@@ -1580,6 +2187,19 @@ em_window_open_experiment (EmWindow *self, const char *path)
 
   g_return_if_fail (EM_IS_WINDOW (self));
   g_return_if_fail (path != NULL);
+
+  /* Open here already: back to it (a second writable handle would be
+   * refused by the experiment's own lock). */
+  if (self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+      return;
+    }
+  /* One experiment per window: the previous one is closed first, which
+   * a window that trains or saves labels refuses. */
+  if (!release_experiment (self))
+    return;
+  em_recent_note_opened (self->settings, path);
 
   g_free (self->experiment_path);
   self->experiment_path = g_strdup (path);
@@ -1614,6 +2234,664 @@ em_window_get_experiment_path (EmWindow *self)
 {
   g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
   return self->experiment_path;
+}
+
+/* ---- managing experiments -------------------------------------------- */
+
+/* Closes the open experiment (or stops one opening) so that it can be
+ * renamed, deleted or replaced; refused with a toast while this window
+ * trains or saves labels, which need it. */
+static gboolean
+release_experiment (EmWindow *self)
+{
+  if (self->training || em_window_is_writing (self))
+    {
+      toast (self, _ ("Wait until training and saving labels are done (or cancel the training)"));
+      return FALSE;
+    }
+  g_cancellable_cancel (self->open_cancellable);
+  g_clear_object (&self->open_cancellable);
+  if (self->exp == NULL && self->experiment_path == NULL)
+    return TRUE;
+  g_clear_object (&self->batch);
+  em_batch_grid_set_model (self->batch_grid, NULL);
+  g_clear_pointer (&self->classes, g_strfreev);
+  g_array_set_size (self->undo_steps, 0);
+  g_hash_table_remove_all (self->spectra);
+  g_hash_table_remove_all (self->load_errors);
+  rebuild_class_buttons (self);
+  show_item (self, NULL);
+  g_clear_pointer (&self->exp, em_experiment_close);
+  g_clear_pointer (&self->experiment_path, g_free);
+  em_start_view_set_current (self->start_view, NULL);
+  update_title (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXPERIMENT_PATH]);
+  update_batch_label (self);
+  return TRUE;
+}
+
+/* Closes the experiment open in this window and shows the recent ones;
+ * FALSE (and a toast) while the window trains or saves labels. */
+gboolean
+em_window_close_experiment (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  if (!release_experiment (self))
+    return FALSE;
+  show_start (self, NULL);
+  return TRUE;
+}
+
+static void
+show_start (EmWindow *self, const char *message)
+{
+  em_start_view_set_message (self->start_view, message);
+  em_start_view_reload (self->start_view);
+  gtk_stack_set_visible_child_name (self->main_stack, "start");
+}
+
+/* The "Experiments" button: the start page, or back to the open
+ * experiment from it. */
+static void
+action_show_start (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow   *self = EM_WINDOW (widget);
+  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
+
+  if (g_strcmp0 (page, "start") == 0 && self->exp != NULL)
+    gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+  else
+    show_start (self, NULL);
+}
+
+EmStartView *
+em_window_get_start_view (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->start_view;
+}
+
+/* Whether the start page is what the window shows. */
+gboolean
+em_window_is_showing_start (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "start") == 0;
+}
+
+/* The text of the latest toast (tests). */
+const char *
+em_window_get_last_toast (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+static gboolean
+is_experiment_folder (const char *path)
+{
+  g_autofree char *db = g_build_filename (path, "experiment.sqlite", NULL);
+
+  return g_file_test (db, G_FILE_TEST_IS_REGULAR);
+}
+
+/* win.open-experiment(s): the experiment in folder s, in this window. */
+static void
+action_open_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = g_variant_get_string (parameter, NULL);
+  g_autofree char *demo = em_application_dup_demo_path ();
+
+  if (path[0] == '\0')
+    return;
+  if (self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->main_stack, "workbench");
+      return;
+    }
+  /* The demo is made anew when it is gone; any other folder must hold
+   * an experiment. */
+  if (!g_str_equal (path, demo) && !is_experiment_folder (path))
+    {
+      g_autofree char *text
+          = g_file_test (path, G_FILE_TEST_IS_DIR)
+                /* Translators: %s is a folder the user picked */
+                ? g_strdup_printf (_ ("“%s” is not an Emissary experiment: it has no "
+                                      "experiment.sqlite"),
+                                   path)
+                /* Translators: %s is a folder */
+                : g_strdup_printf (_ ("“%s” does not exist"), path);
+
+      toast (self, text);
+      return;
+    }
+  em_window_open_experiment (self, path);
+}
+
+static void
+on_experiment_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  EmWindow *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.open-experiment", "s", path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+/* "Open…": GtkFileDialog is GTK 4.10; the native chooser also goes
+ * through the portal in a sandbox. */
+static void
+action_choose_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_ ("Open an Experiment (NAME.emissary)"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _ ("_Open"), _ ("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (on_experiment_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* The folder an action is about: its parameter, or the open experiment
+ * for "". */
+static const char *
+target_path (EmWindow *self, GVariant *parameter)
+{
+  const char *path = g_variant_get_string (parameter, NULL);
+
+  if (path[0] != '\0')
+    return path;
+  if (self->experiment_path == NULL)
+    toast (self, _ ("No experiment is open: pick one in the list"));
+  return self->experiment_path;
+}
+
+/* One folder operation in a worker thread. */
+typedef enum
+{
+  FOLDER_DUPLICATE,
+  FOLDER_RENAME,
+  FOLDER_TRASH,
+} FolderOp;
+
+typedef struct
+{
+  FolderOp op;
+  char    *path;
+  char    *new_path;
+  gboolean reopen; /* it was open in this window: open it again (renamed) */
+} FolderJob;
+
+static void
+folder_job_free (FolderJob *job)
+{
+  g_free (job->path);
+  g_free (job->new_path);
+  g_free (job);
+}
+
+static void
+folder_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  FolderJob *job = task_data;
+  GError    *error = NULL;
+  gboolean   ok = FALSE;
+
+  switch (job->op)
+    {
+    case FOLDER_DUPLICATE:
+      ok = em_experiment_duplicate (job->path, job->new_path, &error);
+      break;
+    case FOLDER_RENAME:
+      ok = em_experiment_rename (job->path, job->new_path, &error);
+      break;
+    case FOLDER_TRASH:
+      ok = em_experiment_trash (job->path, cancellable, &error);
+      break;
+    }
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+on_folder_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  EmWindow  *self = EM_WINDOW (source);
+  FolderJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = em_experiment_name_from_dir (job->path);
+  g_autofree char *new_name = job->new_path ? em_experiment_name_from_dir (job->new_path) : NULL;
+  g_autofree char *text = NULL;
+  gboolean         ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
+    return;
+  if (!ok)
+    {
+      if (job->op == FOLDER_TRASH && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        /* Translators: %s is an experiment's folder */
+        text = g_strdup_printf (_ ("“%s” was not deleted: there is no trash on its filesystem"),
+                                job->path);
+      else
+        text = g_strdup (error->message);
+      toast (self, text);
+      if (job->reopen)
+        em_window_open_experiment (self, job->path);
+      else
+        em_start_view_reload (self->start_view);
+      return;
+    }
+  switch (job->op)
+    {
+    case FOLDER_DUPLICATE:
+      /* The copy is listed, not opened: the original may be in use. */
+      em_recent_add (self->settings, job->new_path);
+      /* Translators: two experiment names */
+      text = g_strdup_printf (_ ("“%s” copied to “%s”"), name, new_name);
+      break;
+    case FOLDER_RENAME:
+      em_recent_rename (self->settings, job->path, job->new_path);
+      /* Translators: two experiment names */
+      text = g_strdup_printf (_ ("“%s” renamed to “%s”"), name, new_name);
+      break;
+    case FOLDER_TRASH:
+      em_recent_forget (self->settings, job->path);
+      /* Translators: an experiment's name */
+      text = g_strdup_printf (_ ("“%s” moved to the trash"), name);
+      break;
+    }
+  toast (self, text);
+  if (job->reopen)
+    em_window_open_experiment (self, job->new_path);
+  else
+    em_start_view_reload (self->start_view);
+}
+
+static void
+run_folder_job (EmWindow *self, FolderOp op, const char *path, const char *new_path)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, on_folder_done, NULL);
+  FolderJob *job = g_new0 (FolderJob, 1);
+
+  job->op = op;
+  job->path = g_strdup (path);
+  job->new_path = g_strdup (new_path);
+  /* Renaming or trashing needs the writer's lock, which this window
+   * holds on its open experiment: close it first (refused while it
+   * trains or saves labels). */
+  if (op != FOLDER_DUPLICATE && self->exp != NULL && g_strcmp0 (path, self->experiment_path) == 0)
+    {
+      if (!release_experiment (self))
+        {
+          folder_job_free (job);
+          return;
+        }
+      job->reopen = op == FOLDER_RENAME;
+      if (op == FOLDER_TRASH)
+        show_start (self, NULL);
+    }
+  g_task_set_source_tag (task, run_folder_job);
+  g_task_set_task_data (task, job, (GDestroyNotify)folder_job_free);
+  g_task_run_in_thread (task, folder_thread);
+}
+
+/* A dialog asking for an experiment name, for rename and duplicate. */
+static void
+on_name_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  EmWindow    *self = user_data;
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char  *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+  FolderOp     op = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "em-op"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_path = NULL;
+
+  /* cancelled, or the window was closed meanwhile */
+  if (g_strcmp0 (response, "cancel") == 0 || g_strcmp0 (response, "close") == 0
+      || self->main_stack == NULL)
+    goto out;
+  new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), &error);
+  if (new_path == NULL)
+    toast (self, error->message);
+  else if (g_strcmp0 (new_path, path) != 0)
+    run_folder_job (self, op, path, new_path);
+out:
+  g_object_unref (self);
+}
+
+static void
+on_name_changed (GtkEditable *entry, AdwMessageDialog *dialog)
+{
+  const char      *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+  const char      *ok = g_object_get_data (G_OBJECT (dialog), "em-ok");
+  g_autofree char *new_path = em_experiment_sibling_dir (path, gtk_editable_get_text (entry), NULL);
+
+  adw_message_dialog_set_response_enabled (dialog, ok,
+                                           new_path != NULL && g_strcmp0 (new_path, path) != 0
+                                               && !g_file_test (new_path, G_FILE_TEST_EXISTS));
+}
+
+static void
+ask_name (EmWindow   *self,
+          FolderOp    op,
+          const char *path,
+          const char *heading,
+          const char *body,
+          const char *suggested,
+          const char *ok_id,
+          const char *ok_label)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_editable_set_text (GTK_EDITABLE (entry), suggested);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Experiment name"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), ok_id,
+                                    ok_label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), ok_id,
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), ok_id);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "em-path", g_strdup (path), g_free);
+  g_object_set_data (G_OBJECT (dialog), "em-ok", (gpointer)ok_id);
+  g_object_set_data (G_OBJECT (dialog), "em-op", GINT_TO_POINTER (op));
+  g_signal_connect (entry, "changed", G_CALLBACK (on_name_changed), dialog);
+  on_name_changed (GTK_EDITABLE (entry), ADW_MESSAGE_DIALOG (dialog));
+  g_signal_connect (dialog, "response", G_CALLBACK (on_name_response), g_object_ref (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.duplicate-experiment(s): copies folder s ("" the open one). */
+static void
+action_duplicate_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *suggested = NULL;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Duplicate “%s”"), name);
+  /* Translators: the suggested name of a copy; %s is the original's */
+  suggested = g_strdup_printf (_ ("%s copy"), name);
+  ask_name (self, FOLDER_DUPLICATE, path, heading,
+            _ ("The copy is a new experiment next to this one, with every label, iteration, "
+               "prediction and checkpoint so far."),
+            suggested, "duplicate", _ ("_Duplicate"));
+}
+
+/* win.rename-experiment(s): renames folder s ("" the open one). */
+static void
+action_rename_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Rename “%s”"), name);
+  ask_name (self, FOLDER_RENAME, path, heading,
+            _ ("The experiment folder is renamed; an experiment open for writing elsewhere "
+               "cannot be renamed."),
+            name, "rename", _ ("_Rename"));
+}
+
+static void
+on_delete_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+  EmWindow   *self = user_data;
+  const char *path = g_object_get_data (G_OBJECT (dialog), "em-path");
+
+  if (g_strcmp0 (response, "delete") == 0 && self->main_stack != NULL)
+    run_folder_job (self, FOLDER_TRASH, path, NULL);
+  g_object_unref (self);
+}
+
+/* win.delete-experiment(s): moves folder s ("" the open one) to the
+ * trash, after asking. */
+static void
+action_delete_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow        *self = EM_WINDOW (widget);
+  const char      *path = target_path (self, parameter);
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget       *dialog;
+
+  if (path == NULL)
+    return;
+  name = em_experiment_name_from_dir (path);
+  /* Translators: %s is an experiment's name */
+  heading = g_strdup_printf (_ ("Delete “%s”?"), name);
+  /* Translators: %s is an experiment's folder */
+  body = g_strdup_printf (_ ("The folder %s goes to the trash with its labels, iterations and "
+                             "checkpoints; it can be restored from there."),
+                          path);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "delete",
+                                    _ ("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "em-path", g_strdup (path), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_delete_response), g_object_ref (self));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* win.forget-experiment(s): removes s from the recent list only. */
+static void
+action_forget_experiment (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow *self = EM_WINDOW (widget);
+
+  em_recent_forget (self->settings, g_variant_get_string (parameter, NULL));
+  em_start_view_reload (self->start_view);
+}
+
+/* ---- labels as files -------------------------------------------------- */
+
+/* Imports and exports go through the label writer: after the labels
+ * given before them, one at a time, off the main thread. */
+static void
+queue_file_job (EmWindow *self, WriteKind kind, const char *path)
+{
+  WriteJob *job;
+  guint     n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+
+  if (self->exp == NULL)
+    return;
+  if (self->writer == NULL)
+    self->writer = g_thread_pool_new (write_thread, NULL, 1, FALSE, NULL);
+  job = g_new0 (WriteJob, 1);
+  job->window = g_object_ref (self);
+  job->exp = self->exp;
+  job->kind = kind;
+  job->path = g_strdup (path);
+  job->batch_ids = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    job->batch_ids[i] = g_strdup (em_batch_item_get_id (get_item (self, i)));
+  g_atomic_int_inc (&self->pending_writes);
+  g_thread_pool_push (self->writer, job, NULL);
+}
+
+static void
+import_done (EmWindow *self, WriteJob *job)
+{
+  g_autofree char *imported = NULL;
+  g_autofree char *text = NULL;
+  guint            n = self->batch != NULL ? g_list_model_get_n_items (self->batch) : 0;
+
+  if (job->error != NULL)
+    {
+      /* Translators: %s says why (it names the file) */
+      text = g_strdup_printf (_ ("No labels imported: %s"), job->error->message);
+      toast (self, text);
+      return;
+    }
+  /* Labels of the batch shown may have changed; the window's undo
+   * steps no longer match the latest labels in the database. */
+  for (guint i = 0; i < n && job->batch_labels != NULL; i++)
+    {
+      EmBatchItem *item = get_item (self, i);
+
+      for (guint j = 0; job->batch_ids[j] != NULL; j++)
+        if (g_strcmp0 (job->batch_ids[j], em_batch_item_get_id (item)) == 0)
+          {
+            int k = -1;
+
+            for (guint c = 0; self->classes != NULL && self->classes[c] != NULL; c++)
+              if (g_strcmp0 (self->classes[c], job->batch_labels[j]) == 0)
+                k = (int)c;
+            em_batch_item_set_label (item, k);
+            break;
+          }
+    }
+  g_array_set_size (self->undo_steps, 0);
+  update_batch_label (self);
+
+  imported = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Imported %u label",
+                                           "Imported %u labels", job->import.imported),
+                              job->import.imported);
+  if (job->import.skipped == 0)
+    text = g_steal_pointer (&imported);
+  else
+    {
+      g_autofree char *skipped = g_strdup_printf (
+          /* Translators: %u lines of a CSV file were skipped; %s is why the first was */
+          g_dngettext (GETTEXT_PACKAGE, "skipped %u line (%s)", "skipped %u lines, the first: %s",
+                       job->import.skipped),
+          job->import.skipped, job->import.first_skip);
+
+      /* Translators: "Imported N labels" and "skipped M lines (why)" */
+      text = g_strdup_printf (_ ("%s; %s"), imported, skipped);
+    }
+  toast (self, text);
+}
+
+static void
+export_done (EmWindow *self, WriteJob *job)
+{
+  g_autofree char *text = NULL;
+
+  if (job->error != NULL)
+    /* Translators: %s says why */
+    text = g_strdup_printf (_ ("The labelled set was not exported: %s"), job->error->message);
+  else
+    /* Translators: the number of labels written, and the file */
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u label to %s",
+                                         "Exported %u labels to %s", (gulong)job->exported),
+                            (guint)job->exported, job->path);
+  toast (self, text);
+}
+
+static void
+action_import_labels_from (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  queue_file_job (EM_WINDOW (widget), WRITE_IMPORT, g_variant_get_string (parameter, NULL));
+}
+
+static void
+action_export_labelled_to (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  queue_file_job (EM_WINDOW (widget), WRITE_EXPORT, g_variant_get_string (parameter, NULL));
+}
+
+static void
+on_file_chosen (GtkNativeDialog *dialog, int response, gpointer user_data)
+{
+  EmWindow   *self = user_data;
+  const char *action = g_object_get_data (G_OBJECT (dialog), "em-action");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        gtk_widget_activate_action (GTK_WIDGET (self), action, "s", path);
+    }
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+/* A filter of one or two patterns (@pattern2 may be NULL). */
+static void
+add_filter (GtkFileChooser *chooser, const char *name, const char *pattern, const char *pattern2)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  gtk_file_filter_add_pattern (filter, pattern);
+  if (pattern2 != NULL)
+    gtk_file_filter_add_pattern (filter, pattern2);
+  gtk_file_chooser_add_filter (chooser, filter);
+}
+
+static void
+action_import_labels (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser
+      = gtk_file_chooser_native_new (_ ("Import Labels (CSV: id,label)"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"), _ ("_Cancel"));
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV files"), "*.csv", NULL);
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("All files"), "*", NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.import-labels-from");
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+action_export_labelled (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  EmWindow             *self = EM_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+  g_autofree char      *name = em_window_dup_experiment_name (self);
+  g_autofree char      *file = NULL;
+
+  if (name == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (_ ("Export the Labelled Set (VOTable, or CSV by its "
+                                            "name)"),
+                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _ ("_Export"), _ ("_Cancel"));
+  /* Translators: a file name; %s is the experiment's name */
+  file = g_strdup_printf (_ ("%s-labelled.vot"), name);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), file);
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("VOTable (.vot, .xml)"), "*.vot", "*.xml");
+  add_filter (GTK_FILE_CHOOSER (chooser), _ ("CSV (.csv)"), "*.csv", NULL);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "em-action", (gpointer) "win.export-labelled-to");
+  g_signal_connect (chooser, "response", G_CALLBACK (on_file_chosen), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
 /* ---- GObject ---------------------------------------------------------- */
@@ -1713,6 +2991,7 @@ em_window_dispose (GObject *object)
   if (self->samp != NULL)
     em_window_set_samp (self, NULL);
   g_clear_object (&self->batch);
+  g_clear_object (&self->query_batch);
   gtk_widget_dispose_template (GTK_WIDGET (self), EM_TYPE_WINDOW);
   G_OBJECT_CLASS (em_window_parent_class)->dispose (object);
 }
@@ -1740,6 +3019,10 @@ em_window_finalize (GObject *object)
   g_free (self->train_phase);
   g_free (self->batch_table_id);
   g_free (self->batch_table_url);
+  g_clear_pointer (&self->estimate, em_estimate_report_free);
+  g_mutex_clear (&self->exp_lock);
+  g_free (self->hips_survey);
+  g_free (self->last_toast);
   G_OBJECT_CLASS (em_window_parent_class)->finalize (object);
 }
 
@@ -1772,12 +3055,14 @@ em_window_class_init (EmWindowClass *klass)
   g_type_ensure (EM_TYPE_BATCH_GRID);
   g_type_ensure (EM_TYPE_LOSS_CURVE);
   g_type_ensure (EM_TYPE_SPECTRUM_PLOT);
+  g_type_ensure (EM_TYPE_START_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/emissary/Emissary/em-window.ui");
   gtk_widget_class_bind_template_child (widget_class, EmWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, EmWindow, start_view);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_label);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, batch_grid);
   gtk_widget_class_bind_template_child (widget_class, EmWindow, plot);
@@ -1818,6 +3103,32 @@ em_window_class_init (EmWindowClass *klass)
                                    action_show_candidates);
   gtk_widget_class_install_action (widget_class, "win.cancel-training", NULL,
                                    action_cancel_training);
+  gtk_widget_class_install_action (widget_class, "win.estimate-precision", "u",
+                                   action_estimate_precision);
+  gtk_widget_class_install_action (widget_class, "win.resume-precision-sample", NULL,
+                                   action_resume_precision_sample);
+  gtk_widget_class_install_action (widget_class, "win.show-query-batch", NULL,
+                                   action_show_query_batch);
+  gtk_widget_class_install_action (widget_class, "win.show-start", NULL, action_show_start);
+  gtk_widget_class_install_action (widget_class, "win.open-experiment", "s",
+                                   action_open_experiment);
+  gtk_widget_class_install_action (widget_class, "win.choose-experiment", NULL,
+                                   action_choose_experiment);
+  gtk_widget_class_install_action (widget_class, "win.duplicate-experiment", "s",
+                                   action_duplicate_experiment);
+  gtk_widget_class_install_action (widget_class, "win.rename-experiment", "s",
+                                   action_rename_experiment);
+  gtk_widget_class_install_action (widget_class, "win.delete-experiment", "s",
+                                   action_delete_experiment);
+  gtk_widget_class_install_action (widget_class, "win.forget-experiment", "s",
+                                   action_forget_experiment);
+  gtk_widget_class_install_action (widget_class, "win.import-labels", NULL, action_import_labels);
+  gtk_widget_class_install_action (widget_class, "win.import-labels-from", "s",
+                                   action_import_labels_from);
+  gtk_widget_class_install_action (widget_class, "win.export-labelled", NULL,
+                                   action_export_labelled);
+  gtk_widget_class_install_action (widget_class, "win.export-labelled-to", "s",
+                                   action_export_labelled_to);
 
   /* Plain keys as bindings (bubble phase): a focused entry keeps them. */
   for (guint k = 0; k < MAX_CLASS_KEYS; k++)
@@ -1855,6 +3166,7 @@ static void
 em_window_init (EmWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_mutex_init (&self->exp_lock);
 
   self->undo_steps = g_array_new (FALSE, FALSE, sizeof (UndoStep));
   self->class_buttons = g_ptr_array_new ();
@@ -1885,6 +3197,31 @@ em_window_init (EmWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   g_signal_connect_swapped (self->batch_grid, "notify::selected", G_CALLBACK (on_selected_changed),
                             self);
+
+  /* Under the grid's header while the precision sample is shown: the
+   * estimate as it stands, and the way back to the query batch. */
+  {
+    GtkWidget *back = gtk_button_new_with_mnemonic (_ ("Back to the _Query Batch"));
+
+    self->sample_bar = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+    gtk_widget_set_margin_start (self->sample_bar, 12);
+    gtk_widget_set_margin_end (self->sample_bar, 12);
+    gtk_widget_set_margin_bottom (self->sample_bar, 6);
+    self->estimate_label = GTK_LABEL (gtk_label_new (NULL));
+    gtk_label_set_xalign (self->estimate_label, 0.0);
+    gtk_label_set_wrap (self->estimate_label, TRUE);
+    gtk_label_set_selectable (self->estimate_label, TRUE);
+    gtk_widget_add_css_class (GTK_WIDGET (self->estimate_label), "caption");
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->estimate_label),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _ ("Precision estimate"), -1);
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (back), "win.show-query-batch");
+    gtk_widget_set_halign (back, GTK_ALIGN_START);
+    gtk_box_append (GTK_BOX (self->sample_bar), GTK_WIDGET (self->estimate_label));
+    gtk_box_append (GTK_BOX (self->sample_bar), back);
+    gtk_widget_set_visible (self->sample_bar, FALSE);
+    gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->batch_label))),
+                                self->sample_bar, GTK_WIDGET (self->batch_label));
+  }
   update_batch_label (self);
 }
 
@@ -1906,9 +3243,13 @@ em_window_new (EmApplication *application)
   em_window_set_simbad (self, url != NULL && url[0] != '\0' ? url : EM_SIMBAD_DEFAULT_URL, radius);
   if (application != NULL)
     em_window_set_samp (self, em_application_get_samp (application));
+  em_start_view_set_settings (self->start_view, settings);
   if (settings != NULL)
     {
       g_set_object (&self->settings, settings);
+      on_hips_survey_changed (settings, "hips-survey", self);
+      g_signal_connect_object (settings, "changed::hips-survey",
+                               G_CALLBACK (on_hips_survey_changed), self, 0);
       g_settings_bind (settings, "follow-selection", self, "follow-selection",
                        G_SETTINGS_BIND_DEFAULT);
       gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),

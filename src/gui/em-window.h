@@ -3,10 +3,12 @@
 
 #include <adwaita.h>
 
+#include "app/em-estimate.h"
 #include "app/em-experiment.h"
 #include "gui/em-application.h"
 #include "gui/em-batch-item.h"
 #include "gui/em-spectrum-plot.h"
+#include "gui/em-start-view.h"
 #include "gui/em-tasks.h"
 #include "vo/em-samp-client.h"
 
@@ -25,6 +27,7 @@ void            em_window_set_batch (EmWindow          *self,
                                      guint              iteration,
                                      const char *const *classes);
 EmBatchItem    *em_window_get_selected_item (EmWindow *self);
+GListModel     *em_window_get_batch (EmWindow *self);
 gboolean        em_window_is_loading (EmWindow *self);
 guint           em_window_get_selected (EmWindow *self);
 const char     *em_window_get_batch_summary (EmWindow *self);
@@ -40,5 +43,14 @@ gboolean        em_window_is_training (EmWindow *self);
 gboolean        em_window_is_writing (EmWindow *self);
 EmSpectrumPlot *em_window_get_plot (EmWindow *self);
 void            em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name);
+void            em_window_set_hips_survey (EmWindow *self, const char *hips_id);
+gboolean        em_window_is_showing_sample (EmWindow *self);
+gboolean        em_window_is_sampling (EmWindow *self);
+const EmEstimateReport *em_window_get_estimate (EmWindow *self);
+const char             *em_window_get_estimate_text (EmWindow *self);
+gboolean        em_window_close_experiment (EmWindow *self);
+EmStartView    *em_window_get_start_view (EmWindow *self);
+gboolean        em_window_is_showing_start (EmWindow *self);
+const char     *em_window_get_last_toast (EmWindow *self);
 
 G_END_DECLS

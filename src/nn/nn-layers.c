@@ -327,10 +327,11 @@ pad_rows (const float *dy, int B, int L_out, int L, int C, float *pad)
 }
 
 /* y[r][o] = b[o] + sum_j win_r[j] w[o][j] for short windows, vectorised
- * over the output channels. */
+ * over the output channels; samples s0 … s1 - 1. */
 NN_CLONES static void
-conv1d_direct_forward (const float *x, int B, int L, int C_in, const float *w, const float *b,
-                       int C_out, int K, int relu, float *y)
+conv1d_direct_forward_samples (const float *x, size_t s0, size_t s1, int L, int C_in,
+                               const float *w, const float *b, int C_out, int K, int relu,
+                               float *y)
 {
   int L_out = L - K + 1, KC = K * C_in;
   float wt[NN_DIRECT_KC * C_out];
@@ -338,11 +339,11 @@ conv1d_direct_forward (const float *x, int B, int L, int C_in, const float *w, c
   for (int o = 0; o < C_out; o++)
     for (int j = 0; j < KC; j++)
       wt[j * C_out + o] = w[o * KC + j];
-  for (int s = 0; s < B; s++)
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *win = x + ((size_t) s * L + t) * C_in;
-        float *row = y + ((size_t) s * L_out + t) * C_out;
+        const float *win = x + (s * L + t) * C_in;
+        float *row = y + (s * L_out + t) * C_out;
         for (int o = 0; o < C_out; o++)
           row[o] = b[o];
         for (int j = 0; j < KC; j++)
@@ -356,6 +357,32 @@ conv1d_direct_forward (const float *x, int B, int L, int C_in, const float *w, c
           for (int o = 0; o < C_out; o++)
             row[o] = row[o] > 0.0f ? row[o] : 0.0f;
       }
+}
+
+typedef struct
+{
+  const float *x, *w, *b, *dy;
+  float       *y, *dx, *dwt_parts;
+  int          B, L, C_in, C_out, K, relu, parts;
+} DirectConv;
+
+static void
+conv1d_direct_forward_range (size_t begin, size_t end, void *ctx)
+{
+  DirectConv *a = ctx;
+
+  conv1d_direct_forward_samples (a->x, begin, end, a->L, a->C_in, a->w, a->b, a->C_out, a->K,
+                                 a->relu, a->y);
+}
+
+static void
+conv1d_direct_forward (const float *x, int B, int L, int C_in, const float *w, const float *b,
+                       int C_out, int K, int relu, float *y)
+{
+  DirectConv a = { .x = x, .w = w, .b = b, .y = y, .L = L, .C_in = C_in, .C_out = C_out,
+                   .K = K, .relu = relu };
+
+  parallel_for (B, min_items ((size_t) (L - K + 1) * C_out), conv1d_direct_forward_range, &a);
 }
 
 void
@@ -385,22 +412,24 @@ nn_conv1d_forward (const float *x,
   nn_bias_act_compact (col, B, L, L_out, C_out, b, relu, y);
 }
 
-/* dw[o][j] = sum_r dy[r][o] win_r[j]; dx[win_r + j] += sum_o dy[r][o] w[o][j]. */
+/* dwt[j][o] = sum_r dy[r][o] win_r[j] over samples s0 … s1 - 1 (dw
+ * transposed, so that the inner loop runs over the output channels);
+ * dx[win_r + j] += sum_o dy[r][o] w[o][j] when dx is not NULL. */
 NN_CLONES static void
-conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, int C_out, int K,
-                        const float *dy, float *dw, float *dx)
+conv1d_direct_backward_samples (const float *x, size_t s0, size_t s1, int L, int C_in,
+                                const float *w, int C_out, int K, const float *dy, float *dwt,
+                                float *dx)
 {
   int L_out = L - K + 1, KC = K * C_in;
-  float dwt[NN_DIRECT_KC * C_out];
 
   memset (dwt, 0, sizeof (float) * KC * C_out);
   if (dx != NULL)
-    memset (dx, 0, sizeof (float) * (size_t) B * L * C_in);
-  for (int s = 0; s < B; s++)
+    memset (dx + s0 * L * C_in, 0, sizeof (float) * (s1 - s0) * L * C_in);
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *win = x + ((size_t) s * L + t) * C_in;
-        const float *drow = dy + ((size_t) s * L_out + t) * C_out;
+        const float *win = x + (s * L + t) * C_in;
+        const float *drow = dy + (s * L_out + t) * C_out;
         for (int j = 0; j < KC; j++)
           {
             float v = win[j];
@@ -410,7 +439,7 @@ conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, 
           }
         if (dx != NULL)
           {
-            float *dwin = dx + ((size_t) s * L + t) * C_in;
+            float *dwin = dx + (s * L + t) * C_in;
             for (int j = 0; j < KC; j++)
               {
                 float acc = 0.0f;
@@ -420,6 +449,49 @@ conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, 
               }
           }
       }
+}
+
+static void
+conv1d_direct_backward_range (size_t begin, size_t end, void *ctx)
+{
+  DirectConv *a = ctx;
+  size_t KC = (size_t) a->K * a->C_in;
+
+  for (size_t part = begin; part < end; part++)
+    conv1d_direct_backward_samples (a->x, a->B * part / a->parts, a->B * (part + 1) / a->parts,
+                                    a->L, a->C_in, a->w, a->C_out, a->K, a->dy,
+                                    a->dwt_parts + part * KC * a->C_out, a->dx);
+}
+
+/* Samples split over the threads, each with its own part of dw; the parts
+ * are added in a fixed order, so a thread count gives one result. */
+static void
+conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, int C_out, int K,
+                        const float *dy, float *dw, float *dx)
+{
+  int KC = K * C_in, parts = nn_blas_threads ();
+  float dwt[NN_DIRECT_KC * C_out];
+  float *dwt_parts = NULL;
+  DirectConv a;
+
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
+  if (parts > B)
+    parts = B;
+  if (parts <= 1 || (size_t) B * L * C_out < 2 * NN_PASS_MIN_FLOATS
+      || (dwt_parts = malloc (sizeof (float) * parts * KC * C_out)) == NULL)
+    conv1d_direct_backward_samples (x, 0, B, L, C_in, w, C_out, K, dy, dwt, dx);
+  else
+    {
+      a = (DirectConv) { .x = x, .w = w, .dy = dy, .dx = dx, .dwt_parts = dwt_parts, .B = B,
+                         .L = L, .C_in = C_in, .C_out = C_out, .K = K, .parts = parts };
+      parallel_for ((size_t) parts, 1, conv1d_direct_backward_range, &a);
+      memcpy (dwt, dwt_parts, sizeof (float) * KC * C_out);
+      for (int part = 1; part < parts; part++)
+        for (int i = 0; i < KC * C_out; i++)
+          dwt[i] += dwt_parts[(size_t) part * KC * C_out + i];
+      free (dwt_parts);
+    }
   for (int o = 0; o < C_out; o++)
     for (int j = 0; j < KC; j++)
       dw[o * KC + j] = dwt[j * C_out + o];
@@ -601,21 +673,16 @@ nn_maxpool_bias_relu (const float *x,
   parallel_for (B, min_items ((size_t) L * C), pool_bias_relu_range, &a);
 }
 
-NN_CLONES void
-nn_maxpool_forward (const float *x,
-                    int          B,
-                    int          L,
-                    int          C,
-                    int          P,
-                    float       *y)
+NN_CLONES static void
+maxpool_forward_samples (const float *x, size_t s0, size_t s1, int L, int C, int P, float *y)
 {
   int L_out = L / P;
 
-  for (int s = 0; s < B; s++)
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
-        float *out = y + ((size_t) s * L_out + t) * C;
+        const float *in = x + (s * L + (size_t) t * P) * C;
+        float *out = y + (s * L_out + t) * C;
         memcpy (out, in, sizeof (float) * C);
         for (int p = 1; p < P; p++)
           for (int c = 0; c < C; c++)
@@ -623,24 +690,19 @@ nn_maxpool_forward (const float *x,
       }
 }
 
-NN_CLONES void
-nn_maxpool_backward (const float *x,
-                     int          B,
-                     int          L,
-                     int          C,
-                     int          P,
-                     const float *dy,
-                     float       *dx)
+NN_CLONES static void
+maxpool_backward_samples (const float *x, size_t s0, size_t s1, int L, int C, int P,
+                          const float *dy, float *dx)
 {
   int L_out = L / P;
 
-  memset (dx, 0, sizeof (float) * (size_t) B * L * C);
-  for (int s = 0; s < B; s++)
+  memset (dx + s0 * L * C, 0, sizeof (float) * (s1 - s0) * L * C);
+  for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
-        const float *in = x + ((size_t) s * L + (size_t) t * P) * C;
-        float *din = dx + ((size_t) s * L + (size_t) t * P) * C;
-        const float *d = dy + ((size_t) s * L_out + t) * C;
+        const float *in = x + (s * L + (size_t) t * P) * C;
+        float *din = dx + (s * L + (size_t) t * P) * C;
+        const float *d = dy + (s * L_out + t) * C;
         for (int c = 0; c < C; c++)
           {
             /* The first maximum takes the gradient, as in PyTorch. */
@@ -651,6 +713,56 @@ nn_maxpool_backward (const float *x,
             din[best * C + c] = d[c];
           }
       }
+}
+
+typedef struct
+{
+  const float *x, *dy;
+  float       *y, *dx;
+  int          L, C, P;
+} MaxPool;
+
+static void
+maxpool_forward_range (size_t begin, size_t end, void *ctx)
+{
+  MaxPool *a = ctx;
+
+  maxpool_forward_samples (a->x, begin, end, a->L, a->C, a->P, a->y);
+}
+
+static void
+maxpool_backward_range (size_t begin, size_t end, void *ctx)
+{
+  MaxPool *a = ctx;
+
+  maxpool_backward_samples (a->x, begin, end, a->L, a->C, a->P, a->dy, a->dx);
+}
+
+void
+nn_maxpool_forward (const float *x,
+                    int          B,
+                    int          L,
+                    int          C,
+                    int          P,
+                    float       *y)
+{
+  MaxPool a = { x, NULL, y, NULL, L, C, P };
+
+  parallel_for (B, min_items ((size_t) L * C), maxpool_forward_range, &a);
+}
+
+void
+nn_maxpool_backward (const float *x,
+                     int          B,
+                     int          L,
+                     int          C,
+                     int          P,
+                     const float *dy,
+                     float       *dx)
+{
+  MaxPool a = { x, dy, NULL, dx, L, C, P };
+
+  parallel_for (B, min_items ((size_t) L * C), maxpool_backward_range, &a);
 }
 
 void

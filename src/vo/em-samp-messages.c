@@ -5,6 +5,7 @@
 #include "vo/em-xmlrpc.h"
 
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 GVariant *
@@ -122,6 +123,41 @@ em_samp_msg_script_aladin_send (const char *script)
 {
   return em_samp_message_new ("script.aladin.send",
                               em_samp_map_new_strings ("script", script, NULL));
+}
+
+char *
+em_samp_aladin_hips_script (const char *hips_id, double ra, double dec)
+{
+  double h, d, hs, ds;
+  int    hh, hm, dd, dm;
+  char   hsec[G_ASCII_DTOSTR_BUF_SIZE], dsec[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (hips_id == NULL || hips_id[0] == '\0' || !isfinite (ra) || !isfinite (dec) || dec < -90
+      || dec > 90)
+    return NULL;
+  for (const char *c = hips_id; *c != '\0'; c++)
+    if ((guchar)*c <= 0x20 || (guchar)*c >= 0x7f || strchr ("();'\"", *c) != NULL)
+      return NULL;
+  /* Aladin's targets are sexagesimal with blank separators. */
+  ra = fmod (fmod (ra, 360.0) + 360.0, 360.0);
+  h = ra / 15.0;
+  hh = (int)h;
+  hm = (int)((h - hh) * 60);
+  hs = ((h - hh) * 60 - hm) * 60;
+  d = fabs (dec);
+  dd = (int)d;
+  dm = (int)((d - dd) * 60);
+  ds = ((d - dd) * 60 - dm) * 60;
+  /* rounding up to 60.00 s would write an impossible time */
+  if (hs >= 59.995)
+    hs = 59.99;
+  if (ds >= 59.95)
+    ds = 59.9;
+  /* a '.' whatever the locale */
+  g_ascii_formatd (hsec, sizeof hsec, "%05.2f", hs);
+  g_ascii_formatd (dsec, sizeof dsec, "%04.1f", ds);
+  return g_strdup_printf ("get hips(%s) %02d %02d %s %c%02d %02d %s", hips_id, hh, hm, hsec,
+                          dec < 0 ? '-' : '+', dd, dm, dsec);
 }
 
 const char *

@@ -26,6 +26,12 @@ GVariant *em_samp_msg_spectrum_load_ssa (const char        *url,
                                          const char        *format,
                                          const char *const *meta_pairs);
 GVariant *em_samp_msg_script_aladin_send (const char *script);
+/* The Aladin script that loads the HiPS survey @hips_id (e.g.
+ * "CDS/P/DSS2/color") centred on (@ra, @dec) degrees:
+ * "get hips(ID) HH MM SS.ss +DD MM SS.s".  NULL when the position is not
+ * finite or @hips_id is empty or holds characters that would end the
+ * command (parentheses, ';', quotes, white space, non-ASCII). */
+char *em_samp_aladin_hips_script (const char *hips_id, double ra, double dec);
 
 /* The mtype of message @message (borrowed), or NULL. */
 const char *em_samp_message_get_mtype (GVariant *message);

@@ -172,6 +172,28 @@ test_kill_during_score (void)
   g_assert_cmpint (run (&out, &err, "iterate", exp_dir, NULL), ==, 0);
   g_assert_nonnull (strstr (out, "\"iteration\":0"));
   check_consistent (1, 0);
+  /* the training set per class, in the JSON of iterate and of
+   * experiment info, as stored */
+  {
+    g_autoptr(EmExperiment) exp = em_experiment_open_read_only (exp_dir, &error);
+    g_autoptr(GPtrArray) iterations = NULL;
+    g_autoptr(GString) expected = g_string_new ("\"train_size_per_class\":{");
+    g_autofree char *info = NULL, *info_err = NULL;
+    EmIterationInfo *last;
+
+    g_assert_no_error (error);
+    iterations = em_experiment_get_iterations (exp, &error);
+    g_assert_no_error (error);
+    last = iterations->pdata[iterations->len - 1];
+    g_assert_nonnull (last->class_sizes);
+    for (guint c = 0; c < last->n_classes; c++)
+      g_string_append_printf (expected, "%s\"%s\":%u", c ? "," : "",
+                              em_experiment_get_class (exp, c), last->class_sizes[c]);
+    g_string_append_c (expected, '}');
+    g_assert_nonnull (strstr (out, expected->str));
+    g_assert_cmpint (run (&info, &info_err, "experiment", "info", exp_dir, NULL), ==, 0);
+    g_assert_nonnull (strstr (info, expected->str));
+  }
 }
 
 static void

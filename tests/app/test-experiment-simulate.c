@@ -325,6 +325,35 @@ test_label_while_iterating (void)
   g_assert_cmpuint (iterations->len, ==, 4);
   g_assert_cmpuint (((EmIterationInfo *) iterations->pdata[3])->train_size, ==,
                     ((EmIterationInfo *) iterations->pdata[2])->train_size);
+  /* Every iteration stored its training set per class (before SMOTE):
+   * the sizes add up to the total, and the latest ones are the labels
+   * the loop read (seed + oracle, the one given meanwhile left out). */
+  for (guint i = 0; i < iterations->len; i++)
+    {
+      EmIterationInfo *info = iterations->pdata[i];
+      guint sum = 0;
+
+      g_assert_nonnull (info->class_sizes);
+      g_assert_cmpuint (info->n_classes, ==, em_experiment_get_n_classes (exp));
+      for (guint c = 0; c < info->n_classes; c++)
+        {
+          g_assert_cmpuint (info->class_sizes[c], >, 0);
+          sum += info->class_sizes[c];
+        }
+      g_assert_cmpuint (sum, ==, info->train_size);
+    }
+  {
+    EmIterationInfo *last = iterations->pdata[3];
+    int k = em_experiment_find_class (exp, "emission");
+    g_autoptr(sqlite3_stmt) stmt = em_experiment_prepare (exp,
+      "SELECT count (*) FROM current_labels WHERE class = 'emission'"
+      " AND id <= (SELECT last_label_id FROM iterations WHERE number = 3)", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (k, >=, 0);
+    g_assert_cmpuint (last->class_sizes[k], ==, (guint) sqlite3_column_int (stmt, 0));
+  }
   g_clear_pointer (&batch, em_query_batch_free);
   batch = em_experiment_get_query_batch (exp, &error);
   for (guint i = 0; i < batch->n_items; i++)

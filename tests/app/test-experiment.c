@@ -363,6 +363,131 @@ test_estimate_sample (Fixture       *f,
   g_assert_cmpuint (((EmEstimateReport *) all->pdata[1])->rows[0].n_sampled, ==, 1);
 }
 
+/* An experiment made by the first release (schema version 1, no
+ * iteration_classes table): a reader copes without per-class sizes, a
+ * writer migrates it; iterations stored before have none, new rows are
+ * read back. */
+static void
+test_migrate_class_sizes (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = create_small (f->dir, &error);
+  g_autoptr(GPtrArray) iterations = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_no_error (error);
+  fake_batch (exp);
+  g_assert_no_error (error);
+  /* back to what version 1 wrote */
+  g_assert_true (em_experiment_exec (exp, "DROP TABLE iteration_classes;"
+                                          "UPDATE config SET value = '1' WHERE key = 'schema_version'",
+                                     &error));
+  g_clear_pointer (&exp, em_experiment_close);
+
+  exp = em_experiment_open_read_only (f->dir, &error);
+  g_assert_no_error (error);
+  iterations = em_experiment_get_iterations (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (iterations->len, ==, 1);
+  g_assert_null (((EmIterationInfo *) iterations->pdata[0])->class_sizes);
+  g_assert_cmpuint (((EmIterationInfo *) iterations->pdata[0])->n_classes, ==, 3);
+  g_clear_pointer (&iterations, g_ptr_array_unref);
+  /* a reader changes nothing */
+  stmt = em_experiment_prepare (exp, "SELECT value FROM config WHERE key = 'schema_version'", &error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "1");
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&exp, em_experiment_close);
+
+  exp = em_experiment_open (f->dir, &error);
+  g_assert_no_error (error);
+  stmt = em_experiment_prepare (exp, "SELECT value FROM config WHERE key = 'schema_version'", &error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "2");
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  iterations = em_experiment_get_iterations (exp, &error);
+  g_assert_no_error (error);
+  g_assert_null (((EmIterationInfo *) iterations->pdata[0])->class_sizes);
+  g_clear_pointer (&iterations, g_ptr_array_unref);
+  /* a later iteration's sizes, as the loop writes them */
+  g_assert_true (em_experiment_exec (exp,
+    "INSERT INTO iterations (number, strategy, started, finished, train_size,"
+    " train_size_balanced, epochs, n_candidates, last_label_id)"
+    " VALUES (1, 'entropy', 'now', 'now', 7, 9, 1, 1, 5);"
+    "INSERT INTO iteration_classes VALUES (1, 0, 3), (1, 1, 2), (1, 2, 2)", &error));
+  g_assert_no_error (error);
+  iterations = em_experiment_get_iterations (exp, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (iterations->len, ==, 2);
+  g_assert_null (((EmIterationInfo *) iterations->pdata[0])->class_sizes);
+  g_assert_nonnull (((EmIterationInfo *) iterations->pdata[1])->class_sizes);
+  g_assert_cmpuint (((EmIterationInfo *) iterations->pdata[1])->class_sizes[0], ==, 3);
+  g_assert_cmpuint (((EmIterationInfo *) iterations->pdata[1])->class_sizes[2], ==, 2);
+  g_clear_pointer (&exp, em_experiment_close);
+
+  /* a database of a newer version is still refused, naming it */
+  exp = em_experiment_open (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_true (em_experiment_exec (exp, "UPDATE config SET value = '99' WHERE key = 'schema_version'",
+                                     &error));
+  g_clear_pointer (&exp, em_experiment_close);
+  exp = em_experiment_open_read_only (f->dir, &error);
+  g_assert_null (exp);
+  g_assert_error (error, EM_EXPERIMENT_ERROR, EM_EXPERIMENT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "experiment.sqlite"));
+}
+
+/* The latest sample as a batch: pool rows and probabilities from the
+ * sampled iteration's predictions, the current labels. */
+static void
+test_sample_batch (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EmExperiment) exp = create_small (f->dir, &error);
+  g_autoptr(EmQueryBatch) batch = NULL;
+  int sample = 0;
+
+  g_assert_no_error (error);
+  batch = em_estimate_get_sample_batch (exp, &sample, &error);
+  g_assert_no_error (error);
+  g_assert_null (batch);
+  g_assert_cmpint (sample, ==, -1);
+  fake_batch (exp);
+  /* p2: a candidate by its label alone (pool row 102 from the batch) */
+  g_assert_true (em_experiment_add_label (exp, "p2", "double-peak", EM_LABEL_SOURCE_ORACLE, 1, NULL, &error));
+  g_assert_cmpint (em_estimate_draw_sample (exp, 10, &error), ==, 1);
+  batch = em_estimate_get_sample_batch (exp, &sample, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (batch);
+  g_assert_cmpint (sample, ==, 1);
+  g_assert_cmpuint (batch->iteration, ==, 0);
+  g_assert_cmpuint (batch->n_items, ==, 3);
+  for (guint i = 0; i < batch->n_items; i++)
+    {
+      EmQueryItem *q = &batch->items[i];
+
+      if (g_str_equal (q->spectrum_id, "p0"))
+        {
+          g_assert_cmpint (q->row, ==, 100);
+          g_assert_null (q->label);
+          g_assert_null (q->probabilities); /* the fake blob is 1 byte */
+        }
+      else if (g_str_equal (q->spectrum_id, "p2"))
+        {
+          g_assert_cmpint (q->row, ==, 102);
+          g_assert_cmpstr (q->label, ==, "double-peak");
+        }
+      else
+        {
+          g_assert_cmpstr (q->spectrum_id, ==, "p9");
+          g_assert_cmpint (q->row, ==, 109);
+        }
+      g_assert_true (isnan (q->score));
+    }
+}
+
 static void
 test_candidates_write (Fixture       *f,
                        gconstpointer  data)
@@ -400,6 +525,8 @@ main (int    argc,
   g_test_add ("/experiment/labels-undo", Fixture, NULL, fixture_setup, test_labels_undo, fixture_teardown);
   g_test_add ("/experiment/lock", Fixture, NULL, fixture_setup, test_lock, fixture_teardown);
   g_test_add ("/experiment/estimate-sample", Fixture, NULL, fixture_setup, test_estimate_sample, fixture_teardown);
+  g_test_add ("/experiment/migrate-class-sizes", Fixture, NULL, fixture_setup, test_migrate_class_sizes, fixture_teardown);
+  g_test_add ("/experiment/sample-batch", Fixture, NULL, fixture_setup, test_sample_batch, fixture_teardown);
   g_test_add ("/experiment/candidates-write", Fixture, NULL, fixture_setup, test_candidates_write, fixture_teardown);
   return g_test_run ();
 }

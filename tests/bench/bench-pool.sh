@@ -43,8 +43,10 @@ done
 "$BENCH" synth "$TMP/large.fits" "$ROWS"
 "$BENCH" read "$TMP/large.fits"
 # The network's own speed as `emissary-cli bench` reports it, then the pool
-# scored end to end (bench-pool also times the network alone, alternating,
-# as the machine may be shared).
+# scored end to end.  bench-pool measures the network alone the same way
+# (nn_model_predict on rows in memory) every 10 s *during* the scoring run,
+# and its ratio is to the median of those probes: on a shared machine whose
+# speed drifts, only figures from the same minutes compare.
 "$CLI" bench --preset "$PRESET" --infer-rows 8192 --train-rows 64 |
   sed 's/^{/{"bench":"emissary-cli-bench",/'
 "$BENCH" score "$TMP/large.fits" "$PRESET"

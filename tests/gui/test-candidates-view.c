@@ -4,7 +4,9 @@
  * are em_candidates_list's, sorting and filtering change the visible rows,
  * export writes a VOTable that parses, and the SIMBAD cross-match against
  * the replay server of the VO tests fills the SIMBAD column and the
- * summary. */
+ * summary.  Selecting a candidate shows its whole spectrum (or the pool's
+ * window and a note when its file is gone); with a hub, "Show in Aladin"
+ * sends the HiPS script. */
 #include "em-config.h"
 
 #include <math.h>
@@ -19,6 +21,7 @@
 #include "vo/em-samp-messages.h"
 #include "vo/em-xmlrpc.h"
 #endif
+#include "app/em-pool.h"
 #include "gui-test-util.h"
 #include "gui/em-application.h"
 #include "gui/em-candidates-view.h"
@@ -115,6 +118,24 @@ on_message (EmSampClient *client,
     *loaded = g_variant_ref (params);
 }
 
+static void
+on_script (EmSampClient *client,
+           const char   *sender,
+           const char   *mtype,
+           GVariant     *params,
+           gboolean      is_call,
+           char        **script)
+{
+  if (g_str_equal (mtype, "script.aladin.send") && *script == NULL)
+    *script = g_strdup (em_samp_map_get_string (params, "script"));
+}
+
+static gboolean
+got_script (gpointer data)
+{
+  return *(char **)data != NULL;
+}
+
 static gboolean
 got_table (gpointer data)
 {
@@ -130,9 +151,10 @@ sees_listener (gpointer data)
 /* "Send to TOPCAT" through a real JSAMP hub to a client standing in for
  * TOPCAT: the VOTable it is told to load holds the @n candidates. */
 static void
-check_send_topcat (EmCandidatesView *view, guint n)
+check_send_topcat (EmCandidatesView *view, guint n, const EmCandidate *c)
 {
-  SampHub *hub = samp_hub_start ("jsamp");
+  g_autofree char *script = NULL;
+  SampHub         *hub = samp_hub_start ("jsamp");
   g_autoptr (EmSampClient) emissary = em_samp_client_new ("Emissary");
   g_autoptr (EmSampClient) listener = em_samp_client_new ("Listener");
   g_autoptr (GVariant) loaded = NULL;
@@ -141,7 +163,9 @@ check_send_topcat (EmCandidatesView *view, guint n)
   g_autofree char *path = NULL;
 
   em_samp_client_subscribe (listener, "table.load.votable");
+  em_samp_client_subscribe (listener, "script.aladin.send");
   g_signal_connect (listener, "message-received", G_CALLBACK (on_message), &loaded);
+  g_signal_connect (listener, "message-received", G_CALLBACK (on_script), &script);
   samp_connect (listener);
   samp_connect (emissary);
   g_assert_true (samp_wait (sees_listener, emissary, 20));
@@ -155,8 +179,24 @@ check_send_topcat (EmCandidatesView *view, guint n)
   g_assert_cmpuint (table->n_rows, ==, n);
   g_assert_cmpstr (em_samp_map_get_string (loaded, "name"), ==, "Emissary candidates");
   g_unlink (path);
+
+  /* Show in Aladin: the HiPS survey of the preferences around the
+   * selected candidate, by an Aladin script */
+  {
+    g_autofree char *expected = em_samp_aladin_hips_script ("CDS/P/2MASS/color", c->ra, c->dec);
+
+    g_assert_cmpstr (em_candidates_view_get_row_id (view, 0), ==, c->spectrum_id);
+    em_candidates_view_set_hips_survey (view, "CDS/P/2MASS/color");
+    em_candidates_view_select (view, 0);
+    g_assert_true (
+        gtk_widget_activate_action (GTK_WIDGET (view), "candidates.show-in-aladin", NULL));
+    g_assert_true (samp_wait (got_script, &script, 20));
+    g_assert_nonnull (expected);
+    g_assert_cmpstr (script, ==, expected);
+  }
   em_candidates_view_set_samp (view, NULL);
   g_signal_handlers_disconnect_by_data (listener, &loaded);
+  g_signal_handlers_disconnect_by_data (listener, &script);
   samp_hub_free (hub);
 }
 #endif
@@ -274,9 +314,50 @@ test_candidates_view (void)
   em_candidates_view_set_class_filter (view, -1);
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, list->len);
 
-  /* selecting a row draws its spectrum (read in a worker thread) */
+  /* selecting a row draws its spectrum (read in a worker thread): the
+   * whole spectrum from its source file, as the labelling view shows it,
+   * not only the pool's Hα window */
   em_candidates_view_select (view, 0);
   g_assert_true (gui_test_wait_for (plot_drawn, view, 10000));
+  {
+    EmSpectrumPlot *plot = em_candidates_view_get_plot (view);
+    double          x0, x1;
+
+    g_assert_cmpstr (em_spectrum_plot_get_spectrum_id (plot), ==,
+                     ((EmCandidate *)list->pdata[0])->spectrum_id);
+    em_spectrum_plot_get_x_range (plot, &x0, &x1);
+    g_assert_cmpfloat (x0, <, 6400.0);
+    g_assert_cmpfloat (x1, >, 6900.0);
+    g_assert_cmpstr (em_candidates_view_get_spectrum_note (view), ==, "");
+  }
+  /* a source file gone: the pool's window, and a note naming the file */
+  {
+    const EmCandidate *c = list->pdata[1];
+    g_autoptr (EmPool) pool = em_pool_open (em_experiment_get_pool_path (exp), &error);
+    g_autoptr (EmPoolRow) row = NULL;
+    g_autofree char *hidden = NULL;
+    double           x0, x1;
+
+    g_assert_no_error (error);
+    row = em_pool_get_row (pool, (guint64)c->row, &error);
+    g_assert_no_error (error);
+    hidden = g_strconcat (row->source_path, ".hidden", NULL);
+    g_assert_no_errno (g_rename (row->source_path, hidden));
+    em_candidates_view_select (view, 1);
+    g_assert_true (gui_test_wait_for (plot_drawn, view, 10000));
+    g_assert_null (em_spectrum_plot_get_spectrum_id (em_candidates_view_get_plot (view)));
+    g_assert_nonnull (strstr (em_candidates_view_get_spectrum_note (view), row->source_path));
+    em_spectrum_plot_get_x_range (em_candidates_view_get_plot (view), &x0, &x1);
+    g_assert_cmpfloat (x0, >=, 6500.0);
+    g_assert_cmpfloat (x1, <=, 6750.0);
+    g_assert_no_errno (g_rename (hidden, row->source_path));
+    /* back to a readable one: the note goes */
+    em_candidates_view_select (view, 0);
+    g_assert_true (gui_test_wait_for (plot_drawn, view, 10000));
+    g_assert_cmpstr (em_candidates_view_get_spectrum_note (view), ==, "");
+    g_assert_cmpstr (em_spectrum_plot_get_spectrum_id (em_candidates_view_get_plot (view)), ==,
+                     ((EmCandidate *)list->pdata[0])->spectrum_id);
+  }
 
   /* the oracle relabels the selected candidate through the window's writer */
   {
@@ -356,7 +437,8 @@ test_candidates_view (void)
   g_assert_cmpuint (g_list_model_get_n_items (visible), ==, list->len - 1);
 
 #ifdef EM_TEST_SAMP
-  check_send_topcat (view, list->len - 1);
+  /* the relabelled first one is gone: the second is the first row */
+  check_send_topcat (view, list->len - 1, list->pdata[1]);
 #else
   g_test_message ("no JSAMP hub: \"Send to TOPCAT\" is not tested");
 #endif

@@ -3,7 +3,8 @@
  * one epoch): two iterations run through the window, then win.show-history
  * opens the history window; its table holds one row per stored iteration
  * with the stored numbers and the precision estimate of a labelled
- * sample on the iteration it was drawn from, the learning curve draws (not blank) on the
+ * sample on the iteration it was drawn from and the training set per class, the learning curve
+ * draws (not blank, the per-class panel included) on the
  * light and the dark theme, and a picture of it goes into the build
  * folder (BUILDDIR/tests/gui/screenshots/history*.png). */
 #include "em-config.h"
@@ -180,6 +181,24 @@ test_history (void)
       g_assert_cmpfloat_with_epsilon (g_ascii_strtod (loss, NULL), info->loss, 1e-4);
       g_assert_cmpfloat_with_epsilon (g_ascii_strtod (secs, NULL), info->seconds_train, 0.01);
       g_assert_cmpstr (strategy, ==, info->strategy);
+
+      /* the training set per class, as stored (before SMOTE) */
+      {
+        g_autofree char *per_class
+            = em_history_view_dup_cell (view, i, EM_HISTORY_COLUMN_TRAIN_PER_CLASS);
+        g_autoptr (GString) expected = g_string_new (NULL);
+        guint sum = 0;
+
+        g_assert_nonnull (info->class_sizes);
+        for (guint c = 0; c < info->n_classes; c++)
+          {
+            g_string_append_printf (expected, "%s%s %u", c > 0 ? " · " : "",
+                                    em_experiment_get_class (ro, c), info->class_sizes[c]);
+            sum += info->class_sizes[c];
+          }
+        g_assert_cmpuint (sum, ==, info->train_size);
+        g_assert_cmpstr (per_class, ==, expected->str);
+      }
     }
   g_assert_null (em_history_view_dup_cell (view, 2, EM_HISTORY_COLUMN_ITERATION));
 
@@ -209,6 +228,7 @@ test_history (void)
 
   chart = em_history_view_get_chart (view);
   g_assert_cmpuint (em_learning_curve_get_n_points (chart), ==, 2);
+  g_assert_true (em_learning_curve_has_class_sizes (chart));
   g_assert_cmpuint (em_learning_curve_get_n_estimates (chart), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (
                         gtk_column_view_get_columns (em_history_view_get_table (view)))),
@@ -276,6 +296,58 @@ test_empty_chart (void)
   g_object_unref (chart);
 }
 
+/* Iterations of a migrated experiment: the first stored no per-class
+ * sizes (schema version 1), the second did.  The per-class panel is
+ * drawn, with a bar for the second only: the chart grows by one panel. */
+static void
+test_class_sizes_chart (void)
+{
+  GtkWidget *chart = g_object_ref_sink (em_learning_curve_new ());
+  g_autoptr (GPtrArray) iterations
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)em_iteration_info_free);
+  const char *const names[] = { "absorption", "emission", "double-peak", NULL };
+  cairo_surface_t  *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 500, 700);
+  cairo_t          *cr = cairo_create (surface);
+  int               min_before, nat_before, min_after, nat_after;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      EmIterationInfo *info = g_new0 (EmIterationInfo, 1);
+
+      info->number = i;
+      info->train_size = 100 + 10 * i;
+      info->train_size_balanced = 180 + 20 * i;
+      info->n_candidates = 50;
+      info->n_classes = 3;
+      if (i == 1)
+        {
+          info->class_sizes = g_new (guint, 3);
+          info->class_sizes[0] = 60;
+          info->class_sizes[1] = 35;
+          info->class_sizes[2] = 15;
+        }
+      g_ptr_array_add (iterations, info);
+    }
+  em_learning_curve_set_iterations (EM_LEARNING_CURVE (chart), iterations);
+  g_assert_true (em_learning_curve_has_class_sizes (EM_LEARNING_CURVE (chart)));
+  gtk_widget_measure (chart, GTK_ORIENTATION_VERTICAL, -1, &min_after, &nat_after, NULL, NULL);
+  em_learning_curve_set_classes (EM_LEARNING_CURVE (chart), names);
+  em_learning_curve_draw (EM_LEARNING_CURVE (chart), cr, 500, 700);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+
+  /* without per-class sizes: one panel less */
+  g_clear_pointer (&((EmIterationInfo *)iterations->pdata[1])->class_sizes, g_free);
+  em_learning_curve_set_iterations (EM_LEARNING_CURVE (chart), iterations);
+  g_assert_false (em_learning_curve_has_class_sizes (EM_LEARNING_CURVE (chart)));
+  gtk_widget_measure (chart, GTK_ORIENTATION_VERTICAL, -1, &min_before, &nat_before, NULL, NULL);
+  g_assert_cmpint (nat_after, >, nat_before);
+  em_learning_curve_draw (EM_LEARNING_CURVE (chart), cr, 500, 700);
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  g_object_unref (chart);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -296,6 +368,7 @@ main (int argc, char *argv[])
   g_assert_no_errno (g_mkdir_with_parents (out_dir, 0755));
 
   g_test_add_func ("/history/empty-chart", test_empty_chart);
+  g_test_add_func ("/history/class-sizes-chart", test_class_sizes_chart);
   g_test_add_func ("/history/two-iterations", test_history);
   status = g_test_run ();
 

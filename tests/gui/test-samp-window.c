@@ -119,6 +119,7 @@ test_round_trip (void)
   listener = em_samp_client_new ("Listener");
   em_samp_client_subscribe (listener, "table.load.votable");
   em_samp_client_subscribe (listener, "spectrum.load.ssa-generic");
+  em_samp_client_subscribe (listener, "script.aladin.send");
   g_signal_connect (listener, "message-received", G_CALLBACK (on_message), log);
   samp_connect (listener);
   emissary = em_samp_client_new ("Emissary");
@@ -130,6 +131,7 @@ test_round_trip (void)
   gtk_window_present (GTK_WINDOW (window));
   em_window_set_batch (window, G_LIST_MODEL (batch), 2, classes);
   em_window_set_samp (window, emissary);
+  em_window_set_hips_survey (window, "CDS/P/DSS2/color");
   item = em_window_get_selected_item (window);
 
   /* Show in Aladin: coord.pointAt.sky with the spectrum's position */
@@ -140,6 +142,14 @@ test_round_trip (void)
                                   em_batch_item_get_ra (item), 1e-6);
   g_assert_cmpfloat_with_epsilon (g_ascii_strtod (em_samp_map_get_string (r->params, "dec"), NULL),
                                   em_batch_item_get_dec (item), 1e-6);
+  /* and Aladin loads the HiPS survey of the preferences around it */
+  {
+    g_autofree char *expected = em_samp_aladin_hips_script (
+        "CDS/P/DSS2/color", em_batch_item_get_ra (item), em_batch_item_get_dec (item));
+
+    r = wait_message (log, "script.aladin.send", mark);
+    g_assert_cmpstr (em_samp_map_get_string (r->params, "script"), ==, expected);
+  }
 
   /* Send batch to TOPCAT: a VOTable of the batch, row i = position i */
   mark = log->len;

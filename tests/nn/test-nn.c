@@ -513,6 +513,28 @@ test_threads (void)
     g_assert_cmpfloat_with_epsilon (p1[i], p2[i], 1e-5f);
   nn_model_free (m);
 
+  /* One backward pass, every layer's split (the direct first convolution
+   * sums per-thread parts of its weight gradient): the same gradients. */
+  {
+    float dl[N * 3];
+    g_autofree float *g1 = NULL;
+
+    m = nn_model_new_preset ("reference", DIM, 3, 4, &err);
+    g_assert_cmpint (nn_model_reserve (m, N, 1, &err), ==, NN_OK);
+    for (int i = 0; i < N * 3; i++)
+      dl[i] = (float) ((i * 7) % 11 - 5) / (11.0f * N);
+    nn_blas_set_threads (1);
+    nn_model_forward (m, x, N, NN_FORWARD_STORE);
+    nn_model_backward (m, x, N, dl);
+    g1 = g_memdup2 (m->grads, sizeof (float) * m->n_params);
+    nn_blas_set_threads (2);
+    nn_model_forward (m, x, N, NN_FORWARD_STORE);
+    nn_model_backward (m, x, N, dl);
+    for (size_t i = 0; i < m->n_params; i++)
+      g_assert_cmpfloat_with_epsilon (g1[i], m->grads[i], 1e-5f + 1e-4f * fabsf (g1[i]));
+    nn_model_free (m);
+  }
+
   nn_train_options_init (&o);
   o.max_epochs = 1;
   o.batch_size = 100;

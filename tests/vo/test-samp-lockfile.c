@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "em-config.h"
 
+#include <math.h>
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -244,6 +246,31 @@ test_peer_subscriptions (void)
   g_assert_false (em_samp_peer_is_subscribed (peer, "spectrum.load.ssa-generic"));
 }
 
+/* The Aladin script that loads the HiPS survey of the settings at a
+ * candidate: sexagesimal target, '.' decimals in any locale, and ids that
+ * could end the command refused. */
+static void
+test_aladin_hips_script (void)
+{
+  g_autofree char *crab = em_samp_aladin_hips_script ("CDS/P/DSS2/color", 83.633083, 22.0145);
+  g_autofree char *south = em_samp_aladin_hips_script ("CDS/P/2MASS/color", 10.0, -5.5);
+  g_autofree char *wrap = em_samp_aladin_hips_script ("P/DSS2/red", 359.99999999, 89.99999999);
+  g_autoptr (GVariant) msg = NULL;
+
+  g_assert_cmpstr (crab, ==, "get hips(CDS/P/DSS2/color) 05 34 31.94 +22 00 52.2");
+  g_assert_cmpstr (south, ==, "get hips(CDS/P/2MASS/color) 00 40 00.00 -05 30 00.0");
+  g_assert_cmpstr (wrap, ==, "get hips(P/DSS2/red) 23 59 59.99 +89 59 59.9");
+  g_assert_null (em_samp_aladin_hips_script ("", 1, 1));
+  g_assert_null (em_samp_aladin_hips_script (NULL, 1, 1));
+  g_assert_null (em_samp_aladin_hips_script ("CDS/P/DSS2/color); quit", 1, 1));
+  g_assert_null (em_samp_aladin_hips_script ("CDS/P/DSS2 color", 1, 1));
+  g_assert_null (em_samp_aladin_hips_script ("CDS/P/DSS2/čolor", 1, 1));
+  g_assert_null (em_samp_aladin_hips_script ("CDS/P/DSS2/color", NAN, 1));
+  g_assert_null (em_samp_aladin_hips_script ("CDS/P/DSS2/color", 1, 95));
+  msg = g_variant_ref_sink (em_samp_msg_script_aladin_send (crab));
+  g_assert_cmpstr (em_samp_message_get_mtype (msg), ==, "script.aladin.send");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -255,5 +282,6 @@ main (int argc, char **argv)
   g_test_add_func ("/samp/urls", test_urls);
   g_test_add_func ("/samp/messages", test_messages);
   g_test_add_func ("/samp/peer-subscriptions", test_peer_subscriptions);
+  g_test_add_func ("/samp/aladin-hips-script", test_aladin_hips_script);
   return g_test_run ();
 }
