@@ -7,7 +7,8 @@
  *     there and a label reaches the database;
  *   - a survey folder ingested on the spot and a FITS seed folder, each
  *     with a corrupt file: the skipped files are reported;
- *   - Cancel during the ingest, and a bad seed set: no folder is left. */
+ *   - Cancel during the ingest, a bad seed set, a damaged pool: the error
+ *     is shown and no folder is left. */
 #include "em-config.h"
 
 #include <string.h>
@@ -348,7 +349,8 @@ test_ingest_and_fits_seed_report (void)
   g_assert_true (gui_test_wait_for (no_dialog, NULL, 5000));
 }
 
-/* Cancel while a large survey is being ingested: no folder remains. */
+/* Cancel while a large survey is being ingested, then a bad seed set and
+ * a damaged pool: no folder remains. */
 static void
 test_cancel_during_ingest (void)
 {
@@ -400,6 +402,21 @@ test_cancel_during_ingest (void)
     g_test_message ("%s", em_new_experiment_get_error (dialog));
     g_assert_nonnull (em_new_experiment_get_error (dialog));
     g_assert_nonnull (strstr (em_new_experiment_get_error (dialog), bad));
+    g_assert_false (g_file_test (expected, G_FILE_TEST_EXISTS));
+  }
+  /* a damaged pool: the same */
+  {
+    g_autofree char *seed_csv_ok = g_build_filename (demo, "seed.csv", NULL);
+    g_autofree char *broken = g_build_filename (tmp, "broken-pool.fits", NULL);
+
+    g_assert_true (g_file_set_contents (broken, "SIMPLE  =                    T", -1, NULL));
+    em_new_experiment_set_seed_csv (dialog, seed_csv_ok);
+    em_new_experiment_set_pool (dialog, broken);
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.create", NULL);
+    g_assert_true (gui_test_wait_for (not_busy, dialog, 30000));
+    g_test_message ("%s", em_new_experiment_get_error (dialog));
+    g_assert_nonnull (em_new_experiment_get_error (dialog));
+    g_assert_nonnull (strstr (em_new_experiment_get_error (dialog), broken));
     g_assert_false (g_file_test (expected, G_FILE_TEST_EXISTS));
   }
   gtk_window_close (GTK_WINDOW (dialog));
