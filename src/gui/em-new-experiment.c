@@ -974,6 +974,25 @@ action_create (GtkWidget *widget, const char *action_name, GVariant *parameter)
       show_error (self, _ ("An experiment needs at least two classes."));
       return;
     }
+  for (guint i = 0; classes[i] != NULL; i++)
+    {
+      g_autofree char *message = NULL;
+
+      if (strpbrk (classes[i], "\"\n\r\t") != NULL)
+        /* Translators: %s is a class name */
+        message = g_strdup_printf (_ ("The class name “%s” holds a quote or a control "
+                                      "character."),
+                                   classes[i]);
+      for (guint j = 0; message == NULL && j < i; j++)
+        if (g_str_equal (classes[i], classes[j]))
+          /* Translators: %s is a class name */
+          message = g_strdup_printf (_ ("The class “%s” is given twice."), classes[i]);
+      if (message != NULL)
+        {
+          show_error (self, message);
+          return;
+        }
+    }
   if (targets[0] == NULL || g_strv_length (targets) == g_strv_length (classes))
     {
       show_error (self, _ ("At least one class must be a target and at least one must not."));

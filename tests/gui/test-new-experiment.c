@@ -222,6 +222,19 @@ test_csv_and_pool_then_iterate (void)
     g_assert_null (g_dir_read_name (d));
   }
 
+  /* classes the experiment would refuse are refused before any work */
+  em_new_experiment_set_name (dialog, "Run");
+  em_new_experiment_set_classes (dialog, "absorption, emission, absorption");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.create", NULL);
+  g_assert_false (em_new_experiment_is_busy (dialog));
+  g_assert_nonnull (strstr (em_new_experiment_get_error (dialog), "“absorption” is given twice"));
+  em_new_experiment_set_classes (dialog, "absorption");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.create", NULL);
+  g_assert_false (em_new_experiment_is_busy (dialog));
+  g_assert_nonnull (strstr (em_new_experiment_get_error (dialog), "two classes"));
+  g_assert_false (g_file_test (expected, G_FILE_TEST_EXISTS));
+  em_new_experiment_set_classes (dialog, "absorption, emission, double-peak");
+
   /* the two paths and a name: the rest are defaults (but a small,
    * quick network for the test) */
   em_new_experiment_set_name (dialog, "Run");
