@@ -7,6 +7,7 @@
  *     there and a label reaches the database;
  *   - a survey folder ingested on the spot and a FITS seed folder, each
  *     with a corrupt file: the skipped files are reported;
+ *   - while the main window trains, the new experiment opens in another;
  *   - Cancel during the ingest, a bad seed set, a damaged pool: the error
  *     is shown and no folder is left. */
 #include "em-config.h"
@@ -327,8 +328,9 @@ test_ingest_and_fits_seed_report (void)
   em_new_experiment_set_name (dialog, "Ingested");
   em_new_experiment_set_survey (dialog, survey);
   em_new_experiment_set_seed_fits (dialog, seed_dir, labels);
-  em_new_experiment_set_preset (dialog, "small");
-  em_new_experiment_set_max_epochs (dialog, 1);
+  /* the method's network: its training takes a while (see the next test) */
+  em_new_experiment_set_preset (dialog, "reference");
+  em_new_experiment_set_max_epochs (dialog, 2);
   em_new_experiment_set_batch_size (dialog, 5);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.create", NULL));
   g_assert_true (gui_test_wait_for (not_busy, dialog, 120000));
@@ -360,6 +362,47 @@ test_ingest_and_fits_seed_report (void)
   }
   gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.cancel", NULL);
   g_assert_true (gui_test_wait_for (no_dialog, NULL, 5000));
+}
+
+/* The main window trains: the new experiment opens in a window of its
+ * own, and the training one keeps its experiment. */
+static void
+test_new_window_while_training (void)
+{
+  g_autofree char *seed_csv = g_build_filename (demo, "seed.csv", NULL);
+  g_autofree char *expected = g_build_filename (tmp, "Second.emissary", NULL);
+  g_autofree char *before = g_strdup (em_window_get_experiment_path (window));
+  OpenedWait       wait = { expected, NULL };
+  EmNewExperiment *dialog;
+
+  g_assert_nonnull (em_window_get_experiment (window));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+  g_assert_true (em_window_is_training (window));
+  dialog = open_dialog ();
+  em_new_experiment_set_folder (dialog, tmp);
+  em_new_experiment_set_name (dialog, "Second");
+  em_new_experiment_set_seed_csv (dialog, seed_csv);
+  em_new_experiment_set_pool (dialog, pool_path);
+  em_new_experiment_set_preset (dialog, "small");
+  em_new_experiment_set_max_epochs (dialog, 1);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "assistant.create", NULL);
+  g_assert_true (gui_test_wait_for (no_dialog, NULL, 60000));
+  /* Training only ends once: still training now means it was training
+   * when the experiment was made (the reference network's iteration
+   * takes far longer than creating from an existing pool). */
+  if (em_window_is_training (window))
+    {
+      g_assert_true (gui_test_wait_for (experiment_opened, &wait, 120000));
+      g_assert_true (wait.found != window);
+      g_assert_cmpstr (em_window_get_experiment_path (window), ==, before);
+    }
+  else
+    {
+      g_test_message ("the training ended before the experiment was made: it opens in the same "
+                      "window");
+      g_assert_true (gui_test_wait_for (experiment_opened, &wait, 120000));
+    }
+  g_assert_true (gui_test_wait_for (not_training, window, 300000));
 }
 
 /* Cancel while a large survey is being ingested, then a bad seed set and
@@ -520,6 +563,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/new-experiment/accel", test_accel);
   g_test_add_func ("/new-experiment/csv-and-pool-then-iterate", test_csv_and_pool_then_iterate);
   g_test_add_func ("/new-experiment/ingest-and-fits-seed-report", test_ingest_and_fits_seed_report);
+  g_test_add_func ("/new-experiment/new-window-while-training", test_new_window_while_training);
   g_test_add_func ("/new-experiment/cancel-during-ingest", test_cancel_during_ingest);
 
   app = em_application_new ();
