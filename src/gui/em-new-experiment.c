@@ -1189,6 +1189,8 @@ build (EmNewExperiment *self, GSettings *settings)
   group = group_new (page, _ ("Experiment"), NULL);
   self->name_row = ADW_ENTRY_ROW (adw_entry_row_new ());
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->name_row), _ ("Name"));
+  /* Enter in the name creates, as in other GNOME dialogs */
+  adw_entry_row_set_activates_default (self->name_row, TRUE);
   adw_preferences_group_add (group, GTK_WIDGET (self->name_row));
   self->folder_row = file_row_new (self, group, _ ("Folder"), FIELD_FOLDER);
   self->path_row = ADW_ACTION_ROW (adw_action_row_new ());
@@ -1277,6 +1279,7 @@ build (EmNewExperiment *self, GSettings *settings)
   self->stack = GTK_STACK (stack);
   gtk_box_append (GTK_BOX (box), stack);
   adw_window_set_content (ADW_WINDOW (self), box);
+  gtk_window_set_default_widget (GTK_WINDOW (self), create);
 
   self->folder = default_folder ();
   set_row_path (self->folder_row, self->folder);
