@@ -169,7 +169,10 @@ em_estimate_t_lower_limit (guint  n_correct,
   /* Sample standard deviation (ddof = 1) of n_correct ones and
    * n − n_correct zeros. */
   sd = sqrt (((double) n_correct - (double) n_correct * n_correct / n) / (n - 1));
-  return mean - em_estimate_student_t_quantile (confidence, n - 1) * sd / sqrt ((double) n);
+  /* A small sample with few correct gives a limit below zero; a
+   * precision cannot be, and the astronomer reads "at least 0". */
+  return MAX (0.0, mean - em_estimate_student_t_quantile (confidence, n - 1) * sd
+                              / sqrt ((double) n));
 }
 
 gboolean

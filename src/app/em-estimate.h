@@ -16,7 +16,7 @@ G_BEGIN_DECLS
  * small samples and proportions near 1. */
 
 /* Student-t one-sided lower limit at @confidence (e.g. 0.95) of the mean
- * of @n_correct ones among @n 0/1 values; NAN when n < 2. */
+ * of @n_correct ones among @n 0/1 values, at least 0; NAN when n < 2. */
 double       em_estimate_t_lower_limit          (guint   n_correct,
                                                  guint   n,
                                                  double  confidence);

@@ -37,6 +37,9 @@ test_authors_lower_limit (void)
   /* All correct: s = 0, the limit is the mean. */
   g_assert_cmpfloat_with_epsilon (em_estimate_t_lower_limit (30, 30, 0.95), 1.0, 1e-15);
   g_assert_true (isnan (em_estimate_t_lower_limit (1, 1, 0.95)));
+  /* 2 of 6: mean − t·s/√n = 0.333 − 2.015 · 0.516 / 2.449 < 0, clamped */
+  g_assert_cmpfloat (em_estimate_t_lower_limit (2, 6, 0.95), ==, 0.0);
+  g_assert_cmpfloat (em_estimate_t_lower_limit (0, 6, 0.95), ==, 0.0);
   g_assert_true (isnan (em_estimate_t_lower_limit (5, 4, 0.95)));
 }
 
