@@ -161,7 +161,6 @@ _em_window_simbad_schedule (EmWindow *self, EmBatchItem *item)
   g_cancellable_cancel (self->simbad_cancellable);
   g_clear_object (&self->simbad_cancellable);
   self->simbad_cancellable = g_cancellable_new ();
-  self->samp_cancellable = g_cancellable_new ();
   g_clear_handle_id (&self->simbad_timeout, g_source_remove);
   g_clear_pointer (&self->simbad_done_for, g_free);
   simbad_clear (self);
