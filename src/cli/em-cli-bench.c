@@ -195,6 +195,10 @@ em_cli_bench (int    argc,
 
   em_json_key (out, "openblas_core");
   em_json_string (out, nn_blas_core_name ());
+  /* log2 of the cycles its idle threads spin (nn_blas_ensure_core) */
+  em_json_key (out, "openblas_thread_timeout");
+  em_json_string (out, g_getenv ("OPENBLAS_THREAD_TIMEOUT") ? g_getenv ("OPENBLAS_THREAD_TIMEOUT")
+                                                             : "default");
   em_json_key (out, "threads");
   em_json_number (out, threads);
   em_json_key (out, "clock");

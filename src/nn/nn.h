@@ -171,11 +171,13 @@ size_t      nn_topk_result        (NnTopK            *t,
                                    float             *scores);
 void        nn_topk_free          (NnTopK            *t);
 
-/* OpenBLAS core selection.  Call first thing in main(): when OpenBLAS
- * picked a generic core (Prescott, Nehalem, Sandybridge, ...) on a CPU
- * with AVX-512 or AVX2, re-executes the program with OPENBLAS_CORETYPE set
- * to SkylakeX or Haswell.  A value the user set is respected.  Returns
- * only when no re-execution happened (or it failed). */
+/* OpenBLAS core selection and thread wait.  Call first thing in main():
+ * when OpenBLAS picked a generic core (Prescott, Nehalem, Sandybridge, ...)
+ * on a CPU with AVX-512 or AVX2, or when OPENBLAS_THREAD_TIMEOUT is unset
+ * (its threads would spin through our passes between products),
+ * re-executes the program once with OPENBLAS_CORETYPE set to SkylakeX or
+ * Haswell and OPENBLAS_THREAD_TIMEOUT=4.  Values the user set are
+ * respected.  Returns only when no re-execution happened (or it failed). */
 void        nn_blas_ensure_core   (int                argc,
                                    char             **argv);
 /* The OpenBLAS core in use, e.g. "SkylakeX". */

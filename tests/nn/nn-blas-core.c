@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helper of test-blas-core.sh: calls nn_blas_ensure_core() first thing, as
- * the programs do, then prints the core in use and its own arguments. */
+ * the programs do, then prints the core in use, its own arguments and the
+ * OpenBLAS thread timeout it runs with. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,6 +17,7 @@ main (int argc, char **argv)
   printf ("core=%s", nn_blas_core_name ());
   for (int i = 1; i < argc; i++)
     printf (" %s", argv[i]);
-  printf (" guard=%s\n", guard ? guard : "unset");
+  printf (" guard=%s timeout=%s\n", guard ? guard : "unset",
+          getenv ("OPENBLAS_THREAD_TIMEOUT") ? getenv ("OPENBLAS_THREAD_TIMEOUT") : "unset");
   return 0;
 }
