@@ -513,8 +513,8 @@ test_threads (void)
     g_assert_cmpfloat_with_epsilon (p1[i], p2[i], 1e-5f);
   nn_model_free (m);
 
-  /* One backward pass, every layer's split (the direct first convolution
-   * sums per-thread parts of its weight gradient): the same gradients. */
+  /* One backward pass with every pass split over two threads (the bias
+   * gradients are sums of per-thread parts): the same gradients. */
   {
     float dl[N * 3];
     g_autofree float *g1 = NULL;
