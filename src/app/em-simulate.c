@@ -171,7 +171,11 @@ run_one (EmExperiment            *exp,
     {
       EmIterationInfo *info = iterations->pdata[i];
       if (info->number == number)
-        step.train_size = info->train_size;
+        {
+          step.train_size = info->train_size;
+          step.train_size_balanced = info->train_size_balanced;
+          step.epochs = info->epochs;
+        }
     }
   if (!measure (exp, truth, truth_targets, &step, error))
     return FALSE;

@@ -10,6 +10,8 @@ typedef struct
 {
   guint   iteration;
   guint   train_size;      /* labelled spectra the network was trained on */
+  guint   train_size_balanced; /* after SMOTE: the samples of one epoch */
+  guint   epochs;          /* epochs run (early stopping may end sooner) */
   guint   candidates;
   guint   true_positives;  /* candidates whose true label is a target */
   guint   truth_targets;   /* pool spectra whose true label is a target */

@@ -37,6 +37,10 @@ print_step (const EmSimulateStep *step,
   em_json_number (out, step->iteration);
   em_json_key (out, "train_size");
   em_json_number (out, step->train_size);
+  em_json_key (out, "train_size_balanced");
+  em_json_number (out, step->train_size_balanced);
+  em_json_key (out, "epochs");
+  em_json_number (out, step->epochs);
   em_json_key (out, "candidates");
   em_json_number (out, step->candidates);
   em_json_key (out, "true_positives");

@@ -45,16 +45,26 @@ for (impl, strategy), lines in runs.items():
     last = lines[-1]
     secs = [l["seconds"] for l in lines]
     cpus = [l.get("cpu_seconds", float("nan")) for l in lines]
+    # early stopping ends each side after its own number of epochs: the
+    # time of one epoch over one balanced sample compares the work itself
+    per_sample_epoch = [l["seconds"] / (l["epochs"] * l["train_size_balanced"])
+                        for l in lines if l.get("epochs") and l.get("train_size_balanced")]
     summary[(impl, strategy)] = s = {
         "summary": f"{impl}-{strategy}", "final_precision": round(last["precision"], 4),
         "final_recall": round(last["recall"], 4), "candidates": last["candidates"],
         "seconds_per_iteration": round(sum(secs) / len(secs), 2),
-        "cpu_seconds_per_iteration": round(sum(cpus) / len(cpus), 2)}
+        "cpu_seconds_per_iteration": round(sum(cpus) / len(cpus), 2),
+        "epochs_per_iteration": round(sum(l.get("epochs", 0) for l in lines) / len(lines), 1),
+        "us_per_sample_epoch": round(1e6 * sum(per_sample_epoch) / len(per_sample_epoch), 1)
+                               if per_sample_epoch else None}
     print(json.dumps(s))
 e, r, p = (summary.get(k) for k in [("emissary", "entropy"), ("emissary", "random"), ("pytorch", "entropy")])
 if e and p:
     print(json.dumps({"ratio": "pytorch/emissary seconds per iteration",
                       "value": round(p["seconds_per_iteration"] / e["seconds_per_iteration"], 2)}))
+    if e["us_per_sample_epoch"] and p["us_per_sample_epoch"]:
+        print(json.dumps({"ratio": "pytorch/emissary seconds per iteration, per epoch and balanced sample",
+                          "value": round(p["us_per_sample_epoch"] / e["us_per_sample_epoch"], 2)}))
     print(json.dumps({"ratio": "pytorch/emissary CPU seconds per iteration",
                       "value": round(p["cpu_seconds_per_iteration"] / e["cpu_seconds_per_iteration"], 2)}))
 if e and r:

@@ -114,7 +114,9 @@ def train(x, y, epochs, seed):
     loss_fn = nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     best, best_state, wait = float("inf"), None, 0
+    ran = 0
     for _ in range(epochs):
+        ran += 1
         model.train()
         perm = torch.randperm(len(xt))
         total = 0.0
@@ -135,7 +137,7 @@ def train(x, y, epochs, seed):
                 break
     if best_state is not None:
         model.load_state_dict(best_state)
-    return model
+    return model, ran
 
 
 def predict(model, x):
@@ -182,7 +184,7 @@ def main():
         # 2. SMOTE, k = 5, every minority class up to the majority
         xb, yb = SMOTE(k_neighbors=5, random_state=args.seed + it).fit_resample(x, y)
         # 3. a fresh network
-        model = train(xb.astype(np.float32), yb.astype(np.int64), args.epochs, args.seed + it)
+        model, epochs_run = train(xb.astype(np.float32), yb.astype(np.int64), args.epochs, args.seed + it)
         # 4. predict the pool
         probs = predict(model, pool_x)
         # 5. query: highest entropy among the unlabelled
@@ -200,7 +202,8 @@ def main():
         tp = int((cand & np.isin(pool_truth, list(TARGETS))).sum())
         n = int(cand.sum())
         print(json.dumps({"impl": "pytorch", "strategy": args.strategy, "iteration": it,
-                          "train_size": int(len(y)), "candidates": n, "true_positives": tp,
+                          "train_size": int(len(y)), "train_size_balanced": int(len(yb)),
+                          "epochs": epochs_run, "candidates": n, "true_positives": tp,
                           "truth_targets": truth_targets,
                           "precision": tp / n if n else 0.0,
                           "recall": tp / truth_targets if truth_targets else 0.0,
