@@ -279,3 +279,36 @@ gui_test_thread_cpu_ms (void)
   clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
+
+/* A private session bus so that the application registers as it does on a
+ * desktop (CI machines have none of their own), then GTK.  The bus is
+ * started first, while the process has one thread: GTestDBus forks a
+ * watcher that runs the exit handlers when the test ends, and a child
+ * forked while another thread held ASan's allocator lock hung in
+ * LeakSanitizer's exit check, holding the test's output open (a timeout
+ * after every test passed).  g_test_dbus_up() unsets DISPLAY, which GTK
+ * needs: put back.  Without dbus-daemon GtkApplication warns and goes on
+ * without the bus, which the tests do not need, so only criticals stay
+ * fatal then.  Returns the bus (stop it with g_test_dbus_stop() at the
+ * end; it is kept, as libadwaita's portal proxy holds its connection for
+ * the life of the process) or NULL. */
+GTestDBus *
+gui_test_init (int *argc, char ***argv)
+{
+  g_autofree char *dbus_daemon = g_find_program_in_path ("dbus-daemon");
+  GTestDBus       *bus = NULL;
+
+  if (dbus_daemon != NULL)
+    {
+      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
+
+      bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+      g_test_dbus_up (bus);
+      if (display != NULL)
+        g_setenv ("DISPLAY", display, TRUE);
+    }
+  gtk_test_init (argc, argv, NULL);
+  if (bus == NULL)
+    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  return bus;
+}

@@ -18,5 +18,6 @@ gboolean    gui_test_wait_for (gboolean (*condition) (gpointer), gpointer data, 
 gboolean    gui_test_wait_frame (GtkWidget *widget);
 GdkTexture *gui_test_render (GtkWidget *widget);
 gboolean    gui_test_every_control_named (GtkWidget *root, GString *unnamed);
+GTestDBus  *gui_test_init (int *argc, char ***argv);
 
 G_END_DECLS

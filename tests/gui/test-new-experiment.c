@@ -514,7 +514,6 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dbus_daemon = NULL;
   g_autofree char *pool_source = NULL;
   int              status = 1;
 
@@ -525,22 +524,8 @@ main (int argc, char *argv[])
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("SAMP_HUB", "std-lockurl:file:///nonexistent/emissary-test/.samp", TRUE);
   g_setenv ("GTK_A11Y", "test", TRUE);
-  /* The bus first, while this is the only thread: g_test_dbus_up() forks
-   * a watcher that exit()s at the end, and under LeakSanitizer a fork
-   * taken while another thread held the allocator lock hangs there. */
-  if ((dbus_daemon = g_find_program_in_path ("dbus-daemon")) != NULL)
-    {
-      /* (it unsets DISPLAY, which the X server of xvfb-run needs) */
-      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
-
-      bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-      g_test_dbus_up (bus);
-      if (display != NULL)
-        g_setenv ("DISPLAY", display, TRUE);
-    }
-  gtk_test_init (&argc, &argv, NULL);
-  if (bus == NULL)
-    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  /* a private session bus, then GTK (see gui_test_init) */
+  bus = gui_test_init (&argc, &argv);
 
   /* demo data: 64 simulated survey spectra, a seed set, and their pool */
   demo = g_build_filename (tmp, "demo", NULL);

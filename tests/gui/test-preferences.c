@@ -239,7 +239,6 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dbus_daemon = NULL;
   g_autofree char *data_home = NULL;
   int              status = 1;
 
@@ -253,22 +252,8 @@ main (int argc, char *argv[])
   /* The test AT context keeps accessible properties without a bus. */
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  /* The bus before GTK, while the process has one thread: GTestDBus forks
-   * a watcher, and a child forked while another thread held ASan's
-   * allocator lock hangs in LeakSanitizer's exit check (see
-   * test-application.c).  It unsets DISPLAY, which GTK needs: put back. */
-  if ((dbus_daemon = g_find_program_in_path ("dbus-daemon")) != NULL)
-    {
-      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
-
-      bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-      g_test_dbus_up (bus);
-      if (display != NULL)
-        g_setenv ("DISPLAY", display, TRUE);
-    }
-  gtk_test_init (&argc, &argv, NULL);
-  if (bus == NULL)
-    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  /* a private session bus, then GTK (see gui_test_init) */
+  bus = gui_test_init (&argc, &argv);
   g_test_add_func ("/preferences/bound-to-gsettings", test_preferences);
   g_test_add_func ("/preferences/about-versions", test_about);
 

@@ -458,7 +458,6 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dbus_daemon = NULL;
   int              status = 1;
 
   /* the demo, the experiments and the trash in a private folder */
@@ -470,28 +469,8 @@ main (int argc, char *argv[])
   g_setenv ("SAMP_HUB", "std-lockurl:file:///nonexistent/emissary-test/.samp", TRUE);
   g_setenv ("GTK_A11Y", "test", TRUE);
 
-  /* A private session bus so that the application registers as it does
-   * on a desktop; CI machines have none of their own.  Started before
-   * GTK, while the process has one thread: GTestDBus forks a watcher
-   * that runs the exit handlers when the test ends, and a child forked
-   * while another thread held ASan's allocator lock hung in
-   * LeakSanitizer's exit check, holding the test's output open (a
-   * timeout after every test passed).  It unsets DISPLAY, which GTK
-   * needs: put back.  Without dbus-daemon GtkApplication warns and goes
-   * on without the bus, which these tests do not need, so only
-   * criticals stay fatal then. */
-  if ((dbus_daemon = g_find_program_in_path ("dbus-daemon")) != NULL)
-    {
-      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
-
-      bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-      g_test_dbus_up (bus);
-      if (display != NULL)
-        g_setenv ("DISPLAY", display, TRUE);
-    }
-  gtk_test_init (&argc, &argv, NULL);
-  if (bus == NULL)
-    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  /* a private session bus, then GTK (see gui_test_init) */
+  bus = gui_test_init (&argc, &argv);
   g_test_add_func ("/start-view/manage", test_manage);
   g_test_add_func ("/start-view/unopenable-last", test_unopenable_last);
   app = em_application_new ();

@@ -418,7 +418,6 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dbus_daemon = NULL;
   int              status = 1;
 
   tmp = g_dir_make_tmp ("emissary-workflow-XXXXXX", &error);
@@ -428,20 +427,8 @@ main (int argc, char *argv[])
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("SAMP_HUB", "std-lockurl:file:///nonexistent/emissary-test/.samp", TRUE);
   g_setenv ("GTK_A11Y", "test", TRUE);
-  /* the bus before GTK, while the process has one thread (see
-   * test-application.c); it unsets DISPLAY, which GTK needs */
-  if ((dbus_daemon = g_find_program_in_path ("dbus-daemon")) != NULL)
-    {
-      g_autofree char *display = g_strdup (g_getenv ("DISPLAY"));
-
-      bus = g_test_dbus_new (G_TEST_DBUS_NONE);
-      g_test_dbus_up (bus);
-      if (display != NULL)
-        g_setenv ("DISPLAY", display, TRUE);
-    }
-  gtk_test_init (&argc, &argv, NULL);
-  if (bus == NULL)
-    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  /* a private session bus, then GTK (see gui_test_init) */
+  bus = gui_test_init (&argc, &argv);
 
   /* a demo survey: 300 spectra to classify, 200 labelled for the seed set */
   demo = g_build_filename (tmp, "demo", NULL);
