@@ -122,8 +122,6 @@ nn_set_error (char      **err,
  * disjoint ranges (so the result does not depend on the split). */
 #define NN_MAX_PASS_THREADS 16
 
-typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
-
 typedef struct
 {
   NnRangeFunc fn;
@@ -140,10 +138,11 @@ run_range (void *data)
   return NULL;
 }
 
-/* Calls fn over [0, n) in up to nn_blas_threads () parts of at least
- * @min_part items each. */
-static void
-parallel_for (size_t n, size_t min_part, NnRangeFunc fn, void *ctx)
+void
+nn_parallel_for (size_t      n,
+                 size_t      min_part,
+                 NnRangeFunc fn,
+                 void       *ctx)
 {
   int T = nn_blas_threads ();
   NnRange parts[NN_MAX_PASS_THREADS];
@@ -178,8 +177,8 @@ parallel_for (size_t n, size_t min_part, NnRangeFunc fn, void *ctx)
 /* Work below this many floats per thread is not worth a thread. */
 #define NN_PASS_MIN_FLOATS (1 << 16)
 
-static size_t
-min_items (size_t floats_per_item)
+size_t
+nn_pass_min_items (size_t floats_per_item)
 {
   return NN_PASS_MIN_FLOATS / (floats_per_item ? floats_per_item : 1) + 1;
 }
@@ -222,7 +221,7 @@ bias_act (float *y, size_t rows, int n, const float *b, int relu)
 {
   BiasAct a = { y, b, n, relu };
 
-  parallel_for (rows, min_items (n), bias_act_range, &a);
+  nn_parallel_for (rows, nn_pass_min_items (n), bias_act_range, &a);
 }
 
 /* dy *= (y > 0), and db = column sums of dy, in one pass. */
@@ -272,8 +271,13 @@ relu_bias_grad_range (size_t begin, size_t end, void *ctx)
 
 /* Rows split over the threads, each summing its own part of db; the parts
  * are added in a fixed order, so a thread count gives one result. */
-static void
-relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *db)
+void
+nn_relu_bias_grad (const float *y,
+                   float       *dy,
+                   size_t       rows,
+                   int          n,
+                   int          relu,
+                   float       *db)
 {
   int parts = nn_blas_threads ();
   float *db_parts;
@@ -288,7 +292,7 @@ relu_bias_grad (const float *y, float *dy, size_t rows, int n, int relu, float *
       return;
     }
   a = (ReluBiasGrad) { y, dy, db_parts, rows, n, relu, parts };
-  parallel_for ((size_t) parts, 1, relu_bias_grad_range, &a);
+  nn_parallel_for ((size_t) parts, 1, relu_bias_grad_range, &a);
   memcpy (db, db_parts, sizeof (float) * n);
   for (int part = 1; part < parts; part++)
     for (int o = 0; o < n; o++)
@@ -323,7 +327,7 @@ pad_rows (const float *dy, int B, int L_out, int L, int C, float *pad)
 {
   PadRows a = { dy, pad, L_out, L, C };
 
-  parallel_for (B, min_items ((size_t) L * C), pad_rows_range, &a);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) L * C), pad_rows_range, &a);
 }
 
 /* y[r][o] = b[o] + sum_j win_r[j] w[o][j] for short windows, vectorised
@@ -470,7 +474,7 @@ nn_conv1d_backward (const float *x,
   int KC = K * C_in;
   size_t M = (size_t) B * L_out, R = (size_t) B * L - (K - 1);
 
-  relu_bias_grad (y, dy, M, C_out, relu, db);
+  nn_relu_bias_grad (y, dy, M, C_out, relu, db);
   if (NN_USE_DIRECT (KC, C_out))
     {
       conv1d_direct_backward (x, B, L, C_in, w, C_out, K, dy, dw, dx);
@@ -568,7 +572,7 @@ nn_bias_act_compact (const float *raw,
 {
   BiasActCompact a = { raw, b, y, S, L_out, C, relu };
 
-  parallel_for (B, min_items ((size_t) L_out * C), bias_act_compact_range, &a);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) L_out * C), bias_act_compact_range, &a);
 }
 
 /* relu (max (y) + b) = max (relu (y + b)): bias and ReLU after the pool,
@@ -622,7 +626,7 @@ nn_maxpool_bias_relu (const float *x,
 {
   PoolBiasRelu a = { x, b, y, S, L, C, P };
 
-  parallel_for (B, min_items ((size_t) L * C), pool_bias_relu_range, &a);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) L * C), pool_bias_relu_range, &a);
 }
 
 NN_CLONES static void
@@ -724,7 +728,7 @@ nn_maxpool_forward (const float *x,
 {
   MaxPool a = { x, NULL, y, NULL, L, C, P };
 
-  parallel_for (B, min_items ((size_t) L * C), maxpool_forward_range, &a);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) L * C), maxpool_forward_range, &a);
 }
 
 void
@@ -738,7 +742,7 @@ nn_maxpool_backward (const float *x,
 {
   MaxPool a = { x, dy, NULL, dx, L, C, P };
 
-  parallel_for (B, min_items ((size_t) L * C), maxpool_backward_range, &a);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) L * C), maxpool_backward_range, &a);
 }
 
 void
@@ -769,7 +773,7 @@ nn_dense_backward (const float *x,
                    float       *db,
                    float       *dx)
 {
-  relu_bias_grad (y, dy, B, out, relu, db);
+  nn_relu_bias_grad (y, dy, B, out, relu, db);
   cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, dy, out, x, in, 0.0f, dw,
                in);
   if (dx != NULL)

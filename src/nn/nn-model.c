@@ -259,6 +259,8 @@ nn_model_new (const char *architecture,
   for (int i = 0; i < m->n_layers; i++)
     {
       NnLayer *L = &m->layers[i];
+      if (L->kind == NN_LAYER_CONV)
+        L->winograd = nn_winograd_applies (L->k, L->c_in, L->c_out, L->l_in);
       if (L->kind != NN_LAYER_CONV && L->kind != NN_LAYER_DENSE)
         continue;
       L->w_off = m->n_params;
@@ -301,8 +303,16 @@ free_workspace (NnModel *m)
     {
       free (m->layers[i].act);
       free (m->layers[i].mask);
+      free (m->layers[i].wino_u);
+      free (m->layers[i].wino_v);
       m->layers[i].act = m->layers[i].mask = NULL;
+      m->layers[i].wino_u = m->layers[i].wino_v = NULL;
     }
+  free (m->wino_v);
+  free (m->wino_m);
+  free (m->wino_dv);
+  free (m->wino_du);
+  m->wino_v = m->wino_m = m->wino_dv = m->wino_du = NULL;
   free (m->dcol);
   free (m->grad_a);
   free (m->grad_b);
@@ -447,6 +457,13 @@ grow (float **buf, size_t n)
   return 1;
 }
 
+/* Whether the convolution layer runs through Winograd F(4,3). */
+static int
+conv_winograd (const NnLayer *L)
+{
+  return L->kind == NN_LAYER_CONV && L->winograd;
+}
+
 int
 nn_model_reserve (NnModel *m,
                   int      B,
@@ -454,6 +471,8 @@ nn_model_reserve (NnModel *m,
                   char   **err)
 {
   size_t max_act = (size_t) m->n_in, max_raw = 1;
+  /* Winograd, per input: transformed input and products; per layer: U. */
+  size_t max_wv = 1, max_wm = 1, max_wu = 1;
 
   if (B <= m->cap && (!train || B <= m->cap_train))
     return NN_OK;
@@ -467,6 +486,15 @@ nn_model_reserve (NnModel *m,
         {
           size_t raw = (size_t) L->l_in * L->c_out;
           max_raw = raw > max_raw ? raw : max_raw;
+          if (conv_winograd (L))
+            {
+              size_t tiles = nn_winograd_tiles (1, L->l_out) * NN_WINOGRAD_POINTS;
+              size_t wv = tiles * L->c_in, wm = tiles * L->c_out;
+              size_t wu = (size_t) NN_WINOGRAD_POINTS * L->c_out * L->c_in;
+              max_wv = wv > max_wv ? wv : max_wv;
+              max_wm = wm > max_wm ? wm : max_wm;
+              max_wu = wu > max_wu ? wu : max_wu;
+            }
         }
     }
   /* Shared by inference and training: the largest batch seen. */
@@ -474,8 +502,16 @@ nn_model_reserve (NnModel *m,
     {
       if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
           || !grow (&m->probs, (size_t) m->n_classes * B)
-          || !grow (&m->raw, max_raw * B))
+          || !grow (&m->raw, max_raw * B) || !grow (&m->wino_v, max_wv * B)
+          || !grow (&m->wino_m, max_wm * B))
         goto oom;
+      for (int i = 0; i < m->n_layers; i++)
+        {
+          NnLayer *L = &m->layers[i];
+          if (conv_winograd (L) && L->wino_u == NULL
+              && !grow (&L->wino_u, (size_t) NN_WINOGRAD_POINTS * L->c_out * L->c_in))
+            goto oom;
+        }
       m->cap = B;
     }
   /* Every activation of a training batch, for the backward pass. */
@@ -491,8 +527,13 @@ nn_model_reserve (NnModel *m,
             goto oom;
           if (L->kind == NN_LAYER_DROPOUT && !grow (&L->mask, out))
             goto oom;
+          if (conv_winograd (L)
+              && !grow (&L->wino_v, nn_winograd_tiles (B, L->l_out) * NN_WINOGRAD_POINTS
+                                        * L->c_in))
+            goto oom;
         }
-      if (!grow (&m->dcol, max_raw * B))
+      if (!grow (&m->dcol, max_raw * B) || !grow (&m->wino_dv, max_wv * B)
+          || !grow (&m->wino_du, max_wu))
         goto oom;
       m->cap_train = B;
     }
@@ -527,6 +568,21 @@ nn_model_forward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
+          if (conv_winograd (L))
+            {
+              int pool = !store && L->relu && i + 1 < m->n_layers
+                         && m->layers[i + 1].kind == NN_LAYER_POOL && m->layers[i + 1].k == 2;
+              nn_winograd_weights (w, L->c_out, L->c_in, L->wino_u);
+              nn_winograd_forward (cur, B, L->l_in, L->c_in, L->wino_u, L->c_out, b, L->relu,
+                                   pool ? 2 : 0, store ? L->wino_v : m->wino_v, m->wino_m, out);
+              if (pool)
+                {
+                  /* The pool is fused into the output transform. */
+                  L->out = NULL;
+                  L = &m->layers[++i];
+                }
+              break;
+            }
           if (!store && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->raw))
             {
               if (L->relu && i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL)
@@ -591,6 +647,13 @@ nn_model_backward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
+          if (conv_winograd (L))
+            {
+              nn_relu_bias_grad (L->out, g, (size_t) B * L->l_out, L->c_out, L->relu, db);
+              nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, g,
+                                    m->wino_m, m->wino_du, m->wino_dv, dw, dx);
+              break;
+            }
           nn_conv1d_backward (in, NULL, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
                               dw, db, m->dcol, dx);
           break;

@@ -86,6 +86,57 @@ float nn_softmax_xent      (const float *logits, int B, int C, const int *labels
                             float *probs, float *dlogits);
 void  nn_softmax           (const float *logits, int B, int C, float *probs);
 
+/* The passes between GEMMs are split over as many threads as the BLAS
+ * uses, in disjoint ranges (so the result does not depend on the split):
+ * fn over [0, n) in parts of at least @min_part items each. */
+typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
+
+void   nn_parallel_for     (size_t n, size_t min_part, NnRangeFunc fn, void *ctx);
+/* Items of @floats_per_item floats worth one thread's part. */
+size_t nn_pass_min_items   (size_t floats_per_item);
+/* dy *= (y > 0) when @relu, and db = column sums of dy (rows x n). */
+void   nn_relu_bias_grad   (const float *y, float *dy, size_t rows, int n, int relu, float *db);
+
+/* Kernel-3 convolutions by Winograd's minimal filtering F(4,3) (Lavin &
+ * Gray 2016): each tile of 4 outputs from 6 inputs costs 6 products per
+ * (input, output) channel pair instead of 12, and the products of all
+ * tiles are 6 GEMMs (M = tiles, N = C_out, K = C_in).  The transforms are
+ * passes over contiguous channels.  Layouts: V (tiles, 6, C_in) and M
+ * (tiles, 6, C_out) interleave the 6 points of a tile, so a GEMM reads
+ * point xi with row stride 6 C; U (6, C_out, C_in).  A sample of L inputs
+ * has nn_winograd_tiles (1, L - 2) tiles; inputs past its end count as
+ * zeros, outputs past L - 2 are dropped. */
+typedef enum
+{
+  NN_CONV_AUTO,     /* Winograd where it applies, else shifted GEMMs */
+  NN_CONV_GEMM,     /* shifted GEMMs only (the comparison in benchmarks) */
+  NN_CONV_WINOGRAD, /* Winograd wherever the kernel is 3 */
+} NnConvAlgorithm;
+
+#define NN_WINOGRAD_POINTS 6
+
+/* Process-wide, for tests and benchmarks: models created afterwards use
+ * it (each layer keeps the choice made at its creation). */
+void   nn_conv_set_algorithm  (NnConvAlgorithm a);
+NnConvAlgorithm nn_conv_get_algorithm (void);
+/* Whether a convolution of this shape runs through Winograd. */
+int    nn_winograd_applies    (int K, int C_in, int C_out, int L);
+size_t nn_winograd_tiles      (int B, int L_out);
+/* U = G w for weights w (C_out, 3, C_in). */
+void   nn_winograd_weights    (const float *w, int C_out, int C_in, float *u);
+/* y = act (conv (x, w) + b) from U: fills @v (kept for the backward pass)
+ * and @mbuf.  With @pool = 2 (and @relu), y is the max-pool of size 2 of
+ * the activation (B x (L - 2) / 2 rows), else B x (L - 2) rows. */
+void   nn_winograd_forward    (const float *x, int B, int L, int C_in, const float *u,
+                               int C_out, const float *b, int relu, int pool, float *v,
+                               float *mbuf, float *y);
+/* From V and U of the forward pass and dy (B x (L - 2) x C_out, already
+ * masked by the ReLU): dw, and dx (B x L x C_in) when it is not NULL.
+ * @dm: tiles x 6 x C_out, @du: 6 x C_out x C_in, @dv: tiles x 6 x C_in. */
+void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
+                               int C_out, const float *dy, float *dm, float *du, float *dv,
+                               float *dw, float *dx);
+
 typedef enum
 {
   NN_LAYER_CONV,
@@ -108,6 +159,9 @@ typedef struct
   float      *act;          /* output activations, B * l_out * c_out (training) */
   float      *mask;         /* dropout mask (training) */
   float      *out;          /* where the last forward pass put the output */
+  int         winograd;     /* conv through Winograd (fixed at creation) */
+  float      *wino_u;       /* Winograd-transformed weights (conv) */
+  float      *wino_v;       /* Winograd-transformed input (conv, training) */
 } NnLayer;
 
 struct NnModel
@@ -125,6 +179,9 @@ struct NnModel
   /* raw: a convolution's result before bias and ReLU; dcol: the padded
    * gradient of the backward pass; grad_a/grad_b: ping-pong. */
   float   *dcol, *grad_a, *grad_b, *probs, *raw;
+  /* Winograd: transformed input (inference), products or their gradient,
+   * the gradient of the transformed input and of the weights. */
+  float   *wino_v, *wino_m, *wino_dv, *wino_du;
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */

@@ -310,11 +310,16 @@ model_objective (gpointer data)
 }
 
 static void
-test_gradient_model (void)
+test_gradient_model (gconstpointer algorithm)
 {
   enum { B = 4, N_IN = 30, C = 3 };
   g_autofree char *err = NULL;
-  NnModel *m = nn_model_new ("conv3k3,conv4k3,pool2,flatten,dense6,dropout0.5", N_IN, C, 7, &err);
+  NnModel *m;
+
+  /* Forced Winograd: every convolution through it, the first too. */
+  nn_conv_set_algorithm (GPOINTER_TO_INT (algorithm));
+  m = nn_model_new ("conv3k3,conv4k3,pool2,flatten,dense6,dropout0.5", N_IN, C, 7, &err);
+  nn_conv_set_algorithm (NN_CONV_AUTO);
   float x[B * N_IN], dlogits[B * C];
   int y[B] = { 0, 1, 2, 1 };
   ModelCase c = { m, x, y, B };
@@ -338,15 +343,20 @@ test_gradient_model (void)
 /* ---- PyTorch reference ---- */
 
 static void
-test_forward_pytorch (void)
+test_forward_pytorch (gconstpointer algorithm)
 {
   g_autofree char *model_path = g_test_build_filename (G_TEST_DIST, "data", "nn-reference.safetensors", NULL);
   g_autofree char *csv_path = g_test_build_filename (G_TEST_DIST, "data", "nn-reference.csv", NULL);
   g_autofree char *text = NULL, *err = NULL;
   g_auto(GStrv) lines = NULL;
   g_autoptr(GError) error = NULL;
-  NnModel *m = nn_model_load (model_path, &err);
+  NnModel *m;
   int rows = 0;
+
+  /* Forced Winograd: conv1 and conv2 (kernel 3) through it. */
+  nn_conv_set_algorithm (GPOINTER_TO_INT (algorithm));
+  m = nn_model_load (model_path, &err);
+  nn_conv_set_algorithm (NN_CONV_AUTO);
 
   if (m == NULL)
     g_error ("%s", err);
@@ -548,6 +558,148 @@ test_threads (void)
   nn_model_free (a);
   nn_model_free (b);
   nn_blas_set_threads (saved);
+}
+
+/* ---- Winograd F(4,3) against the shifted-GEMM convolution ---- */
+
+static float
+max_abs (const float *x, size_t n)
+{
+  float m = 0.0f;
+
+  for (size_t i = 0; i < n; i++)
+    m = fabsf (x[i]) > m ? fabsf (x[i]) : m;
+  return m;
+}
+
+/* Every element of @got within @rel of the largest magnitude of @want. */
+static void
+assert_close (const char *what, const float *got, const float *want, size_t n, float rel)
+{
+  float tol = rel * (max_abs (want, n) + 1e-3f);
+
+  for (size_t i = 0; i < n; i++)
+    if (!(fabsf (got[i] - want[i]) <= tol))
+      g_error ("%s[%zu]: %.9g, expected %.9g (tolerance %g)", what, i, got[i], want[i], tol);
+}
+
+static void
+test_winograd_conv (void)
+{
+  /* L - 2 = 1 … 12 outputs: every remainder of the 4-output tiles, a
+   * sample shorter than one tile, and channel counts off the vector
+   * width. */
+  static const struct { int B, L, C_in, C_out; } shapes[] = {
+    { 3, 11, 4, 5 }, { 2, 12, 16, 8 }, { 5, 13, 20, 9 }, { 4, 14, 7, 33 },
+    { 1, 3, 8, 8 },  { 2, 4, 3, 17 },  { 3, 5, 64, 64 }, { 6, 30, 128, 256 },
+  };
+
+  for (size_t n = 0; n < G_N_ELEMENTS (shapes); n++)
+    for (int relu = 0; relu < 2; relu++)
+      {
+        int B = shapes[n].B, L = shapes[n].L, C_in = shapes[n].C_in, C_out = shapes[n].C_out;
+        int K = 3, L_out = L - 2, L_pool = L_out / 2;
+        size_t nx = (size_t) B * L * C_in, ny = (size_t) B * L_out * C_out;
+        size_t nw = (size_t) C_out * K * C_in, T = nn_winograd_tiles (B, L_out);
+        g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, C_out);
+        g_autofree float *col = g_new (float, (size_t) B * L * C_out), *y = g_new (float, ny);
+        g_autofree float *yw = g_new (float, ny), *pool = g_new (float, ny), *poolw = g_new (float, ny);
+        g_autofree float *u = g_new (float, 6 * nw / 3), *v = g_new (float, 6 * T * C_in);
+        g_autofree float *mbuf = g_new (float, 6 * T * C_out), *du = g_new (float, 6 * nw / 3);
+        g_autofree float *dv = g_new (float, 6 * T * C_in);
+        g_autofree float *dy = g_new (float, ny), *dyw = g_new (float, ny);
+        g_autofree float *dw = g_new (float, nw), *dww = g_new (float, nw);
+        g_autofree float *db = g_new (float, C_out), *dbw = g_new (float, C_out);
+        g_autofree float *dx = g_new (float, nx), *dxw = g_new (float, nx);
+        g_autofree char *what = NULL;
+        NnRng rng;
+
+        nn_rng_seed (&rng, 100 + n);
+        fill_uniform (x, nx, &rng, -1, 1);
+        fill_uniform (w, nw, &rng, -0.5, 0.5);
+        fill_uniform (b, C_out, &rng, -0.2, 0.2);
+        fill_uniform (dy, ny, &rng, -1, 1);
+        memcpy (dyw, dy, sizeof (float) * ny);
+
+        nn_conv1d_forward (x, B, L, C_in, w, b, C_out, K, relu, col, y);
+        nn_winograd_weights (w, C_out, C_in, u);
+        nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 0, v, mbuf, yw);
+        what = g_strdup_printf ("forward B%d L%d %d→%d relu %d", B, L, C_in, C_out, relu);
+        assert_close (what, yw, y, ny, 1e-5f);
+        if (relu && L_pool > 0)
+          {
+            /* The fused pool of inference. */
+            nn_maxpool_forward (y, B, L_out, C_out, 2, pool);
+            nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 2, v, mbuf, poolw);
+            assert_close ("pooled forward", poolw, pool, (size_t) B * L_pool * C_out, 1e-5f);
+            /* The pool overwrote nothing of the transformed input. */
+            nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 0, v, mbuf, yw);
+          }
+
+        nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
+        nn_relu_bias_grad (yw, dyw, (size_t) B * L_out, C_out, relu, dbw);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, mbuf, du, dv, dww, dxw);
+        assert_close ("db", dbw, db, C_out, 1e-6f);
+        assert_close ("dw", dww, dw, nw, 1e-5f);
+        assert_close ("dx", dxw, dx, nx, 1e-5f);
+        /* No input gradient asked for (the first layer): dw alone. */
+        memset (dww, 0, sizeof (float) * nw);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, mbuf, du, dv, dww, NULL);
+        assert_close ("dw without dx", dww, dw, nw, 1e-5f);
+      }
+}
+
+/* The reference network, Winograd against shifted GEMMs: the same
+ * probabilities and the same gradients of a batch. */
+static void
+test_winograd_model (void)
+{
+  enum { N = 70, DIM = 140, C = 3 };
+  g_autofree char *err = NULL;
+  g_autofree float *x = g_new (float, N * DIM), *pw = g_new (float, N * C), *pg = g_new (float, N * C);
+  g_autofree float *gw = NULL;
+  float dl[N * C];
+  NnModel *mw, *mg;
+
+  NnRng rng;
+
+  /* Random inputs: smooth ones would give exact ties in the max-pools
+   * that the two algorithms' rounding breaks differently. */
+  nn_rng_seed (&rng, 9);
+  fill_uniform (x, N * DIM, &rng, -1, 1);
+  nn_conv_set_algorithm (NN_CONV_AUTO);
+  mw = nn_model_new_preset ("reference", DIM, C, 4, &err);
+  nn_conv_set_algorithm (NN_CONV_GEMM);
+  mg = nn_model_new_preset ("reference", DIM, C, 4, &err);
+  nn_conv_set_algorithm (NN_CONV_AUTO);
+  /* conv2 … conv6 of the reference network go through Winograd. */
+  for (int i = 0, n_conv = 0; i < mw->n_layers; i++)
+    if (mw->layers[i].kind == NN_LAYER_CONV)
+      {
+        g_assert_cmpint (mw->layers[i].winograd, ==, n_conv++ > 0);
+        g_assert_false (mg->layers[i].winograd);
+      }
+  g_assert_cmpint (nn_model_predict (mw, x, N, pw, &err), ==, NN_OK);
+  g_assert_cmpint (nn_model_predict (mg, x, N, pg, &err), ==, NN_OK);
+  assert_close ("probabilities", pw, pg, N * C, 1e-5f);
+
+  for (int i = 0; i < N * C; i++)
+    dl[i] = (float) ((i * 7) % 11 - 5) / (11.0f * N);
+  g_assert_cmpint (nn_model_reserve (mw, N, 1, &err), ==, NN_OK);
+  g_assert_cmpint (nn_model_reserve (mg, N, 1, &err), ==, NN_OK);
+  nn_model_forward (mw, x, N, NN_FORWARD_STORE);
+  nn_model_backward (mw, x, N, dl);
+  nn_model_forward (mg, x, N, NN_FORWARD_STORE);
+  nn_model_backward (mg, x, N, dl);
+  for (int i = 0; i < mw->n_layers; i++)
+    {
+      NnLayer *L = &mw->layers[i];
+      if (L->kind != NN_LAYER_CONV && L->kind != NN_LAYER_DENSE)
+        continue;
+      assert_close (L->name, mw->grads + L->w_off, mg->grads + L->w_off, L->n_w + L->c_out, 2e-5f);
+    }
+  nn_model_free (mw);
+  nn_model_free (mg);
 }
 
 /* ---- Presets ---- */
@@ -1022,8 +1174,14 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/gradient/dense", test_gradient_dense);
   g_test_add_func ("/nn/gradient/dropout", test_gradient_dropout);
   g_test_add_func ("/nn/gradient/softmax-xent", test_gradient_loss);
-  g_test_add_func ("/nn/gradient/model", test_gradient_model);
-  g_test_add_func ("/nn/forward/pytorch", test_forward_pytorch);
+  g_test_add_data_func ("/nn/gradient/model", GINT_TO_POINTER (NN_CONV_AUTO), test_gradient_model);
+  g_test_add_data_func ("/nn/gradient/model-winograd", GINT_TO_POINTER (NN_CONV_WINOGRAD),
+                        test_gradient_model);
+  g_test_add_func ("/nn/winograd/conv", test_winograd_conv);
+  g_test_add_func ("/nn/winograd/model", test_winograd_model);
+  g_test_add_data_func ("/nn/forward/pytorch", GINT_TO_POINTER (NN_CONV_AUTO), test_forward_pytorch);
+  g_test_add_data_func ("/nn/forward/pytorch-winograd", GINT_TO_POINTER (NN_CONV_WINOGRAD),
+                        test_forward_pytorch);
   g_test_add_func ("/nn/presets", test_presets);
   g_test_add_func ("/nn/train/separable", test_train_separable);
   g_test_add_func ("/nn/train/deterministic", test_train_deterministic);
