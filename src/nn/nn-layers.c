@@ -7,7 +7,6 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,63 +114,6 @@ nn_set_error (char      **err,
   va_end (args);
   free (*err);
   *err = s;
-}
-
-/* The passes between GEMMs are memory-bound and would leave the other
- * cores idle: they are split over as many threads as the BLAS uses, in
- * disjoint ranges (so the result does not depend on the split). */
-#define NN_MAX_PASS_THREADS 16
-
-typedef struct
-{
-  NnRangeFunc fn;
-  void       *ctx;
-  size_t      begin, end;
-} NnRange;
-
-static void *
-run_range (void *data)
-{
-  NnRange *r = data;
-
-  r->fn (r->begin, r->end, r->ctx);
-  return NULL;
-}
-
-void
-nn_parallel_for (size_t      n,
-                 size_t      min_part,
-                 NnRangeFunc fn,
-                 void       *ctx)
-{
-  int T = nn_blas_threads ();
-  NnRange parts[NN_MAX_PASS_THREADS];
-  pthread_t threads[NN_MAX_PASS_THREADS];
-  int started[NN_MAX_PASS_THREADS] = { 0 };
-
-  if (T > NN_MAX_PASS_THREADS)
-    T = NN_MAX_PASS_THREADS;
-  if (min_part < 1)
-    min_part = 1;
-  if ((size_t) T > n / min_part)
-    T = (int) (n / min_part);
-  if (T <= 1)
-    {
-      fn (0, n, ctx);
-      return;
-    }
-  for (int i = 0; i < T; i++)
-    {
-      parts[i] = (NnRange) { fn, ctx, n * i / T, n * (i + 1) / T };
-      if (i > 0)
-        started[i] = pthread_create (&threads[i], NULL, run_range, &parts[i]) == 0;
-    }
-  run_range (&parts[0]);
-  for (int i = 1; i < T; i++)
-    if (started[i])
-      pthread_join (threads[i], NULL);
-    else
-      run_range (&parts[i]);
 }
 
 /* Work below this many floats per thread is not worth a thread. */

@@ -5,7 +5,6 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
  * within the caches' reach. */
 #define NN_INFER_CHUNK 128
 
-#define NN_MAX_THREADS 64
 
 static const char *const reserved_keys[] = { "architecture", "n_in", "n_classes", "format" };
 
@@ -816,17 +814,22 @@ typedef struct
 {
   float       *p, *mom, *vel;
   const float *g;
-  size_t       n;
+  size_t       n, chunk;
   float        step, inv_sqrt_c2;
-} AdamPart;
+} AdamArgs;
 
-static void *
-adam_part (void *data)
+static void
+adam_parts (size_t begin, size_t end, void *ctx)
 {
-  AdamPart *a = data;
+  AdamArgs *a = ctx;
 
-  adam_range (a->p, a->g, a->mom, a->vel, a->n, a->step, a->inv_sqrt_c2);
-  return NULL;
+  for (size_t part = begin; part < end; part++)
+    {
+      size_t start = part * a->chunk;
+      size_t len = start < a->n ? (a->n - start < a->chunk ? a->n - start : a->chunk) : 0;
+      adam_range (a->p + start, a->g + start, a->mom + start, a->vel + start, len, a->step,
+                  a->inv_sqrt_c2);
+    }
 }
 
 /* Adam reads and writes seven arrays of every weight once per step: 70 MB
@@ -834,36 +837,21 @@ adam_part (void *data)
  * the BLAS has (each element on its own, so the split changes nothing in
  * the result). */
 static void
-adam_step (float *p, const float *g, float *mom, float *vel, size_t n, float lr, long t,
-           int n_threads)
+adam_step (float *p, const float *g, float *mom, float *vel, size_t n, float lr, long t)
 {
   const float b1 = 0.9f, b2 = 0.999f;
   float c1 = 1.0f - powf (b1, (float) t), c2 = 1.0f - powf (b2, (float) t);
-  AdamPart parts[NN_MAX_THREADS];
-  pthread_t threads[NN_MAX_THREADS];
-  int started[NN_MAX_THREADS] = { 0 };
-  size_t chunk;
+  int parts = nn_blas_threads ();
+  AdamArgs a;
 
-  if (n_threads < 1 || n < 65536)
-    n_threads = 1;
-  if (n_threads > NN_MAX_THREADS)
-    n_threads = NN_MAX_THREADS;
+  if (parts < 1 || n < 65536)
+    parts = 1;
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
   /* 64-element boundaries keep every part aligned for the vector code. */
-  chunk = ((n + n_threads - 1) / n_threads + 63) & ~(size_t) 63;
-  for (int i = 0; i < n_threads; i++)
-    {
-      size_t start = (size_t) i * chunk, len = start < n ? (n - start < chunk ? n - start : chunk) : 0;
-      parts[i] = (AdamPart) { p + start, mom + start, vel + start, g + start, len, lr / c1,
-                              1.0f / sqrtf (c2) };
-      if (i > 0 && len > 0)
-        started[i] = pthread_create (&threads[i], NULL, adam_part, &parts[i]) == 0;
-    }
-  adam_part (&parts[0]);
-  for (int i = 1; i < n_threads; i++)
-    if (started[i])
-      pthread_join (threads[i], NULL);
-    else if (parts[i].n > 0)
-      adam_part (&parts[i]); /* no thread: do it here */
+  a = (AdamArgs) { p, mom, vel, g, n, ((n + parts - 1) / parts + 63) & ~(size_t) 63, lr / c1,
+                   1.0f / sqrtf (c2) };
+  nn_parallel_for ((size_t) parts, 1, adam_parts, &a);
 }
 
 int
@@ -973,8 +961,7 @@ nn_model_train (NnModel              *m,
               correct += arg == yb[s];
             }
           nn_model_backward (m, xb, bs, dlogits);
-          adam_step (m->params, m->grads, mom, vel, m->n_params, o->learning_rate, ++step,
-                     nn_blas_threads ());
+          adam_step (m->params, m->grads, mom, vel, m->n_params, o->learning_rate, ++step);
         }
       loss = (float) (loss_sum / n);
       if (!isfinite (loss))

@@ -91,6 +91,8 @@ void  nn_softmax           (const float *logits, int B, int C, float *probs);
  * fn over [0, n) in parts of at least @min_part items each. */
 typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
 
+#define NN_MAX_PASS_THREADS 16
+
 void   nn_parallel_for     (size_t n, size_t min_part, NnRangeFunc fn, void *ctx);
 /* Items of @floats_per_item floats worth one thread's part. */
 size_t nn_pass_min_items   (size_t floats_per_item);

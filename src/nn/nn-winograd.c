@@ -17,6 +17,7 @@
 #include "nn/nn-private.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,145 @@ nn_winograd_tiles (int B,
   return (size_t) B * ((L_out + TILE - 1) / TILE);
 }
 
+/* The transforms of one tile, one loop over the channels each: restrict
+ * pointers (the rows never overlap) let the compiler vectorise them. */
+
+/* u_xi = (G g)_xi for the three taps g0, g1, g2 of every channel. */
+static inline void
+weights_tile (const float *restrict g0, const float *restrict g1, const float *restrict g2,
+              float *restrict u0, float *restrict u1, float *restrict u2, float *restrict u3,
+              float *restrict u4, float *restrict u5, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float a = g0[c], b = g1[c], d = g2[c];
+      float even = a * (1.0f / 24.0f) + d * (1.0f / 6.0f);
+      u0[c] = a * 0.25f;
+      u1[c] = -(a + b + d) * (1.0f / 6.0f);
+      u2[c] = -(a - b + d) * (1.0f / 6.0f);
+      u3[c] = even + b * (1.0f / 12.0f);
+      u4[c] = even - b * (1.0f / 12.0f);
+      u5[c] = d;
+    }
+}
+
+/* dg = G^T du. */
+static inline void
+weights_grad_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
+                   const float *restrict m3, const float *restrict m4, const float *restrict m5,
+                   float *restrict g0, float *restrict g1, float *restrict g2, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float s12 = m1[c] + m2[c], s34 = m3[c] + m4[c];
+      g0[c] = m0[c] * 0.25f - s12 * (1.0f / 6.0f) + s34 * (1.0f / 24.0f);
+      g1[c] = (m2[c] - m1[c]) * (1.0f / 6.0f) + (m3[c] - m4[c]) * (1.0f / 12.0f);
+      g2[c] = (s34 - s12) * (1.0f / 6.0f) + m5[c];
+    }
+}
+
+/* v = B^T d. */
+static inline void
+input_tile (const float *restrict d0, const float *restrict d1, const float *restrict d2,
+            const float *restrict d3, const float *restrict d4, const float *restrict d5,
+            float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
+            float *restrict v4, float *restrict v5, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float t1 = d4[c] - 4.0f * d2[c], t2 = d3[c] - 4.0f * d1[c];
+      float t3 = d4[c] - d2[c], t4 = 2.0f * (d3[c] - d1[c]);
+      v0[c] = 4.0f * d0[c] - 5.0f * d2[c] + d4[c];
+      v1[c] = t1 + t2;
+      v2[c] = t1 - t2;
+      v3[c] = t3 + t4;
+      v4[c] = t3 - t4;
+      v5[c] = 4.0f * d1[c] - 5.0f * d3[c] + d5[c];
+    }
+}
+
+static inline float
+max_f (float a, float b)
+{
+  return a > b ? a : b;
+}
+
+/* y = max (A^T m + b, floor): @floor is 0 for a ReLU, -inf without. */
+static inline void
+output_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
+             const float *restrict m3, const float *restrict m4, const float *restrict m5,
+             const float *restrict b, float floor, float *restrict y0, float *restrict y1,
+             float *restrict y2, float *restrict y3, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float a12 = m1[c] + m2[c], s12 = m1[c] - m2[c];
+      float a34 = m3[c] + m4[c], s34 = m3[c] - m4[c];
+      y0[c] = max_f (m0[c] + a12 + a34 + b[c], floor);
+      y1[c] = max_f (s12 + 2.0f * s34 + b[c], floor);
+      y2[c] = max_f (a12 + 4.0f * a34 + b[c], floor);
+      y3[c] = max_f (s12 + 8.0f * s34 + m5[c] + b[c], floor);
+    }
+}
+
+/* The same, max-pooled by 2 after the ReLU: relu (max (y) + b) =
+ * max (relu (y + b)). */
+static inline void
+output_tile_pool (const float *restrict m0, const float *restrict m1, const float *restrict m2,
+                  const float *restrict m3, const float *restrict m4, const float *restrict m5,
+                  const float *restrict b, float *restrict p0, float *restrict p1, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float a12 = m1[c] + m2[c], s12 = m1[c] - m2[c];
+      float a34 = m3[c] + m4[c], s34 = m3[c] - m4[c];
+      float y0 = m0[c] + a12 + a34, y1 = s12 + 2.0f * s34;
+      float y2 = a12 + 4.0f * a34, y3 = s12 + 8.0f * s34 + m5[c];
+      p0[c] = max_f (max_f (y0, y1) + b[c], 0.0f);
+      p1[c] = max_f (max_f (y2, y3) + b[c], 0.0f);
+    }
+}
+
+/* dm = A dy. */
+static inline void
+output_grad_tile (const float *restrict g0, const float *restrict g1, const float *restrict g2,
+                  const float *restrict g3, float *restrict dm0, float *restrict dm1,
+                  float *restrict dm2, float *restrict dm3, float *restrict dm4,
+                  float *restrict dm5, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float e = g0[c] + g2[c], o = g1[c] + g3[c];
+      float e4 = g0[c] + 4.0f * g2[c], o8 = 2.0f * g1[c] + 8.0f * g3[c];
+      dm0[c] = g0[c];
+      dm1[c] = e + o;
+      dm2[c] = e - o;
+      dm3[c] = e4 + o8;
+      dm4[c] = e4 - o8;
+      dm5[c] = g3[c];
+    }
+}
+
+/* dd = B dv: the first two added to x0 and x1 (shared with the previous
+ * tile), the other four written. */
+static inline void
+input_grad_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
+                 const float *restrict m3, const float *restrict m4, const float *restrict m5,
+                 float *restrict x0, float *restrict x1, float *restrict x2,
+                 float *restrict x3, float *restrict x4, float *restrict x5, int C)
+{
+  for (int c = 0; c < C; c++)
+    {
+      float a12 = m1[c] + m2[c], s21 = m2[c] - m1[c], a34 = m3[c] + m4[c], s43 = m4[c] - m3[c];
+      x0[c] += 4.0f * m0[c];
+      x1[c] += 4.0f * s21 + 2.0f * s43 + 4.0f * m5[c];
+      x2[c] = -5.0f * m0[c] - 4.0f * a12 - a34;
+      x3[c] = -s21 - 2.0f * s43 - 5.0f * m5[c];
+      x4[c] = m0[c] + a12 + a34;
+      x5[c] = m5[c];
+    }
+}
+
 /* u[xi][o][c] = sum_k G[xi][k] w[o][k][c]. */
 NN_CLONES static void
 weights_rows (const float *w, size_t o0, size_t o1, int C_out, int C_in, float *u)
@@ -67,19 +207,10 @@ weights_rows (const float *w, size_t o0, size_t o1, int C_out, int C_in, float *
 
   for (size_t o = o0; o < o1; o++)
     {
-      const float *g0 = w + o * 3 * C_in, *g1 = g0 + C_in, *g2 = g1 + C_in;
+      const float *g = w + o * 3 * C_in;
       float *u0 = u + o * C_in;
-      for (int c = 0; c < C_in; c++)
-        {
-          float a = g0[c], b = g1[c], d = g2[c];
-          float even = a * (1.0f / 24.0f) + d * (1.0f / 6.0f);
-          u0[c] = a * 0.25f;
-          u0[plane + c] = -(a + b + d) * (1.0f / 6.0f);
-          u0[2 * plane + c] = -(a - b + d) * (1.0f / 6.0f);
-          u0[3 * plane + c] = even + b * (1.0f / 12.0f);
-          u0[4 * plane + c] = even - b * (1.0f / 12.0f);
-          u0[5 * plane + c] = d;
-        }
+      weights_tile (g, g + C_in, g + 2 * C_in, u0, u0 + plane, u0 + 2 * plane, u0 + 3 * plane,
+                    u0 + 4 * plane, u0 + 5 * plane, C_in);
     }
 }
 
@@ -106,7 +237,7 @@ nn_winograd_weights (const float *w,
 {
   WeightsArgs a = { w, NULL, u, C_out, C_in };
 
-  nn_parallel_for (C_out, nn_pass_min_items ((size_t) 3 * C_in), weights_range, &a);
+  nn_parallel_for (C_out, nn_pass_min_items ((size_t) 18 * C_in), weights_range, &a);
 }
 
 /* dw[o][k][c] = sum_xi G[xi][k] du[xi][o][c]. */
@@ -117,17 +248,10 @@ weights_grad_rows (const float *du, size_t o0, size_t o1, int C_out, int C_in, f
 
   for (size_t o = o0; o < o1; o++)
     {
-      const float *d0 = du + o * C_in;
-      float *g0 = dw + o * 3 * C_in, *g1 = g0 + C_in, *g2 = g1 + C_in;
-      for (int c = 0; c < C_in; c++)
-        {
-          float m0 = d0[c], m1 = d0[plane + c], m2 = d0[2 * plane + c];
-          float m3 = d0[3 * plane + c], m4 = d0[4 * plane + c], m5 = d0[5 * plane + c];
-          float s12 = m1 + m2, s34 = m3 + m4;
-          g0[c] = m0 * 0.25f - s12 * (1.0f / 6.0f) + s34 * (1.0f / 24.0f);
-          g1[c] = (m2 - m1) * (1.0f / 6.0f) + (m3 - m4) * (1.0f / 12.0f);
-          g2[c] = (s34 - s12) * (1.0f / 6.0f) + m5;
-        }
+      const float *m = du + o * C_in;
+      float *g = dw + o * 3 * C_in;
+      weights_grad_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
+                         g, g + C_in, g + 2 * C_in, C_in);
     }
 }
 
@@ -150,80 +274,40 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
     for (int j = 0; j < T_s; j++)
       {
         const float *d[P];
-        float *out = v + ((s * T_s + j) * P) * C;
         for (int i = 0; i < P; i++)
           d[i] = TILE * j + i < L ? x + (s * L + TILE * j + i) * C : zero;
-        for (int c = 0; c < C; c++)
-          {
-            float d0 = d[0][c], d1 = d[1][c], d2 = d[2][c], d3 = d[3][c], d4 = d[4][c],
-                  d5 = d[5][c];
-            float t1 = d4 - 4.0f * d2, t2 = d3 - 4.0f * d1;
-            float t3 = d4 - d2, t4 = 2.0f * (d3 - d1);
-            out[c] = 4.0f * d0 - 5.0f * d2 + d4;
-            out[C + c] = t1 + t2;
-            out[2 * C + c] = t1 - t2;
-            out[3 * C + c] = t3 + t4;
-            out[4 * C + c] = t3 - t4;
-            out[5 * C + c] = 4.0f * d1 - 5.0f * d3 + d5;
-          }
+        float *o = v + ((s * T_s + j) * P) * C;
+        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], o, o + C, o + 2 * C, o + 3 * C,
+                    o + 4 * C, o + 5 * C, C);
       }
 }
 
 /* y = act (A^T M + b) for samples s0 … s1 - 1, optionally max-pooled by
- * 2 (relu (max (y) + b) = max (relu (y + b))). */
+ * 2.  @spare: 4 rows of C for the outputs past the end. */
 NN_CLONES static void
 output_transform_samples (const float *mbuf, size_t s0, size_t s1, int L_out, int C,
-                          const float *b, int relu, int pool, float *y)
+                          const float *b, int relu, int pool, float *spare, float *y)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
+  float floor = relu ? 0.0f : -INFINITY;
 
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
         const float *m = mbuf + ((s * T_s + j) * P) * C;
-        int t0 = TILE * j;
+        float *r[TILE];
         if (pool == 2)
           {
-            float *p0 = y + (s * L_pool + 2 * j) * C, *p1 = p0 + C;
-            int have0 = 2 * j < L_pool, have1 = 2 * j + 1 < L_pool;
-            if (!have0)
-              continue;
-            for (int c = 0; c < C; c++)
-              {
-                float m0 = m[c], m1 = m[C + c], m2 = m[2 * C + c];
-                float m3 = m[3 * C + c], m4 = m[4 * C + c], m5 = m[5 * C + c];
-                float a12 = m1 + m2, s12 = m1 - m2, a34 = m3 + m4, s34 = m3 - m4;
-                float y0 = m0 + a12 + a34, y1 = s12 + 2.0f * s34;
-                float v = (y0 > y1 ? y0 : y1) + b[c];
-                p0[c] = v > 0.0f ? v : 0.0f;
-                if (have1)
-                  {
-                    float y2 = a12 + 4.0f * a34, y3 = s12 + 8.0f * s34 + m5;
-                    float w = (y2 > y3 ? y2 : y3) + b[c];
-                    p1[c] = w > 0.0f ? w : 0.0f;
-                  }
-              }
+            for (int i = 0; i < 2; i++)
+              r[i] = 2 * j + i < L_pool ? y + (s * L_pool + 2 * j + i) * C : spare + i * C;
+            output_tile_pool (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, b, r[0],
+                              r[1], C);
             continue;
           }
-        {
-          float *r[TILE] = { NULL };
-          int n = L_out - t0 < TILE ? L_out - t0 : TILE;
-          for (int i = 0; i < n; i++)
-            r[i] = y + (s * L_out + t0 + i) * C;
-          for (int c = 0; c < C; c++)
-            {
-              float m0 = m[c], m1 = m[C + c], m2 = m[2 * C + c];
-              float m3 = m[3 * C + c], m4 = m[4 * C + c], m5 = m[5 * C + c];
-              float a12 = m1 + m2, s12 = m1 - m2, a34 = m3 + m4, s34 = m3 - m4;
-              float o[TILE] = { m0 + a12 + a34 + b[c], s12 + 2.0f * s34 + b[c],
-                                a12 + 4.0f * a34 + b[c], s12 + 8.0f * s34 + m5 + b[c] };
-              if (relu)
-                for (int i = 0; i < TILE; i++)
-                  o[i] = o[i] > 0.0f ? o[i] : 0.0f;
-              for (int i = 0; i < n; i++)
-                r[i][c] = o[i];
-            }
-        }
+        for (int i = 0; i < TILE; i++)
+          r[i] = TILE * j + i < L_out ? y + (s * L_out + TILE * j + i) * C : spare + i * C;
+        output_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, b, floor, r[0], r[1],
+                     r[2], r[3], C);
       }
 }
 
@@ -238,68 +322,35 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
     for (int j = 0; j < T_s; j++)
       {
         const float *g[TILE];
-        float *out = dm + ((s * T_s + j) * P) * C;
         for (int i = 0; i < TILE; i++)
           g[i] = TILE * j + i < L_out ? dy + (s * L_out + TILE * j + i) * C : zero;
-        for (int c = 0; c < C; c++)
-          {
-            float g0 = g[0][c], g1 = g[1][c], g2 = g[2][c], g3 = g[3][c];
-            float e = g0 + g2, o = g1 + g3, e4 = g0 + 4.0f * g2, o8 = 2.0f * g1 + 8.0f * g3;
-            out[c] = g0;
-            out[C + c] = e + o;
-            out[2 * C + c] = e - o;
-            out[3 * C + c] = e4 + o8;
-            out[4 * C + c] = e4 - o8;
-            out[5 * C + c] = g3;
-          }
+        float *o = dm + ((s * T_s + j) * P) * C;
+        output_grad_tile (g[0], g[1], g[2], g[3], o, o + C, o + 2 * C, o + 3 * C, o + 4 * C,
+                          o + 5 * C, C);
       }
 }
 
 /* dx = B dV: tile j gives inputs 4j … 4j + 5; the first two of them are
  * the last two of tile j - 1, so each sample is walked in order, tile j
- * adding to what j - 1 wrote and writing its own last two. */
+ * adding to what j - 1 wrote and writing its own last four.  @spare: 3
+ * rows of C for the inputs past the end. */
 NN_CLONES static void
-input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *dx)
+input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *spare, float *dx)
 {
   int T_s = (int) nn_winograd_tiles (1, L - 2);
 
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
-        const float *m = dv + ((s * T_s + j) * P) * C;
-        int t0 = TILE * j;
         float *r[P];
+        /* t0 + 2 < L always: a tile starts at most at L - 3. */
         for (int i = 0; i < P; i++)
-          r[i] = t0 + i < L ? dx + (s * L + t0 + i) * C : NULL;
-        for (int c = 0; c < C; c++)
-          {
-            float m0 = m[c], m1 = m[C + c], m2 = m[2 * C + c];
-            float m3 = m[3 * C + c], m4 = m[4 * C + c], m5 = m[5 * C + c];
-            float a12 = m1 + m2, s21 = m2 - m1, a34 = m3 + m4, s43 = m4 - m3;
-            float x0 = 4.0f * m0;
-            float x1 = 4.0f * s21 + 2.0f * s43 + 4.0f * m5;
-            float x2 = -5.0f * m0 - 4.0f * a12 - a34;
-            float x3 = -s21 - 2.0f * s43 - 5.0f * m5;
-            float x4 = m0 + a12 + a34;
-            if (j == 0)
-              {
-                r[0][c] = x0;
-                r[1][c] = x1;
-              }
-            else
-              {
-                r[0][c] += x0;
-                r[1][c] += x1;
-              }
-            /* t0 + 2 < L always: a tile starts at most at L - 3. */
-            r[2][c] = x2;
-            if (r[3] != NULL)
-              r[3][c] = x3;
-            if (r[4] != NULL)
-              r[4][c] = x4;
-            if (r[5] != NULL)
-              r[5][c] = m5;
-          }
+          r[i] = TILE * j + i < L ? dx + (s * L + TILE * j + i) * C : spare + (i - 3) * C;
+        const float *m = dv + ((s * T_s + j) * P) * C;
+        if (j == 0)
+          memset (r[0], 0, sizeof (float) * 2 * C);
+        input_grad_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, r[0], r[1], r[2],
+                         r[3], r[4], r[5], C);
       }
 }
 
@@ -322,8 +373,12 @@ static void
 output_transform_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
+  float *spare = malloc (sizeof (float) * TILE * a->C);
 
-  output_transform_samples (a->in, begin, end, a->L, a->C, a->b, a->relu, a->pool, a->out);
+  if (spare == NULL)
+    abort (); /* a few kB: as fatal as any other allocation failure here */
+  output_transform_samples (a->in, begin, end, a->L, a->C, a->b, a->relu, a->pool, spare, a->out);
+  free (spare);
 }
 
 static void
@@ -338,8 +393,12 @@ static void
 input_grad_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
+  float *spare = malloc (sizeof (float) * 3 * a->C);
 
-  input_grad_samples (a->in, begin, end, a->L, a->C, a->out);
+  if (spare == NULL)
+    abort ();
+  input_grad_samples (a->in, begin, end, a->L, a->C, spare, a->out);
+  free (spare);
 }
 
 /* A row of zeros for the inputs past a sample's end; the largest layer
