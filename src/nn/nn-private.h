@@ -108,19 +108,8 @@ void   nn_relu_bias_grad   (const float *y, float *dy, size_t rows, int n, int r
  * point xi with row stride 6 C; U (6, C_out, C_in).  A sample of L inputs
  * has nn_winograd_tiles (1, L - 2) tiles; inputs past its end count as
  * zeros, outputs past L - 2 are dropped. */
-typedef enum
-{
-  NN_CONV_AUTO,     /* Winograd where it applies, else shifted GEMMs */
-  NN_CONV_GEMM,     /* shifted GEMMs only (the comparison in benchmarks) */
-  NN_CONV_WINOGRAD, /* Winograd wherever the kernel is 3 */
-} NnConvAlgorithm;
-
 #define NN_WINOGRAD_POINTS 6
 
-/* Process-wide, for tests and benchmarks: models created afterwards use
- * it (each layer keeps the choice made at its creation). */
-void   nn_conv_set_algorithm  (NnConvAlgorithm a);
-NnConvAlgorithm nn_conv_get_algorithm (void);
 /* Whether a convolution of this shape runs through Winograd. */
 int    nn_winograd_applies    (int K, int C_in, int C_out, int L);
 size_t nn_winograd_tiles      (int B, int L_out);

@@ -171,6 +171,21 @@ size_t      nn_topk_result        (NnTopK            *t,
                                    float             *scores);
 void        nn_topk_free          (NnTopK            *t);
 
+/* How convolutions of kernel 3 are computed: by Winograd's minimal
+ * filtering F(4,3), half the multiplications (the default wherever the
+ * window has 16 values or more), or as three shifted GEMMs.  Process-wide,
+ * for tests and benchmarks: models created afterwards use it (each keeps
+ * the choice made at its creation). */
+typedef enum
+{
+  NN_CONV_AUTO,     /* Winograd where it applies, else shifted GEMMs */
+  NN_CONV_GEMM,     /* shifted GEMMs only */
+  NN_CONV_WINOGRAD, /* Winograd wherever the kernel is 3 */
+} NnConvAlgorithm;
+
+void            nn_conv_set_algorithm (NnConvAlgorithm a);
+NnConvAlgorithm nn_conv_get_algorithm (void);
+
 /* OpenBLAS core selection and thread wait.  Call first thing in main():
  * when OpenBLAS picked a generic core (Prescott, Nehalem, Sandybridge, ...)
  * on a CPU with AVX-512 or AVX2, or when OPENBLAS_THREAD_TIMEOUT is unset
