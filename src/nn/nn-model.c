@@ -455,7 +455,7 @@ grow (float **buf, size_t n)
   return 1;
 }
 
-/* Whether the convolution layer runs through Winograd F(4,3). */
+/* Whether the convolution layer runs through Winograd F(6,3). */
 static int
 conv_winograd (const NnLayer *L)
 {

@@ -99,16 +99,16 @@ size_t nn_pass_min_items   (size_t floats_per_item);
 /* dy *= (y > 0) when @relu, and db = column sums of dy (rows x n). */
 void   nn_relu_bias_grad   (const float *y, float *dy, size_t rows, int n, int relu, float *db);
 
-/* Kernel-3 convolutions by Winograd's minimal filtering F(4,3) (Lavin &
- * Gray 2016): each tile of 4 outputs from 6 inputs costs 6 products per
- * (input, output) channel pair instead of 12, and the products of all
- * tiles are 6 GEMMs (M = tiles, N = C_out, K = C_in).  The transforms are
- * passes over contiguous channels.  Layouts: V (tiles, 6, C_in) and M
- * (tiles, 6, C_out) interleave the 6 points of a tile, so a GEMM reads
- * point xi with row stride 6 C; U (6, C_out, C_in).  A sample of L inputs
+/* Kernel-3 convolutions by Winograd's minimal filtering F(6,3) (Lavin &
+ * Gray 2016): each tile of 6 outputs from 8 inputs costs 8 products per
+ * (input, output) channel pair instead of 18, and the products of all
+ * tiles are 8 GEMMs (M = tiles, N = C_out, K = C_in).  The transforms are
+ * passes over contiguous channels.  Layouts: V (tiles, 8, C_in) and M
+ * (tiles, 8, C_out) interleave the 8 points of a tile, so a GEMM reads
+ * point xi with row stride 8 C; U (8, C_out, C_in).  A sample of L inputs
  * has nn_winograd_tiles (1, L - 2) tiles; inputs past its end count as
  * zeros, outputs past L - 2 are dropped. */
-#define NN_WINOGRAD_POINTS 6
+#define NN_WINOGRAD_POINTS 8
 
 /* Whether a convolution of this shape runs through Winograd. */
 int    nn_winograd_applies    (int K, int C_in, int C_out, int L);

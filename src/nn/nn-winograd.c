@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Kernel-3 convolutions by Winograd's minimal filtering F(4,3), forward
+/* Kernel-3 convolutions by Winograd's minimal filtering F(6,3), forward
  * and backward (see nn-private.h for the layouts).
  *
- * With the interpolation points 0, ±1, ±2 and ∞, a tile of 4 outputs of a
- * valid correlation y[t] = sum_k d[t + k] g[k] is
+ * With the interpolation points 0, ±1, ±2, ±1/2 and ∞, a tile of 6
+ * outputs of a valid correlation y[t] = sum_k d[t + k] g[k] is
  *   y = A^T [(G g) ⊙ (B^T d)]
- * for the 6 inputs d of the tile.  Summed over input channels, the
- * element-wise product becomes 6 matrix products, one per point, that go
- * to cblas_sgemm: half the multiplications of the direct convolution.
+ * for the 8 inputs d of the tile.  Summed over input channels, the
+ * element-wise product becomes 8 matrix products, one per point, that go
+ * to cblas_sgemm: 8 multiplications per 6 outputs where the direct
+ * convolution needs 18 (F(4,3), the previous choice, 6 per 4; the larger
+ * tile also moves a tenth less data through the transforms).
  * The backward pass is the exact adjoint of the same computation:
  *   dM = A dy,  dU = dM^T V,  dw = G^T dU,  dV = dM U,  dx = B dV
  * (the last one adding the two inputs that neighbouring tiles share).
- * Rounding: the points keep the transforms' coefficients at most 8 and
- * 1/24, about a digit of float precision in all (checked against the
- * shifted-GEMM convolution in the tests). */
+ * Rounding: the coefficients go up to 32 and down to 1/90, which costs
+ * about a digit of float precision against the direct sum (measured
+ * against the shifted-GEMM convolution in the tests; the usual bound for
+ * fp32 networks, which is why no larger tile is used). */
 #include "nn/nn-private.h"
 
 #include <cblas.h>
@@ -21,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define P NN_WINOGRAD_POINTS /* 6 points per tile */
-#define TILE 4               /* outputs per tile */
+#define P NN_WINOGRAD_POINTS /* 8 points per tile */
+#define TILE (P - 2)         /* 6 outputs per tile */
 
 static NnConvAlgorithm conv_algorithm = NN_CONV_AUTO;
 
@@ -61,24 +64,41 @@ nn_winograd_tiles (int B,
 }
 
 /* The transforms of one tile, one loop over the channels each: restrict
- * pointers (the rows never overlap) let the compiler vectorise them. */
+ * pointers (the rows never overlap) let the compiler vectorise them.  The
+ * matrices, rows by the points 0, 1, -1, 1/2, -1/2, 2, -2, ∞ (columns of
+ * A^T by 0, 1, -1, 2, -2, 1/2, -1/2, ∞), written with their symmetric
+ * pairs shared:
+ *   B^T  1  0 -21/4    0  21/4     0 -1  0     G  1      0      0
+ *        0  1    1 -17/4 -17/4     1  1  0       -2/9   -2/9   -2/9
+ *        0 -1    1  17/4 -17/4    -1  1  0       -2/9    2/9   -2/9
+ *        0 1/2  1/4 -5/2  -5/4     2  1  0        1/90   1/45   2/45
+ *        0 -1/2 1/4  5/2  -5/4    -2  1  0        1/90  -1/45   2/45
+ *        0  2    4  -5/2    -5   1/2  1  0       32/45  16/45   8/45
+ *        0 -2    4   5/2    -5  -1/2  1  0       32/45 -16/45   8/45
+ *        0 -1    0  21/4     0 -21/4  0  1        0      0      1
+ *   A^T row i: 1 (i = 0 only), 1, (-1)^i, 2^i, (-2)^i, 2^-i, (-2)^-i, and
+ *   1 at ∞ for i = 5. */
 
 /* u_xi = (G g)_xi for the three taps g0, g1, g2 of every channel. */
 static inline void
 weights_tile (const float *restrict g0, const float *restrict g1, const float *restrict g2,
               float *restrict u0, float *restrict u1, float *restrict u2, float *restrict u3,
-              float *restrict u4, float *restrict u5, int C)
+              float *restrict u4, float *restrict u5, float *restrict u6, float *restrict u7,
+              int C)
 {
   for (int c = 0; c < C; c++)
     {
       float a = g0[c], b = g1[c], d = g2[c];
-      float even = a * (1.0f / 24.0f) + d * (1.0f / 6.0f);
-      u0[c] = a * 0.25f;
-      u1[c] = -(a + b + d) * (1.0f / 6.0f);
-      u2[c] = -(a - b + d) * (1.0f / 6.0f);
-      u3[c] = even + b * (1.0f / 12.0f);
-      u4[c] = even - b * (1.0f / 12.0f);
-      u5[c] = d;
+      float e1 = a + d, e2 = a * (1.0f / 90.0f) + d * (2.0f / 45.0f);
+      float e3 = a * (32.0f / 45.0f) + d * (8.0f / 45.0f);
+      u0[c] = a;
+      u1[c] = (e1 + b) * (-2.0f / 9.0f);
+      u2[c] = (e1 - b) * (-2.0f / 9.0f);
+      u3[c] = e2 + b * (1.0f / 45.0f);
+      u4[c] = e2 - b * (1.0f / 45.0f);
+      u5[c] = e3 + b * (16.0f / 45.0f);
+      u6[c] = e3 - b * (16.0f / 45.0f);
+      u7[c] = d;
     }
 }
 
@@ -86,14 +106,16 @@ weights_tile (const float *restrict g0, const float *restrict g1, const float *r
 static inline void
 weights_grad_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
                    const float *restrict m3, const float *restrict m4, const float *restrict m5,
-                   float *restrict g0, float *restrict g1, float *restrict g2, int C)
+                   const float *restrict m6, const float *restrict m7, float *restrict g0,
+                   float *restrict g1, float *restrict g2, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float s12 = m1[c] + m2[c], s34 = m3[c] + m4[c];
-      g0[c] = m0[c] * 0.25f - s12 * (1.0f / 6.0f) + s34 * (1.0f / 24.0f);
-      g1[c] = (m2[c] - m1[c]) * (1.0f / 6.0f) + (m3[c] - m4[c]) * (1.0f / 12.0f);
-      g2[c] = (s34 - s12) * (1.0f / 6.0f) + m5[c];
+      float a12 = m1[c] + m2[c], a34 = m3[c] + m4[c], a56 = m5[c] + m6[c];
+      float s12 = m1[c] - m2[c], s34 = m3[c] - m4[c], s56 = m5[c] - m6[c];
+      g0[c] = m0[c] - a12 * (2.0f / 9.0f) + a34 * (1.0f / 90.0f) + a56 * (32.0f / 45.0f);
+      g1[c] = s12 * (-2.0f / 9.0f) + s34 * (1.0f / 45.0f) + s56 * (16.0f / 45.0f);
+      g2[c] = a12 * (-2.0f / 9.0f) + a34 * (2.0f / 45.0f) + a56 * (8.0f / 45.0f) + m7[c];
     }
 }
 
@@ -101,19 +123,25 @@ weights_grad_tile (const float *restrict m0, const float *restrict m1, const flo
 static inline void
 input_tile (const float *restrict d0, const float *restrict d1, const float *restrict d2,
             const float *restrict d3, const float *restrict d4, const float *restrict d5,
-            float *restrict v0, float *restrict v1, float *restrict v2, float *restrict v3,
-            float *restrict v4, float *restrict v5, int C)
+            const float *restrict d6, const float *restrict d7, float *restrict v0,
+            float *restrict v1, float *restrict v2, float *restrict v3, float *restrict v4,
+            float *restrict v5, float *restrict v6, float *restrict v7, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float t1 = d4[c] - 4.0f * d2[c], t2 = d3[c] - 4.0f * d1[c];
-      float t3 = d4[c] - d2[c], t4 = 2.0f * (d3[c] - d1[c]);
-      v0[c] = 4.0f * d0[c] - 5.0f * d2[c] + d4[c];
-      v1[c] = t1 + t2;
-      v2[c] = t1 - t2;
-      v3[c] = t3 + t4;
-      v4[c] = t3 - t4;
-      v5[c] = 4.0f * d1[c] - 5.0f * d3[c] + d5[c];
+      float e1 = d2[c] + d6[c] - 4.25f * d4[c], o1 = d1[c] + d5[c] - 4.25f * d3[c];
+      float e2 = 0.25f * d2[c] - 1.25f * d4[c] + d6[c];
+      float o2 = 0.5f * d1[c] - 2.5f * d3[c] + 2.0f * d5[c];
+      float e3 = 4.0f * d2[c] - 5.0f * d4[c] + d6[c];
+      float o3 = 2.0f * d1[c] - 2.5f * d3[c] + 0.5f * d5[c];
+      v0[c] = d0[c] - d6[c] + 5.25f * (d4[c] - d2[c]);
+      v1[c] = e1 + o1;
+      v2[c] = e1 - o1;
+      v3[c] = e2 + o2;
+      v4[c] = e2 - o2;
+      v5[c] = e3 + o3;
+      v6[c] = e3 - o3;
+      v7[c] = d7[c] - d1[c] + 5.25f * (d3[c] - d5[c]);
     }
 }
 
@@ -123,21 +151,33 @@ max_f (float a, float b)
   return a > b ? a : b;
 }
 
+/* The six outputs A^T m of a tile, before the bias. */
+#define OUTPUT_TILE(m, c, y0, y1, y2, y3, y4, y5)                                       \
+  float a12 = m##1[c] + m##2[c], s12 = m##1[c] - m##2[c];                               \
+  float a34 = m##3[c] + m##4[c], s34 = m##3[c] - m##4[c];                               \
+  float a56 = m##5[c] + m##6[c], s56 = m##5[c] - m##6[c];                               \
+  float y0 = m##0[c] + a12 + a34 + a56, y1 = s12 + 2.0f * s34 + 0.5f * s56;             \
+  float y2 = a12 + 4.0f * a34 + 0.25f * a56, y3 = s12 + 8.0f * s34 + 0.125f * s56;      \
+  float y4 = a12 + 16.0f * a34 + 0.0625f * a56;                                         \
+  float y5 = s12 + 32.0f * s34 + 0.03125f * s56 + m##7[c]
+
 /* y = max (A^T m + b, floor): @floor is 0 for a ReLU, -inf without. */
 static inline void
 output_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
              const float *restrict m3, const float *restrict m4, const float *restrict m5,
-             const float *restrict b, float floor, float *restrict y0, float *restrict y1,
-             float *restrict y2, float *restrict y3, int C)
+             const float *restrict m6, const float *restrict m7, const float *restrict b,
+             float floor, float *restrict y0, float *restrict y1, float *restrict y2,
+             float *restrict y3, float *restrict y4, float *restrict y5, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float a12 = m1[c] + m2[c], s12 = m1[c] - m2[c];
-      float a34 = m3[c] + m4[c], s34 = m3[c] - m4[c];
-      y0[c] = max_f (m0[c] + a12 + a34 + b[c], floor);
-      y1[c] = max_f (s12 + 2.0f * s34 + b[c], floor);
-      y2[c] = max_f (a12 + 4.0f * a34 + b[c], floor);
-      y3[c] = max_f (s12 + 8.0f * s34 + m5[c] + b[c], floor);
+      OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
+      y0[c] = max_f (t0 + b[c], floor);
+      y1[c] = max_f (t1 + b[c], floor);
+      y2[c] = max_f (t2 + b[c], floor);
+      y3[c] = max_f (t3 + b[c], floor);
+      y4[c] = max_f (t4 + b[c], floor);
+      y5[c] = max_f (t5 + b[c], floor);
     }
 }
 
@@ -146,56 +186,65 @@ output_tile (const float *restrict m0, const float *restrict m1, const float *re
 static inline void
 output_tile_pool (const float *restrict m0, const float *restrict m1, const float *restrict m2,
                   const float *restrict m3, const float *restrict m4, const float *restrict m5,
-                  const float *restrict b, float *restrict p0, float *restrict p1, int C)
+                  const float *restrict m6, const float *restrict m7, const float *restrict b,
+                  float *restrict p0, float *restrict p1, float *restrict p2, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float a12 = m1[c] + m2[c], s12 = m1[c] - m2[c];
-      float a34 = m3[c] + m4[c], s34 = m3[c] - m4[c];
-      float y0 = m0[c] + a12 + a34, y1 = s12 + 2.0f * s34;
-      float y2 = a12 + 4.0f * a34, y3 = s12 + 8.0f * s34 + m5[c];
-      p0[c] = max_f (max_f (y0, y1) + b[c], 0.0f);
-      p1[c] = max_f (max_f (y2, y3) + b[c], 0.0f);
+      OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
+      p0[c] = max_f (max_f (t0, t1) + b[c], 0.0f);
+      p1[c] = max_f (max_f (t2, t3) + b[c], 0.0f);
+      p2[c] = max_f (max_f (t4, t5) + b[c], 0.0f);
     }
 }
 
 /* dm = A dy. */
 static inline void
 output_grad_tile (const float *restrict g0, const float *restrict g1, const float *restrict g2,
-                  const float *restrict g3, float *restrict dm0, float *restrict dm1,
-                  float *restrict dm2, float *restrict dm3, float *restrict dm4,
-                  float *restrict dm5, int C)
+                  const float *restrict g3, const float *restrict g4, const float *restrict g5,
+                  float *restrict dm0, float *restrict dm1, float *restrict dm2,
+                  float *restrict dm3, float *restrict dm4, float *restrict dm5,
+                  float *restrict dm6, float *restrict dm7, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float e = g0[c] + g2[c], o = g1[c] + g3[c];
-      float e4 = g0[c] + 4.0f * g2[c], o8 = 2.0f * g1[c] + 8.0f * g3[c];
+      float e1 = g0[c] + g2[c] + g4[c], o1 = g1[c] + g3[c] + g5[c];
+      float e2 = g0[c] + 4.0f * g2[c] + 16.0f * g4[c];
+      float o2 = 2.0f * g1[c] + 8.0f * g3[c] + 32.0f * g5[c];
+      float e3 = g0[c] + 0.25f * g2[c] + 0.0625f * g4[c];
+      float o3 = 0.5f * g1[c] + 0.125f * g3[c] + 0.03125f * g5[c];
       dm0[c] = g0[c];
-      dm1[c] = e + o;
-      dm2[c] = e - o;
-      dm3[c] = e4 + o8;
-      dm4[c] = e4 - o8;
-      dm5[c] = g3[c];
+      dm1[c] = e1 + o1;
+      dm2[c] = e1 - o1;
+      dm3[c] = e2 + o2;
+      dm4[c] = e2 - o2;
+      dm5[c] = e3 + o3;
+      dm6[c] = e3 - o3;
+      dm7[c] = g5[c];
     }
 }
 
 /* dd = B dv: the first two added to x0 and x1 (shared with the previous
- * tile), the other four written. */
+ * tile), the other six written. */
 static inline void
 input_grad_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
                  const float *restrict m3, const float *restrict m4, const float *restrict m5,
-                 float *restrict x0, float *restrict x1, float *restrict x2,
-                 float *restrict x3, float *restrict x4, float *restrict x5, int C)
+                 const float *restrict m6, const float *restrict m7, float *restrict x0,
+                 float *restrict x1, float *restrict x2, float *restrict x3, float *restrict x4,
+                 float *restrict x5, float *restrict x6, float *restrict x7, int C)
 {
   for (int c = 0; c < C; c++)
     {
-      float a12 = m1[c] + m2[c], s21 = m2[c] - m1[c], a34 = m3[c] + m4[c], s43 = m4[c] - m3[c];
-      x0[c] += 4.0f * m0[c];
-      x1[c] += 4.0f * s21 + 2.0f * s43 + 4.0f * m5[c];
-      x2[c] = -5.0f * m0[c] - 4.0f * a12 - a34;
-      x3[c] = -s21 - 2.0f * s43 - 5.0f * m5[c];
-      x4[c] = m0[c] + a12 + a34;
-      x5[c] = m5[c];
+      float a12 = m1[c] + m2[c], a34 = m3[c] + m4[c], a56 = m5[c] + m6[c];
+      float s12 = m1[c] - m2[c], s34 = m3[c] - m4[c], s56 = m5[c] - m6[c];
+      x0[c] += m0[c];
+      x1[c] += s12 + 0.5f * s34 + 2.0f * s56 - m7[c];
+      x2[c] = -5.25f * m0[c] + a12 + 0.25f * a34 + 4.0f * a56;
+      x3[c] = -4.25f * s12 - 2.5f * s34 - 2.5f * s56 + 5.25f * m7[c];
+      x4[c] = 5.25f * m0[c] - 4.25f * a12 - 1.25f * a34 - 5.0f * a56;
+      x5[c] = s12 + 2.0f * s34 + 0.5f * s56 - 5.25f * m7[c];
+      x6[c] = -m0[c] + a12 + a34 + a56;
+      x7[c] = m7[c];
     }
 }
 
@@ -210,7 +259,7 @@ weights_rows (const float *w, size_t o0, size_t o1, int C_out, int C_in, float *
       const float *g = w + o * 3 * C_in;
       float *u0 = u + o * C_in;
       weights_tile (g, g + C_in, g + 2 * C_in, u0, u0 + plane, u0 + 2 * plane, u0 + 3 * plane,
-                    u0 + 4 * plane, u0 + 5 * plane, C_in);
+                    u0 + 4 * plane, u0 + 5 * plane, u0 + 6 * plane, u0 + 7 * plane, C_in);
     }
 }
 
@@ -237,7 +286,7 @@ nn_winograd_weights (const float *w,
 {
   WeightsArgs a = { w, NULL, u, C_out, C_in };
 
-  nn_parallel_for (C_out, nn_pass_min_items ((size_t) 18 * C_in), weights_range, &a);
+  nn_parallel_for (C_out, nn_pass_min_items ((size_t) 3 * P * C_in), weights_range, &a);
 }
 
 /* dw[o][k][c] = sum_xi G[xi][k] du[xi][o][c]. */
@@ -251,7 +300,7 @@ weights_grad_rows (const float *du, size_t o0, size_t o1, int C_out, int C_in, f
       const float *m = du + o * C_in;
       float *g = dw + o * 3 * C_in;
       weights_grad_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
-                         g, g + C_in, g + 2 * C_in, C_in);
+                         m + 6 * plane, m + 7 * plane, g, g + C_in, g + 2 * C_in, C_in);
     }
 }
 
@@ -277,13 +326,13 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
         for (int i = 0; i < P; i++)
           d[i] = TILE * j + i < L ? x + (s * L + TILE * j + i) * C : zero;
         float *o = v + ((s * T_s + j) * P) * C;
-        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], o, o + C, o + 2 * C, o + 3 * C,
-                    o + 4 * C, o + 5 * C, C);
+        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], o, o + C, o + 2 * C,
+                    o + 3 * C, o + 4 * C, o + 5 * C, o + 6 * C, o + 7 * C, C);
       }
 }
 
 /* y = act (A^T M + b) for samples s0 … s1 - 1, optionally max-pooled by
- * 2.  @spare: 4 rows of C for the outputs past the end. */
+ * 2.  @spare: TILE rows of C for the outputs past the end. */
 NN_CLONES static void
 output_transform_samples (const float *mbuf, size_t s0, size_t s1, int L_out, int C,
                           const float *b, int relu, int pool, float *spare, float *y)
@@ -298,16 +347,17 @@ output_transform_samples (const float *mbuf, size_t s0, size_t s1, int L_out, in
         float *r[TILE];
         if (pool == 2)
           {
-            for (int i = 0; i < 2; i++)
-              r[i] = 2 * j + i < L_pool ? y + (s * L_pool + 2 * j + i) * C : spare + i * C;
-            output_tile_pool (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, b, r[0],
-                              r[1], C);
+            for (int i = 0; i < TILE / 2; i++)
+              r[i] = TILE / 2 * j + i < L_pool ? y + (s * L_pool + TILE / 2 * j + i) * C
+                                               : spare + i * C;
+            output_tile_pool (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C,
+                              m + 7 * C, b, r[0], r[1], r[2], C);
             continue;
           }
         for (int i = 0; i < TILE; i++)
           r[i] = TILE * j + i < L_out ? y + (s * L_out + TILE * j + i) * C : spare + i * C;
-        output_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, b, floor, r[0], r[1],
-                     r[2], r[3], C);
+        output_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C, m + 7 * C,
+                     b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
       }
 }
 
@@ -325,14 +375,14 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
         for (int i = 0; i < TILE; i++)
           g[i] = TILE * j + i < L_out ? dy + (s * L_out + TILE * j + i) * C : zero;
         float *o = dm + ((s * T_s + j) * P) * C;
-        output_grad_tile (g[0], g[1], g[2], g[3], o, o + C, o + 2 * C, o + 3 * C, o + 4 * C,
-                          o + 5 * C, C);
+        output_grad_tile (g[0], g[1], g[2], g[3], g[4], g[5], o, o + C, o + 2 * C, o + 3 * C,
+                          o + 4 * C, o + 5 * C, o + 6 * C, o + 7 * C, C);
       }
 }
 
-/* dx = B dV: tile j gives inputs 4j … 4j + 5; the first two of them are
+/* dx = B dV: tile j gives inputs 6j … 6j + 7; the first two of them are
  * the last two of tile j - 1, so each sample is walked in order, tile j
- * adding to what j - 1 wrote and writing its own last four.  @spare: 3
+ * adding to what j - 1 wrote and writing its own last six.  @spare: P - 3
  * rows of C for the inputs past the end. */
 NN_CLONES static void
 input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *spare, float *dx)
@@ -349,8 +399,8 @@ input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *
         const float *m = dv + ((s * T_s + j) * P) * C;
         if (j == 0)
           memset (r[0], 0, sizeof (float) * 2 * C);
-        input_grad_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, r[0], r[1], r[2],
-                         r[3], r[4], r[5], C);
+        input_grad_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C,
+                         m + 7 * C, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], C);
       }
 }
 
@@ -393,7 +443,7 @@ static void
 input_grad_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
-  float *spare = malloc (sizeof (float) * 3 * a->C);
+  float *spare = malloc (sizeof (float) * (P - 3) * a->C);
 
   if (spare == NULL)
     abort ();

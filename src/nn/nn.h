@@ -172,7 +172,7 @@ size_t      nn_topk_result        (NnTopK            *t,
 void        nn_topk_free          (NnTopK            *t);
 
 /* How convolutions of kernel 3 are computed: by Winograd's minimal
- * filtering F(4,3), half the multiplications (the default wherever the
+ * filtering F(6,3), 4/9 of the multiplications (the default wherever the
  * window has 16 values or more), or as three shifted GEMMs.  Process-wide,
  * for tests and benchmarks: models created afterwards use it (each keeps
  * the choice made at its creation). */

@@ -560,7 +560,7 @@ test_threads (void)
   nn_blas_set_threads (saved);
 }
 
-/* ---- Winograd F(4,3) against the shifted-GEMM convolution ---- */
+/* ---- Winograd F(6,3) against the shifted-GEMM convolution ---- */
 
 static float
 max_abs (const float *x, size_t n)
@@ -586,9 +586,9 @@ assert_close (const char *what, const float *got, const float *want, size_t n, f
 static void
 test_winograd_conv (void)
 {
-  /* L - 2 = 1 … 12 outputs: every remainder of the 4-output tiles, a
-   * sample shorter than one tile, and channel counts off the vector
-   * width. */
+  /* L - 2 = 1 … 12 and 28 outputs: every remainder of the 6-output
+   * tiles, samples shorter than one tile, and channel counts off the
+   * vector width. */
   static const struct { int B, L, C_in, C_out; } shapes[] = {
     { 3, 11, 4, 5 }, { 2, 12, 16, 8 }, { 5, 13, 20, 9 }, { 4, 14, 7, 33 },
     { 1, 3, 8, 8 },  { 2, 4, 3, 17 },  { 3, 5, 64, 64 }, { 6, 30, 128, 256 },
@@ -604,9 +604,10 @@ test_winograd_conv (void)
         g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, C_out);
         g_autofree float *col = g_new (float, (size_t) B * L * C_out), *y = g_new (float, ny);
         g_autofree float *yw = g_new (float, ny), *pool = g_new (float, ny), *poolw = g_new (float, ny);
-        g_autofree float *u = g_new (float, 6 * nw / 3), *v = g_new (float, 6 * T * C_in);
-        g_autofree float *mbuf = g_new (float, 6 * T * C_out), *du = g_new (float, 6 * nw / 3);
-        g_autofree float *dv = g_new (float, 6 * T * C_in);
+        size_t P = NN_WINOGRAD_POINTS;
+        g_autofree float *u = g_new (float, P * nw / 3), *v = g_new (float, P * T * C_in);
+        g_autofree float *mbuf = g_new (float, P * T * C_out), *du = g_new (float, P * nw / 3);
+        g_autofree float *dv = g_new (float, P * T * C_in);
         g_autofree float *dy = g_new (float, ny), *dyw = g_new (float, ny);
         g_autofree float *dw = g_new (float, nw), *dww = g_new (float, nw);
         g_autofree float *db = g_new (float, C_out), *dbw = g_new (float, C_out);
