@@ -308,9 +308,10 @@ free_workspace (NnModel *m)
     }
   free (m->wino_v);
   free (m->wino_m);
+  free (m->wino_dm);
   free (m->wino_dv);
   free (m->wino_du);
-  m->wino_v = m->wino_m = m->wino_dv = m->wino_du = NULL;
+  m->wino_v = m->wino_m = m->wino_dm = m->wino_dv = m->wino_du = NULL;
   free (m->dcol);
   free (m->grad_a);
   free (m->grad_b);
@@ -455,6 +456,19 @@ grow (float **buf, size_t n)
   return 1;
 }
 
+/* A buffer of @n zeros, its old contents dropped. */
+static int
+grow_zeroed (float **buf, size_t n)
+{
+  float *p = calloc (n > 0 ? n : 1, sizeof (float));
+
+  if (p == NULL)
+    return 0;
+  free (*buf);
+  *buf = p;
+  return 1;
+}
+
 /* Whether the convolution layer runs through Winograd F(6,3). */
 static int
 conv_winograd (const NnLayer *L)
@@ -501,7 +515,7 @@ nn_model_reserve (NnModel *m,
       if (!grow (&m->grad_a, max_act * B) || !grow (&m->grad_b, max_act * B)
           || !grow (&m->probs, (size_t) m->n_classes * B)
           || !grow (&m->raw, max_raw * B) || !grow (&m->wino_v, max_wv * B)
-          || !grow (&m->wino_m, max_wm * B))
+          || !grow_zeroed (&m->wino_m, max_wm * B))
         goto oom;
       for (int i = 0; i < m->n_layers; i++)
         {
@@ -530,8 +544,8 @@ nn_model_reserve (NnModel *m,
                                         * L->c_in))
             goto oom;
         }
-      if (!grow (&m->dcol, max_raw * B) || !grow (&m->wino_dv, max_wv * B)
-          || !grow (&m->wino_du, max_wu))
+      if (!grow (&m->dcol, max_raw * B) || !grow (&m->wino_dm, max_wm * B)
+          || !grow_zeroed (&m->wino_dv, max_wv * B) || !grow (&m->wino_du, max_wu))
         goto oom;
       m->cap_train = B;
     }
@@ -649,7 +663,7 @@ nn_model_backward (NnModel     *m,
             {
               nn_relu_bias_grad (L->out, g, (size_t) B * L->l_out, L->c_out, L->relu, db);
               nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, g,
-                                    m->wino_m, m->wino_du, m->wino_dv, dw, dx);
+                                    m->wino_dm, m->wino_du, m->wino_dv, dw, dx);
               break;
             }
           nn_conv1d_backward (in, NULL, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,

@@ -116,14 +116,19 @@ size_t nn_winograd_tiles      (int B, int L_out);
 /* U = G w for weights w (C_out, 3, C_in). */
 void   nn_winograd_weights    (const float *w, int C_out, int C_in, float *u);
 /* y = act (conv (x, w) + b) from U: fills @v (kept for the backward pass)
- * and @mbuf.  With @pool = 2 (and @relu), y is the max-pool of size 2 of
- * the activation (B x (L - 2) / 2 rows), else B x (L - 2) rows. */
+ * and uses @mbuf (tiles x 8 x C_out), which must be all zeros on entry
+ * and is all zeros again on return: the GEMMs add onto it and the output
+ * transform clears what it read, which costs less than OpenBLAS' own
+ * zeroing pass.  With @pool = 2 (and @relu), y is the max-pool of size 2
+ * of the activation (B x (L - 2) / 2 rows), else B x (L - 2) rows. */
 void   nn_winograd_forward    (const float *x, int B, int L, int C_in, const float *u,
                                int C_out, const float *b, int relu, int pool, float *v,
                                float *mbuf, float *y);
 /* From V and U of the forward pass and dy (B x (L - 2) x C_out, already
  * masked by the ReLU): dw, and dx (B x L x C_in) when it is not NULL.
- * @dm: tiles x 6 x C_out, @du: 6 x C_out x C_in, @dv: tiles x 6 x C_in. */
+ * @dm: tiles x 8 x C_out, @du: 8 x C_out x C_in, @dv: tiles x 8 x C_in,
+ * the last all zeros on entry and on return, as @mbuf of the forward
+ * pass. */
 void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
                                int C_out, const float *dy, float *dm, float *du, float *dv,
                                float *dw, float *dx);
@@ -170,9 +175,10 @@ struct NnModel
   /* raw: a convolution's result before bias and ReLU; dcol: the padded
    * gradient of the backward pass; grad_a/grad_b: ping-pong. */
   float   *dcol, *grad_a, *grad_b, *probs, *raw;
-  /* Winograd: transformed input (inference), products or their gradient,
-   * the gradient of the transformed input and of the weights. */
-  float   *wino_v, *wino_m, *wino_dv, *wino_du;
+  /* Winograd: transformed input (inference), products (all zeros between
+   * forward passes), their gradient, the gradient of the transformed input
+   * and of the weights. */
+  float   *wino_v, *wino_m, *wino_dm, *wino_dv, *wino_du;
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */

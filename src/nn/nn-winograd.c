@@ -161,17 +161,25 @@ max_f (float a, float b)
   float y4 = a12 + 16.0f * a34 + 0.0625f * a56;                                         \
   float y5 = s12 + 32.0f * s34 + 0.03125f * s56 + m##7[c]
 
-/* y = max (A^T m + b, floor): @floor is 0 for a ReLU, -inf without. */
+/* The products once read, zeroed for the next layer's GEMMs (see
+ * nn_winograd_forward): the rows are in L1 here, where OpenBLAS' own
+ * zeroing (beta = 0) is a separate pass over all of M. */
+#define CLEAR_TILE(m, c)                                                                \
+  m##0[c] = m##1[c] = m##2[c] = m##3[c] = m##4[c] = m##5[c] = m##6[c] = m##7[c] = 0.0f
+
+/* y = max (A^T m + b, floor): @floor is 0 for a ReLU, -inf without; m
+ * left zero. */
 static inline void
-output_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
-             const float *restrict m3, const float *restrict m4, const float *restrict m5,
-             const float *restrict m6, const float *restrict m7, const float *restrict b,
+output_tile (float *restrict m0, float *restrict m1, float *restrict m2, float *restrict m3,
+             float *restrict m4, float *restrict m5, float *restrict m6, float *restrict m7,
+             const float *restrict b,
              float floor, float *restrict y0, float *restrict y1, float *restrict y2,
              float *restrict y3, float *restrict y4, float *restrict y5, int C)
 {
   for (int c = 0; c < C; c++)
     {
       OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
+      CLEAR_TILE (m, c);
       y0[c] = max_f (t0 + b[c], floor);
       y1[c] = max_f (t1 + b[c], floor);
       y2[c] = max_f (t2 + b[c], floor);
@@ -184,14 +192,15 @@ output_tile (const float *restrict m0, const float *restrict m1, const float *re
 /* The same, max-pooled by 2 after the ReLU: relu (max (y) + b) =
  * max (relu (y + b)). */
 static inline void
-output_tile_pool (const float *restrict m0, const float *restrict m1, const float *restrict m2,
-                  const float *restrict m3, const float *restrict m4, const float *restrict m5,
-                  const float *restrict m6, const float *restrict m7, const float *restrict b,
+output_tile_pool (float *restrict m0, float *restrict m1, float *restrict m2,
+                  float *restrict m3, float *restrict m4, float *restrict m5,
+                  float *restrict m6, float *restrict m7, const float *restrict b,
                   float *restrict p0, float *restrict p1, float *restrict p2, int C)
 {
   for (int c = 0; c < C; c++)
     {
       OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
+      CLEAR_TILE (m, c);
       p0[c] = max_f (max_f (t0, t1) + b[c], 0.0f);
       p1[c] = max_f (max_f (t2, t3) + b[c], 0.0f);
       p2[c] = max_f (max_f (t4, t5) + b[c], 0.0f);
@@ -225,11 +234,11 @@ output_grad_tile (const float *restrict g0, const float *restrict g1, const floa
 }
 
 /* dd = B dv: the first two added to x0 and x1 (shared with the previous
- * tile), the other six written. */
+ * tile), the other six written; dv left zero. */
 static inline void
-input_grad_tile (const float *restrict m0, const float *restrict m1, const float *restrict m2,
-                 const float *restrict m3, const float *restrict m4, const float *restrict m5,
-                 const float *restrict m6, const float *restrict m7, float *restrict x0,
+input_grad_tile (float *restrict m0, float *restrict m1, float *restrict m2, float *restrict m3,
+                 float *restrict m4, float *restrict m5, float *restrict m6, float *restrict m7,
+                 float *restrict x0,
                  float *restrict x1, float *restrict x2, float *restrict x3, float *restrict x4,
                  float *restrict x5, float *restrict x6, float *restrict x7, int C)
 {
@@ -245,6 +254,7 @@ input_grad_tile (const float *restrict m0, const float *restrict m1, const float
       x5[c] = s12 + 2.0f * s34 + 0.5f * s56 - 5.25f * m7[c];
       x6[c] = -m0[c] + a12 + a34 + a56;
       x7[c] = m7[c];
+      CLEAR_TILE (m, c);
     }
 }
 
@@ -332,9 +342,9 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
 }
 
 /* y = act (A^T M + b) for samples s0 … s1 - 1, optionally max-pooled by
- * 2.  @spare: TILE rows of C for the outputs past the end. */
+ * 2, and M zeroed.  @spare: TILE rows of C for the outputs past the end. */
 NN_CLONES static void
-output_transform_samples (const float *mbuf, size_t s0, size_t s1, int L_out, int C,
+output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C,
                           const float *b, int relu, int pool, float *spare, float *y)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
@@ -343,7 +353,7 @@ output_transform_samples (const float *mbuf, size_t s0, size_t s1, int L_out, in
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
-        const float *m = mbuf + ((s * T_s + j) * P) * C;
+        float *m = mbuf + ((s * T_s + j) * P) * C;
         float *r[TILE];
         if (pool == 2)
           {
@@ -385,7 +395,7 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
  * adding to what j - 1 wrote and writing its own last six.  @spare: P - 3
  * rows of C for the inputs past the end. */
 NN_CLONES static void
-input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *spare, float *dx)
+input_grad_samples (float *dv, size_t s0, size_t s1, int L, int C, float *spare, float *dx)
 {
   int T_s = (int) nn_winograd_tiles (1, L - 2);
 
@@ -396,7 +406,7 @@ input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *
         /* t0 + 2 < L always: a tile starts at most at L - 3. */
         for (int i = 0; i < P; i++)
           r[i] = TILE * j + i < L ? dx + (s * L + TILE * j + i) * C : spare + (i - 3) * C;
-        const float *m = dv + ((s * T_s + j) * P) * C;
+        float *m = dv + ((s * T_s + j) * P) * C;
         if (j == 0)
           memset (r[0], 0, sizeof (float) * 2 * C);
         input_grad_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C,
@@ -407,7 +417,9 @@ input_grad_samples (const float *dv, size_t s0, size_t s1, int L, int C, float *
 typedef struct
 {
   const float *in, *b, *zero;
-  float       *out;
+  /* products: M of the forward pass or dV of the backward one, zeroed
+   * once read */
+  float       *out, *products;
   int          L, C, relu, pool;
 } TransformArgs;
 
@@ -427,7 +439,7 @@ output_transform_range (size_t begin, size_t end, void *ctx)
 
   if (spare == NULL)
     abort (); /* a few kB: as fatal as any other allocation failure here */
-  output_transform_samples (a->in, begin, end, a->L, a->C, a->b, a->relu, a->pool, spare, a->out);
+  output_transform_samples (a->products, begin, end, a->L, a->C, a->b, a->relu, a->pool, spare, a->out);
   free (spare);
 }
 
@@ -447,7 +459,7 @@ input_grad_range (size_t begin, size_t end, void *ctx)
 
   if (spare == NULL)
     abort ();
-  input_grad_samples (a->in, begin, end, a->L, a->C, spare, a->out);
+  input_grad_samples (a->products, begin, end, a->L, a->C, spare, a->out);
   free (spare);
 }
 
@@ -476,16 +488,17 @@ nn_winograd_forward (const float *x,
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
   float *zero = zeros (C_in);
-  TransformArgs in = { x, NULL, zero, v, L, C_in, 0, 0 };
-  TransformArgs out = { mbuf, b, NULL, y, L_out, C_out, relu, relu ? pool : 0 };
+  TransformArgs in = { x, NULL, zero, v, NULL, L, C_in, 0, 0 };
+  TransformArgs out = { NULL, b, NULL, y, mbuf, L_out, C_out, relu, relu ? pool : 0 };
   size_t plane = (size_t) C_out * C_in;
 
   if (zero == NULL)
     abort (); /* a few kB: as fatal as any other allocation failure here */
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_transform_range, &in);
+  /* beta = 1 onto the zeros the previous output transform left. */
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, C_out, C_in, 1.0f,
-                 v + (size_t) xi * C_in, P * C_in, u + xi * plane, C_in, 0.0f,
+                 v + (size_t) xi * C_in, P * C_in, u + xi * plane, C_in, 1.0f,
                  mbuf + (size_t) xi * C_out, P * C_out);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
   free (zero);
@@ -508,8 +521,8 @@ nn_winograd_backward (const float *v,
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
   float *zero = zeros (C_out);
-  TransformArgs grad_out = { dy, NULL, zero, dm, L_out, C_out, 0, 0 };
-  TransformArgs grad_in = { dv, NULL, NULL, dx, L, C_in, 0, 0 };
+  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, L_out, C_out, 0, 0 };
+  TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, L, C_in, 0, 0 };
   WeightsArgs grad_w = { NULL, du, dw, C_out, C_in };
   size_t plane = (size_t) C_out * C_in;
 
@@ -526,7 +539,7 @@ nn_winograd_backward (const float *v,
     return;
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C_in, C_out, 1.0f,
-                 dm + (size_t) xi * C_out, P * C_out, u + xi * plane, C_in, 0.0f,
+                 dm + (size_t) xi * C_out, P * C_out, u + xi * plane, C_in, 1.0f,
                  dv + (size_t) xi * C_in, P * C_in);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_grad_range, &grad_in);
 }

@@ -606,8 +606,9 @@ test_winograd_conv (void)
         g_autofree float *yw = g_new (float, ny), *pool = g_new (float, ny), *poolw = g_new (float, ny);
         size_t P = NN_WINOGRAD_POINTS;
         g_autofree float *u = g_new (float, P * nw / 3), *v = g_new (float, P * T * C_in);
-        g_autofree float *mbuf = g_new (float, P * T * C_out), *du = g_new (float, P * nw / 3);
-        g_autofree float *dv = g_new (float, P * T * C_in);
+        g_autofree float *mbuf = g_new0 (float, P * T * C_out), *du = g_new (float, P * nw / 3);
+        g_autofree float *dm = g_new (float, P * T * C_out);
+        g_autofree float *dv = g_new0 (float, P * T * C_in);
         g_autofree float *dy = g_new (float, ny), *dyw = g_new (float, ny);
         g_autofree float *dw = g_new (float, nw), *dww = g_new (float, nw);
         g_autofree float *db = g_new (float, C_out), *dbw = g_new (float, C_out);
@@ -627,25 +628,32 @@ test_winograd_conv (void)
         nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 0, v, mbuf, yw);
         what = g_strdup_printf ("forward B%d L%d %d→%d relu %d", B, L, C_in, C_out, relu);
         assert_close (what, yw, y, ny, 1e-5f);
+        /* The products' buffer is left as it must arrive: all zeros. */
+        for (size_t i = 0; i < P * T * C_out; i++)
+          g_assert_cmpfloat (mbuf[i], ==, 0.0f);
         if (relu && L_pool > 0)
           {
             /* The fused pool of inference. */
             nn_maxpool_forward (y, B, L_out, C_out, 2, pool);
             nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 2, v, mbuf, poolw);
             assert_close ("pooled forward", poolw, pool, (size_t) B * L_pool * C_out, 1e-5f);
+            for (size_t i = 0; i < P * T * C_out; i++)
+              g_assert_cmpfloat (mbuf[i], ==, 0.0f);
             /* The pool overwrote nothing of the transformed input. */
             nn_winograd_forward (x, B, L, C_in, u, C_out, b, relu, 0, v, mbuf, yw);
           }
 
         nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
         nn_relu_bias_grad (yw, dyw, (size_t) B * L_out, C_out, relu, dbw);
-        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, mbuf, du, dv, dww, dxw);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, dm, du, dv, dww, dxw);
         assert_close ("db", dbw, db, C_out, 1e-6f);
         assert_close ("dw", dww, dw, nw, 1e-5f);
         assert_close ("dx", dxw, dx, nx, 1e-5f);
+        for (size_t i = 0; i < P * T * C_in; i++)
+          g_assert_cmpfloat (dv[i], ==, 0.0f);
         /* No input gradient asked for (the first layer): dw alone. */
         memset (dww, 0, sizeof (float) * nw);
-        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, mbuf, du, dv, dww, NULL);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, dm, du, dv, dww, NULL);
         assert_close ("dw without dx", dww, dw, nw, 1e-5f);
       }
 }
