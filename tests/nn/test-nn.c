@@ -586,9 +586,9 @@ assert_close (const char *what, const float *got, const float *want, size_t n, f
 static void
 test_winograd_conv (void)
 {
-  /* L - 2 = 1 … 12 and 28 outputs: every remainder of the 6-output
-   * tiles, samples shorter than one tile, and channel counts off the
-   * vector width. */
+  /* L - 2 = 9 … 12, 1 … 3 and 28 outputs: every remainder of the
+   * 6-output tiles, samples shorter than one tile, and channel counts off
+   * the vector width. */
   static const struct { int B, L, C_in, C_out; } shapes[] = {
     { 3, 11, 4, 5 }, { 2, 12, 16, 8 }, { 5, 13, 20, 9 }, { 4, 14, 7, 33 },
     { 1, 3, 8, 8 },  { 2, 4, 3, 17 },  { 3, 5, 64, 64 }, { 6, 30, 128, 256 },
