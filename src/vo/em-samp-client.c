@@ -76,7 +76,8 @@ struct _EmSampClient
   char    *hub_id;
 
   GListStore *peers;
-  GHashTable *pending; /* tag → Pending */
+  GHashTable *departed; /* ids unregistered since we registered */
+  GHashTable *pending;  /* tag → Pending */
   guint       tag_counter;
   guint       table_counter;
   GPtrArray  *tables;
@@ -544,6 +545,7 @@ handle_message (EmSampClient *self, const char *sender, GVariant *message, gbool
           guint pos;
 
           peer_left (self, id);
+          g_hash_table_add (self->departed, g_strdup (id));
           if (find_peer_by_id (self, id, &pos))
             g_list_store_remove (self->peers, pos);
         }
@@ -911,6 +913,7 @@ clear_registration (EmSampClient *self)
   remove_source (self, &self->ping_source);
   self->ping_in_flight = FALSE;
   g_list_store_remove_all (self->peers);
+  g_hash_table_remove_all (self->departed);
 }
 
 static void
@@ -1243,10 +1246,22 @@ declare_done (GObject *source, GAsyncResult *result, gpointer user_data)
                       g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED, "SAMP connection abandoned"));
       return;
     }
-  g_list_store_remove_all (self->peers);
+  /* Hub events have been arriving since declareSubscriptions, and one
+   * handled before now may be newer than the snapshot: a peer that
+   * declared its subscriptions after we read them, or left.  So the
+   * peers the events made stay (asked once more for their current
+   * state), the departed stay away, and the snapshot adds the rest. */
   for (guint i = 0; i < d->peers->len; i++)
-    if (!find_peer_by_id (self, em_samp_peer_get_id (d->peers->pdata[i]), NULL))
-      g_list_store_append (self->peers, d->peers->pdata[i]);
+    {
+      const char *id = em_samp_peer_get_id (d->peers->pdata[i]);
+
+      if (g_hash_table_contains (self->departed, id))
+        continue;
+      if (find_peer_by_id (self, id, NULL))
+        refresh_peer (self, id);
+      else
+        g_list_store_append (self->peers, d->peers->pdata[i]);
+    }
   self->connected = TRUE;
   remove_source (self, &self->retry_source);
   if (self->ping_interval > 0)
@@ -2119,6 +2134,7 @@ em_samp_client_finalize (GObject *object)
   g_free (self->unregister_key);
   g_free (self->unregister_url);
   g_clear_object (&self->peers);
+  g_hash_table_unref (self->departed);
   g_hash_table_unref (self->pending);
   g_ptr_array_unref (self->tables);
   g_main_context_unref (self->context);
@@ -2212,6 +2228,7 @@ em_samp_client_init (EmSampClient *self)
   self->auto_reconnect = TRUE;
   self->ping_interval = 3;
   self->peers = g_list_store_new (EM_TYPE_SAMP_PEER);
+  self->departed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pending
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)pending_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify)table_free);
