@@ -322,10 +322,11 @@ weights_grad_range (size_t begin, size_t end, void *ctx)
   weights_grad_rows (a->u, begin, end, a->C_out, a->C_in, a->out);
 }
 
-/* V = B^T d for every tile of samples s0 … s1 - 1: v[tile][xi][c]. */
+/* V = B^T d for every tile of samples s0 … s1 - 1: v[xi][tile][c], the
+ * points @plane floats apart. */
 NN_CLONES static void
 input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, const float *zero,
-                         float *v)
+                         size_t plane, float *v)
 {
   int T_s = (int) nn_winograd_tiles (1, L - 2);
 
@@ -335,16 +336,16 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
         const float *d[P];
         for (int i = 0; i < P; i++)
           d[i] = TILE * j + i < L ? x + (s * L + TILE * j + i) * C : zero;
-        float *o = v + ((s * T_s + j) * P) * C;
-        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], o, o + C, o + 2 * C,
-                    o + 3 * C, o + 4 * C, o + 5 * C, o + 6 * C, o + 7 * C, C);
+        float *o = v + (s * T_s + j) * C;
+        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], o, o + plane, o + 2 * plane,
+                    o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane, o + 7 * plane, C);
       }
 }
 
 /* y = act (A^T M + b) for samples s0 … s1 - 1, optionally max-pooled by
  * 2, and M zeroed.  @spare: TILE rows of C for the outputs past the end. */
 NN_CLONES static void
-output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C,
+output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C, size_t plane,
                           const float *b, int relu, int pool, float *spare, float *y)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
@@ -353,28 +354,28 @@ output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C,
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
-        float *m = mbuf + ((s * T_s + j) * P) * C;
+        float *m = mbuf + (s * T_s + j) * C;
         float *r[TILE];
         if (pool == 2)
           {
             for (int i = 0; i < TILE / 2; i++)
               r[i] = TILE / 2 * j + i < L_pool ? y + (s * L_pool + TILE / 2 * j + i) * C
                                                : spare + i * C;
-            output_tile_pool (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C,
-                              m + 7 * C, b, r[0], r[1], r[2], C);
+            output_tile_pool (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane,
+                              m + 5 * plane, m + 6 * plane, m + 7 * plane, b, r[0], r[1], r[2], C);
             continue;
           }
         for (int i = 0; i < TILE; i++)
           r[i] = TILE * j + i < L_out ? y + (s * L_out + TILE * j + i) * C : spare + i * C;
-        output_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C, m + 7 * C,
-                     b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
+        output_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
+                     m + 6 * plane, m + 7 * plane, b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
       }
 }
 
-/* dM = A dy: dm[tile][xi][o]; outputs past the end count as zeros. */
+/* dM = A dy: dm[xi][tile][o]; outputs past the end count as zeros. */
 NN_CLONES static void
 output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, const float *zero,
-                     float *dm)
+                     size_t plane, float *dm)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out);
 
@@ -384,9 +385,10 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
         const float *g[TILE];
         for (int i = 0; i < TILE; i++)
           g[i] = TILE * j + i < L_out ? dy + (s * L_out + TILE * j + i) * C : zero;
-        float *o = dm + ((s * T_s + j) * P) * C;
-        output_grad_tile (g[0], g[1], g[2], g[3], g[4], g[5], o, o + C, o + 2 * C, o + 3 * C,
-                          o + 4 * C, o + 5 * C, o + 6 * C, o + 7 * C, C);
+        float *o = dm + (s * T_s + j) * C;
+        output_grad_tile (g[0], g[1], g[2], g[3], g[4], g[5], o, o + plane, o + 2 * plane,
+                          o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane,
+                          o + 7 * plane, C);
       }
 }
 
@@ -395,7 +397,8 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
  * adding to what j - 1 wrote and writing its own last six.  @spare: P - 3
  * rows of C for the inputs past the end. */
 NN_CLONES static void
-input_grad_samples (float *dv, size_t s0, size_t s1, int L, int C, float *spare, float *dx)
+input_grad_samples (float *dv, size_t s0, size_t s1, int L, int C, size_t plane, float *spare,
+                    float *dx)
 {
   int T_s = (int) nn_winograd_tiles (1, L - 2);
 
@@ -406,11 +409,12 @@ input_grad_samples (float *dv, size_t s0, size_t s1, int L, int C, float *spare,
         /* t0 + 2 < L always: a tile starts at most at L - 3. */
         for (int i = 0; i < P; i++)
           r[i] = TILE * j + i < L ? dx + (s * L + TILE * j + i) * C : spare + (i - 3) * C;
-        float *m = dv + ((s * T_s + j) * P) * C;
+        float *m = dv + (s * T_s + j) * C;
         if (j == 0)
           memset (r[0], 0, sizeof (float) * 2 * C);
-        input_grad_tile (m, m + C, m + 2 * C, m + 3 * C, m + 4 * C, m + 5 * C, m + 6 * C,
-                         m + 7 * C, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], C);
+        input_grad_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
+                         m + 6 * plane, m + 7 * plane, r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                         r[7], C);
       }
 }
 
@@ -420,6 +424,7 @@ typedef struct
   /* products: M of the forward pass or dV of the backward one, zeroed
    * once read */
   float       *out, *products;
+  size_t       plane; /* floats from one point's matrix to the next */
   int          L, C, relu, pool;
 } TransformArgs;
 
@@ -428,7 +433,7 @@ input_transform_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
 
-  input_transform_samples (a->in, begin, end, a->L, a->C, a->zero, a->out);
+  input_transform_samples (a->in, begin, end, a->L, a->C, a->zero, a->plane, a->out);
 }
 
 static void
@@ -439,7 +444,8 @@ output_transform_range (size_t begin, size_t end, void *ctx)
 
   if (spare == NULL)
     abort (); /* a few kB: as fatal as any other allocation failure here */
-  output_transform_samples (a->products, begin, end, a->L, a->C, a->b, a->relu, a->pool, spare, a->out);
+  output_transform_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu, a->pool,
+                            spare, a->out);
   free (spare);
 }
 
@@ -448,7 +454,7 @@ output_grad_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
 
-  output_grad_samples (a->in, begin, end, a->L, a->C, a->zero, a->out);
+  output_grad_samples (a->in, begin, end, a->L, a->C, a->zero, a->plane, a->out);
 }
 
 static void
@@ -459,7 +465,7 @@ input_grad_range (size_t begin, size_t end, void *ctx)
 
   if (spare == NULL)
     abort ();
-  input_grad_samples (a->products, begin, end, a->L, a->C, spare, a->out);
+  input_grad_samples (a->products, begin, end, a->L, a->C, a->plane, spare, a->out);
   free (spare);
 }
 
@@ -488,8 +494,9 @@ nn_winograd_forward (const float *x,
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
   float *zero = zeros (C_in);
-  TransformArgs in = { x, NULL, zero, v, NULL, L, C_in, 0, 0 };
-  TransformArgs out = { NULL, b, NULL, y, mbuf, L_out, C_out, relu, relu ? pool : 0 };
+  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
+  TransformArgs in = { x, NULL, zero, v, NULL, plane_in, L, C_in, 0, 0 };
+  TransformArgs out = { NULL, b, NULL, y, mbuf, plane_out, L_out, C_out, relu, relu ? pool : 0 };
   size_t plane = (size_t) C_out * C_in;
 
   if (zero == NULL)
@@ -498,8 +505,8 @@ nn_winograd_forward (const float *x,
   /* beta = 1 onto the zeros the previous output transform left. */
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, C_out, C_in, 1.0f,
-                 v + (size_t) xi * C_in, P * C_in, u + xi * plane, C_in, 1.0f,
-                 mbuf + (size_t) xi * C_out, P * C_out);
+                 v + xi * plane_in, C_in, u + xi * plane, C_in, 1.0f, mbuf + xi * plane_out,
+                 C_out);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
   free (zero);
 }
@@ -521,8 +528,9 @@ nn_winograd_backward (const float *v,
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
   float *zero = zeros (C_out);
-  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, L_out, C_out, 0, 0 };
-  TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, L, C_in, 0, 0 };
+  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
+  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, plane_out, L_out, C_out, 0, 0 };
+  TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, plane_in, L, C_in, 0, 0 };
   WeightsArgs grad_w = { NULL, du, dw, C_out, C_in };
   size_t plane = (size_t) C_out * C_in;
 
@@ -531,15 +539,15 @@ nn_winograd_backward (const float *v,
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_grad_range, &grad_out);
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, T, 1.0f,
-                 dm + (size_t) xi * C_out, P * C_out, v + (size_t) xi * C_in, P * C_in, 0.0f,
-                 du + xi * plane, C_in);
+                 dm + xi * plane_out, C_out, v + xi * plane_in, C_in, 0.0f, du + xi * plane,
+                 C_in);
   nn_parallel_for (C_out, nn_pass_min_items ((size_t) P * C_in), weights_grad_range, &grad_w);
   free (zero);
   if (dx == NULL)
     return;
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C_in, C_out, 1.0f,
-                 dm + (size_t) xi * C_out, P * C_out, u + xi * plane, C_in, 1.0f,
-                 dv + (size_t) xi * C_in, P * C_in);
+                 dm + xi * plane_out, C_out, u + xi * plane, C_in, 1.0f, dv + xi * plane_in,
+                 C_in);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_grad_range, &grad_in);
 }
