@@ -2,7 +2,11 @@
 /* OpenBLAS core selection and thread wait.  Debian's OpenBLAS is built
  * with DYNAMIC_ARCH and picks its kernels from the CPUID model; on CPUs
  * newer than the library (e.g. Intel family 6 model 207) it falls back to
- * a generic core such as "Prescott" whose sgemm is 5-6x slower.
+ * a generic core such as "Prescott" whose sgemm is 5-6x slower.  A core
+ * one step behind costs as much: on an AMD Zen 5 (AVX-512), whose
+ * environment set OPENBLAS_CORETYPE=Haswell, 2,048^3 sgemm ran at 156
+ * GFLOP/s on two cores, 300 with the SkylakeX kernels OpenBLAS picks
+ * there on its own.
  *
  * Its worker threads also spin (sched_yield) for 2^28 cycles after each
  * product before they sleep.  Between the products of a training step our
@@ -15,7 +19,7 @@
  * OpenBLAS reads both variables once, in its constructor, so the only way
  * to change them in a running program is to set them and execute it again;
  * a value the user set is kept. */
-#include "nn/nn.h"
+#include "nn/nn-private.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -32,39 +36,68 @@
 /* log2 of the cycles OpenBLAS' threads spin before they sleep (see above). */
 #define NN_THREAD_TIMEOUT "4"
 
+/* The cores OpenBLAS 0.3.21 knows, by the widest instructions their
+ * sgemm uses: older than AVX2 (generic here) and AVX2.  Any other name
+ * (the AVX-512 SkylakeX, Cooperlake and SapphireRapids, or a newer
+ * library's) is taken to be right. */
 static const char *const generic_cores[] = {
   "Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom",
   "Sandybridge", "Katmai", "Coppermine", "Northwood", "Banias",
   "Athlon", "Opteron", "Opteron_SSE3", "Barcelona", "Bobcat", "Generic",
   "Unknown",
 };
+static const char *const avx2_cores[] = { "Haswell", "Zen" };
 
 static int
-core_is_generic (const char *core)
+core_in (const char *core, const char *const *list, size_t n)
 {
-  if (core == NULL)
-    return 1;
-  for (size_t i = 0; i < sizeof generic_cores / sizeof generic_cores[0]; i++)
-    if (strcasecmp (core, generic_cores[i]) == 0)
+  for (size_t i = 0; i < n; i++)
+    if (strcasecmp (core, list[i]) == 0)
       return 1;
   return 0;
 }
 
-/* The best kernel family this CPU (and OS, which must save the wide
- * registers) can run, or NULL when OpenBLAS' own choice is as good. */
-static const char *
-best_core_for_cpu (void)
+#define CORE_IN(core, list) core_in (core, list, sizeof list / sizeof list[0])
+
+const char *
+nn_blas_better_core (const char *core,
+                     NnCpuLevel  cpu)
+{
+  NnCpuLevel level;
+
+  if (core == NULL || CORE_IN (core, generic_cores))
+    level = NN_CPU_BASELINE;
+  else if (CORE_IN (core, avx2_cores))
+    level = NN_CPU_AVX2;
+  else
+    return NULL; /* AVX-512 already, or a core this list does not know */
+  if (cpu == NN_CPU_AVX512 && level < NN_CPU_AVX512)
+    return "SkylakeX";
+  if (cpu == NN_CPU_AVX2 && level < NN_CPU_AVX2)
+    return "Haswell";
+  return NULL;
+}
+
+/* The widest kernels this CPU (and OS, which must save the wide
+ * registers: __builtin_cpu_supports checks XCR0 too) can run. */
+NnCpuLevel
+nn_blas_cpu_level (void)
 {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init ();
   if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
       && __builtin_cpu_supports ("avx512vl") && __builtin_cpu_supports ("avx512dq"))
-    return "SkylakeX";
+    return NN_CPU_AVX512;
   if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
-    return "Haswell";
+    return NN_CPU_AVX2;
 #endif
-  return NULL;
+  return NN_CPU_BASELINE;
 }
+
+/* The core OpenBLAS chose itself, when we re-executed over it, and who
+ * chose the core in use. */
+static char *detected_core;
+static const char *core_set_by = "openblas";
 
 const char *
 nn_blas_core_name (void)
@@ -74,28 +107,60 @@ nn_blas_core_name (void)
   return core != NULL ? core : "unknown";
 }
 
+const char *
+nn_blas_core_detected (void)
+{
+  return detected_core != NULL ? detected_core : nn_blas_core_name ();
+}
+
+const char *
+nn_blas_core_set_by (void)
+{
+  return core_set_by;
+}
+
+const char *
+nn_blas_core_advice (void)
+{
+  if (strcmp (core_set_by, "OPENBLAS_CORETYPE") != 0)
+    return NULL;
+  return nn_blas_better_core (nn_blas_core_name (), nn_blas_cpu_level ());
+}
+
 void
 nn_blas_ensure_core (int    argc,
                      char **argv)
 {
   const char *user = getenv ("OPENBLAS_CORETYPE");
+  const char *guard = getenv (NN_REEXEC_GUARD);
+  const char *core = openblas_get_corename ();
   const char *best = NULL;
   int set_timeout;
 
   (void) argc;
-  if (getenv (NN_REEXEC_GUARD) != NULL)
+  if (user != NULL && user[0] != '\0')
+    core_set_by = "OPENBLAS_CORETYPE";
+  if (guard != NULL)
     {
-      /* We are the re-executed program; leave no trace for children. */
+      /* We are the re-executed program; the guard holds the core OpenBLAS
+       * chose in the first one, after "+" when we replaced it.  Leave no
+       * trace for children. */
+      if (guard[0] == '+')
+        {
+          core_set_by = "emissary";
+          guard++;
+        }
+      detected_core = strdup (guard);
       unsetenv (NN_REEXEC_GUARD);
       return;
     }
-  /* A user's core is kept, even a slow one.  EMISSARY_OPENBLAS_ASSUME_GENERIC
-   * makes any core count as generic: the tests exercise the re-execution
+  /* A user's core is kept, even a slow one.  EMISSARY_OPENBLAS_ASSUME_CORE
+   * stands for OpenBLAS' own choice: the tests exercise the re-execution
    * on CPUs that OpenBLAS knows. */
-  if ((user == NULL || user[0] == '\0')
-      && (core_is_generic (openblas_get_corename ())
-          || getenv ("EMISSARY_OPENBLAS_ASSUME_GENERIC") != NULL))
-    best = best_core_for_cpu ();
+  if (getenv ("EMISSARY_OPENBLAS_ASSUME_CORE") != NULL)
+    core = getenv ("EMISSARY_OPENBLAS_ASSUME_CORE");
+  if (user == NULL || user[0] == '\0')
+    best = nn_blas_better_core (core, nn_blas_cpu_level ());
   set_timeout = getenv ("OPENBLAS_THREAD_TIMEOUT") == NULL;
   if (best == NULL && !set_timeout)
     return;
@@ -104,13 +169,18 @@ nn_blas_ensure_core (int    argc,
     setenv ("OPENBLAS_CORETYPE", best, 1);
   if (set_timeout)
     setenv ("OPENBLAS_THREAD_TIMEOUT", NN_THREAD_TIMEOUT, 1);
-  setenv (NN_REEXEC_GUARD, "1", 1);
+  {
+    char mark[128];
+    snprintf (mark, sizeof mark, "%s%s", best != NULL ? "+" : "",
+              core != NULL && core[0] != '\0' ? core : "unknown");
+    setenv (NN_REEXEC_GUARD, mark, 1);
+  }
   fflush (NULL);
   execv ("/proc/self/exe", argv);
   /* Could not re-execute (no /proc?): go on as we are.  Slow kernels are
-   * worth a word, since every figure will be off by a factor of five. */
+   * worth a word, since every figure will be off by a factor of 2-6. */
   if (best != NULL)
-    fprintf (stderr, "emissary: OpenBLAS uses the generic core “%s” on a CPU that can run %s "
+    fprintf (stderr, "emissary: OpenBLAS uses the core “%s” on a CPU that can run the faster %s "
              "kernels, and re-executing with OPENBLAS_CORETYPE=%s failed (%s); "
              "set OPENBLAS_CORETYPE=%s yourself for full speed\n",
              nn_blas_core_name (), best, best, strerror (errno), best);

@@ -205,6 +205,21 @@ float *nn_model_forward    (NnModel *m, const float *x, int B, int mode);
 /* Backward pass from dlogits (B x n_classes), filling m->grads. */
 void   nn_model_backward   (NnModel *m, const float *x, int B, const float *dlogits);
 
+/* The widest vector instructions a CPU (and its OS) can run. */
+typedef enum
+{
+  NN_CPU_BASELINE,
+  NN_CPU_AVX2,   /* with FMA */
+  NN_CPU_AVX512, /* F, BW, VL and DQ */
+} NnCpuLevel;
+
+NnCpuLevel  nn_blas_cpu_level   (void);
+/* The OpenBLAS core to use instead of @core (OpenBLAS' own choice, NULL
+ * when it has none) on a CPU of level @cpu, or NULL to keep it: SkylakeX
+ * over a generic or AVX2 core on AVX-512, Haswell over a generic core on
+ * AVX2.  A core name it does not know is kept. */
+const char *nn_blas_better_core (const char *core, NnCpuLevel cpu);
+
 /* malloc'd printf, for error messages. */
 char  *nn_strdup_printf    (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 void   nn_set_error        (char **err, const char *format, ...) __attribute__ ((format (printf, 2, 3)));

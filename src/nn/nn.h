@@ -187,8 +187,9 @@ void            nn_conv_set_algorithm (NnConvAlgorithm a);
 NnConvAlgorithm nn_conv_get_algorithm (void);
 
 /* OpenBLAS core selection and thread wait.  Call first thing in main():
- * when OpenBLAS picked a generic core (Prescott, Nehalem, Sandybridge, ...)
- * on a CPU with AVX-512 or AVX2, or when OPENBLAS_THREAD_TIMEOUT is unset
+ * when OpenBLAS picked a core older than the CPU (a generic one such as
+ * Prescott or Sandybridge on a CPU with AVX2, or an AVX2 one, Haswell or
+ * Zen, on a CPU with AVX-512), or when OPENBLAS_THREAD_TIMEOUT is unset
  * (its threads would spin through our passes between products),
  * re-executes the program once with OPENBLAS_CORETYPE set to SkylakeX or
  * Haswell and OPENBLAS_THREAD_TIMEOUT=4.  Values the user set are
@@ -197,6 +198,15 @@ void        nn_blas_ensure_core   (int                argc,
                                    char             **argv);
 /* The OpenBLAS core in use, e.g. "SkylakeX". */
 const char *nn_blas_core_name     (void);
+/* The core OpenBLAS chose on its own, before nn_blas_ensure_core replaced
+ * it (the core in use when it did not). */
+const char *nn_blas_core_detected (void);
+/* Who chose the core in use: "OPENBLAS_CORETYPE" (the environment),
+ * "emissary" (nn_blas_ensure_core) or "openblas". */
+const char *nn_blas_core_set_by   (void);
+/* When OPENBLAS_CORETYPE names a core older than the CPU can run, the
+ * core to set instead (for a notice; it is not overridden), else NULL. */
+const char *nn_blas_core_advice   (void);
 /* Number of threads OpenBLAS uses now / sets it (0 = all cores). */
 int         nn_blas_threads       (void);
 void        nn_blas_set_threads   (int                n);

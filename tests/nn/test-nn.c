@@ -1174,10 +1174,50 @@ test_blas_core (void)
   g_assert_cmpint (nn_blas_threads (), >=, 1);
 }
 
+/* Which OpenBLAS core replaces which, on every kind of CPU (whatever this
+ * machine is): only a core older than the CPU, never a newer or unknown
+ * one, never on a CPU without AVX2. */
+static void
+test_blas_better_core (void)
+{
+  static const struct
+  {
+    const char *core;
+    NnCpuLevel  cpu;
+    const char *want;
+  } cases[] = {
+    { "Prescott", NN_CPU_AVX512, "SkylakeX" },
+    { "Sandybridge", NN_CPU_AVX512, "SkylakeX" },
+    { "Haswell", NN_CPU_AVX512, "SkylakeX" }, /* OpenBLAS 0.3.21 on AMD Zen 5 */
+    { "ZEN", NN_CPU_AVX512, "SkylakeX" },
+    { NULL, NN_CPU_AVX512, "SkylakeX" },
+    { "SkylakeX", NN_CPU_AVX512, NULL },
+    { "Cooperlake", NN_CPU_AVX512, NULL },
+    { "SapphireRapids", NN_CPU_AVX512, NULL },
+    { "Zen5", NN_CPU_AVX512, NULL }, /* a newer library's name */
+    { "Prescott", NN_CPU_AVX2, "Haswell" },
+    { "Nehalem", NN_CPU_AVX2, "Haswell" },
+    { "Haswell", NN_CPU_AVX2, NULL },
+    { "Zen", NN_CPU_AVX2, NULL },
+    { "SkylakeX", NN_CPU_AVX2, NULL },
+    { "Prescott", NN_CPU_BASELINE, NULL },
+    { "Haswell", NN_CPU_BASELINE, NULL },
+  };
+
+  for (size_t i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *got = nn_blas_better_core (cases[i].core, cases[i].cpu);
+      g_test_message ("%s on level %d: %s", cases[i].core ? cases[i].core : "(none)",
+                      cases[i].cpu, got ? got : "kept");
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/nn/blas/better-core", test_blas_better_core);
   g_test_add_func ("/nn/gradient/conv", test_gradient_conv);
   g_test_add_func ("/nn/gradient/maxpool", test_gradient_pool);
   g_test_add_func ("/nn/gradient/dense", test_gradient_dense);
