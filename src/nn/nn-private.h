@@ -184,7 +184,7 @@ struct NnModel
 
   NnRng    rng;
   int      last_dropout; /* the last forward pass applied dropout */
-  int      infer_chunk;  /* inputs per inference pass */
+  int      infer_chunk;  /* inputs per inference pass; 0: by the thread count */
 
   int      n_meta;
   char   **meta_keys, **meta_values;
