@@ -126,6 +126,16 @@ void   nn_winograd_weights    (const float *w, int C_out, int C_in, float *u);
 void   nn_winograd_forward    (const float *x, int B, int L, int C_in, const float *u,
                                int C_out, const float *b, int relu, int pool, float *v,
                                float *mbuf, float *y);
+/* The same in two steps, so that inference can chain convolutions:
+ * nn_winograd_input fills V from x; nn_winograd_forward_chain takes the
+ * products and, when @v_next is NULL, writes y; else it writes no y but
+ * the input transform of y for the next Winograd convolution (C_in =
+ * C_out, L = the length of y) into @v_next, which may be @v (dead once
+ * its products are taken).  Results are bit-identical either way. */
+void   nn_winograd_input      (const float *x, int B, int L, int C_in, float *v);
+void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const float *u,
+                                  int C_out, const float *b, int relu, int pool, float *mbuf,
+                                  float *y, float *v_next);
 /* From V and U of the forward pass and dy (B x (L - 2) x C_out, already
  * masked by the ReLU): dw, and dx (B x L x C_in) when it is not NULL.
  * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in, @dv: 8 x tiles x C_in,

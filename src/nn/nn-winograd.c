@@ -322,54 +322,96 @@ weights_grad_range (size_t begin, size_t end, void *ctx)
   weights_grad_rows (a->u, begin, end, a->C_out, a->C_in, a->out);
 }
 
-/* V = B^T d for every tile of samples s0 … s1 - 1: v[xi][tile][c], the
- * points @plane floats apart. */
+/* V = B^T d for every tile of one sample of L inputs @xs: its tiles'
+ * rows from @vs on, the points @plane floats apart. */
+static inline void
+input_transform_one (const float *xs, int L, int C, const float *zero, size_t plane, float *vs)
+{
+  int T_s = (int) nn_winograd_tiles (1, L - 2);
+
+  for (int j = 0; j < T_s; j++)
+    {
+      const float *d[P];
+      for (int i = 0; i < P; i++)
+        d[i] = TILE * j + i < L ? xs + (size_t) (TILE * j + i) * C : zero;
+      float *o = vs + (size_t) j * C;
+      input_tile (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], o, o + plane, o + 2 * plane,
+                  o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane, o + 7 * plane, C);
+    }
+}
+
+/* The same for samples s0 … s1 - 1: v[xi][tile][c]. */
 NN_CLONES static void
 input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, const float *zero,
                          size_t plane, float *v)
 {
-  int T_s = (int) nn_winograd_tiles (1, L - 2);
+  size_t T_s = nn_winograd_tiles (1, L - 2);
 
   for (size_t s = s0; s < s1; s++)
-    for (int j = 0; j < T_s; j++)
-      {
-        const float *d[P];
-        for (int i = 0; i < P; i++)
-          d[i] = TILE * j + i < L ? x + (s * L + TILE * j + i) * C : zero;
-        float *o = v + (s * T_s + j) * C;
-        input_tile (d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], o, o + plane, o + 2 * plane,
-                    o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane, o + 7 * plane, C);
-      }
+    input_transform_one (x + s * L * C, L, C, zero, plane, v + s * T_s * C);
 }
 
-/* y = act (A^T M + b) for samples s0 … s1 - 1, optionally max-pooled by
- * 2, and M zeroed.  @spare: TILE rows of C for the outputs past the end. */
+/* y = act (A^T M + b) for one sample whose tiles' products start at
+ * @ms, optionally max-pooled by 2, and M zeroed; @ys: its L_out (or
+ * L_out / 2) rows.  @spare: TILE rows of C for the outputs past the end. */
+static inline void
+output_transform_one (float *ms, int L_out, int C, size_t plane, const float *b, float floor,
+                      int pool, float *spare, float *ys)
+{
+  int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
+
+  for (int j = 0; j < T_s; j++)
+    {
+      float *m = ms + (size_t) j * C;
+      float *r[TILE];
+      if (pool == 2)
+        {
+          for (int i = 0; i < TILE / 2; i++)
+            r[i] = TILE / 2 * j + i < L_pool ? ys + (size_t) (TILE / 2 * j + i) * C
+                                             : spare + i * C;
+          output_tile_pool (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane,
+                            m + 5 * plane, m + 6 * plane, m + 7 * plane, b, r[0], r[1], r[2], C);
+          continue;
+        }
+      for (int i = 0; i < TILE; i++)
+        r[i] = TILE * j + i < L_out ? ys + (size_t) (TILE * j + i) * C : spare + i * C;
+      output_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
+                   m + 6 * plane, m + 7 * plane, b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
+    }
+}
+
+/* The same for samples s0 … s1 - 1 into y. */
 NN_CLONES static void
 output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C, size_t plane,
                           const float *b, int relu, int pool, float *spare, float *y)
 {
-  int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
+  size_t T_s = nn_winograd_tiles (1, L_out), L_y = pool == 2 ? L_out / 2 : L_out;
   float floor = relu ? 0.0f : -INFINITY;
 
   for (size_t s = s0; s < s1; s++)
-    for (int j = 0; j < T_s; j++)
-      {
-        float *m = mbuf + (s * T_s + j) * C;
-        float *r[TILE];
-        if (pool == 2)
-          {
-            for (int i = 0; i < TILE / 2; i++)
-              r[i] = TILE / 2 * j + i < L_pool ? y + (s * L_pool + TILE / 2 * j + i) * C
-                                               : spare + i * C;
-            output_tile_pool (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane,
-                              m + 5 * plane, m + 6 * plane, m + 7 * plane, b, r[0], r[1], r[2], C);
-            continue;
-          }
-        for (int i = 0; i < TILE; i++)
-          r[i] = TILE * j + i < L_out ? y + (s * L_out + TILE * j + i) * C : spare + i * C;
-        output_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
-                     m + 6 * plane, m + 7 * plane, b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
-      }
+    output_transform_one (mbuf + s * T_s * C, L_out, C, plane, b, floor, pool, spare,
+                          y + s * L_y * C);
+}
+
+/* The output transform of samples s0 … s1 - 1 chained into the input
+ * transform of the next convolution: each sample's activation goes
+ * through @ys, a few kB that stay in L1/L2, instead of a chunk's worth of
+ * activations out to memory and back. */
+NN_CLONES static void
+output_chain_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C, size_t plane,
+                      const float *b, int relu, int pool, float *spare, float *ys,
+                      const float *zero, size_t plane_next, float *v_next)
+{
+  size_t T_s = nn_winograd_tiles (1, L_out);
+  int L_y = pool == 2 ? L_out / 2 : L_out;
+  size_t T_next = nn_winograd_tiles (1, L_y - 2);
+  float floor = relu ? 0.0f : -INFINITY;
+
+  for (size_t s = s0; s < s1; s++)
+    {
+      output_transform_one (mbuf + s * T_s * C, L_out, C, plane, b, floor, pool, spare, ys);
+      input_transform_one (ys, L_y, C, zero, plane_next, v_next + s * T_next * C);
+    }
 }
 
 /* dM = A dy: dm[xi][tile][o]; outputs past the end count as zeros. */
@@ -426,6 +468,10 @@ typedef struct
   float       *out, *products;
   size_t       plane; /* floats from one point's matrix to the next */
   int          L, C, relu, pool;
+  /* chained into the next convolution's input transform (see
+   * nn_winograd_forward_chain): its V and point stride */
+  float       *v_next;
+  size_t       plane_next;
 } TransformArgs;
 
 static void
@@ -441,11 +487,22 @@ output_transform_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
   float *spare = malloc (sizeof (float) * TILE * a->C);
+  float *ys = NULL;
 
   if (spare == NULL)
     abort (); /* a few kB: as fatal as any other allocation failure here */
-  output_transform_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu, a->pool,
-                            spare, a->out);
+  if (a->v_next == NULL)
+    output_transform_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu,
+                              a->pool, spare, a->out);
+  else
+    {
+      ys = malloc (sizeof (float) * a->L * a->C);
+      if (ys == NULL)
+        abort ();
+      output_chain_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu, a->pool,
+                            spare, ys, a->zero, a->plane_next, a->v_next);
+    }
+  free (ys);
   free (spare);
 }
 
@@ -478,6 +535,60 @@ zeros (int C)
 }
 
 void
+nn_winograd_input (const float *x,
+                   int          B,
+                   int          L,
+                   int          C_in,
+                   float       *v)
+{
+  int T_s = (int) nn_winograd_tiles (1, L - 2);
+  float *zero = zeros (C_in);
+  TransformArgs in = { x, NULL, zero, v, NULL, nn_winograd_tiles (B, L - 2) * C_in, L, C_in,
+                       0, 0, NULL, 0 };
+
+  if (zero == NULL)
+    abort (); /* a few kB: as fatal as any other allocation failure here */
+  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_transform_range, &in);
+  free (zero);
+}
+
+void
+nn_winograd_forward_chain (const float *v,
+                           int          B,
+                           int          L,
+                           int          C_in,
+                           const float *u,
+                           int          C_out,
+                           const float *b,
+                           int          relu,
+                           int          pool,
+                           float       *mbuf,
+                           float       *y,
+                           float       *v_next)
+{
+  int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
+  int T = (int) nn_winograd_tiles (B, L_out);
+  int L_y = relu && pool == 2 ? L_out / 2 : L_out;
+  float *zero = v_next != NULL ? zeros (C_out) : NULL;
+  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
+  TransformArgs out = { NULL, b, zero, y, mbuf, plane_out, L_out, C_out, relu, relu ? pool : 0,
+                        v_next, v_next != NULL ? nn_winograd_tiles (B, L_y - 2) * C_out : 0 };
+  size_t plane = (size_t) C_out * C_in;
+
+  if (v_next != NULL && zero == NULL)
+    abort ();
+  /* beta = 1 onto the zeros the previous output transform left. */
+  for (int xi = 0; xi < P; xi++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, C_out, C_in, 1.0f,
+                 v + xi * plane_in, C_in, u + xi * plane, C_in, 1.0f, mbuf + xi * plane_out,
+                 C_out);
+  /* With a chain, V is the next layer's: this one's is dead once its
+   * products are taken. */
+  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
+  free (zero);
+}
+
+void
 nn_winograd_forward (const float *x,
                      int          B,
                      int          L,
@@ -491,24 +602,8 @@ nn_winograd_forward (const float *x,
                      float       *mbuf,
                      float       *y)
 {
-  int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
-  int T = (int) nn_winograd_tiles (B, L_out);
-  float *zero = zeros (C_in);
-  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
-  TransformArgs in = { x, NULL, zero, v, NULL, plane_in, L, C_in, 0, 0 };
-  TransformArgs out = { NULL, b, NULL, y, mbuf, plane_out, L_out, C_out, relu, relu ? pool : 0 };
-  size_t plane = (size_t) C_out * C_in;
-
-  if (zero == NULL)
-    abort (); /* a few kB: as fatal as any other allocation failure here */
-  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_transform_range, &in);
-  /* beta = 1 onto the zeros the previous output transform left. */
-  for (int xi = 0; xi < P; xi++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, C_out, C_in, 1.0f,
-                 v + xi * plane_in, C_in, u + xi * plane, C_in, 1.0f, mbuf + xi * plane_out,
-                 C_out);
-  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
-  free (zero);
+  nn_winograd_input (x, B, L, C_in, v);
+  nn_winograd_forward_chain (v, B, L, C_in, u, C_out, b, relu, pool, mbuf, y, NULL);
 }
 
 void
@@ -529,8 +624,8 @@ nn_winograd_backward (const float *v,
   int T = (int) nn_winograd_tiles (B, L_out);
   float *zero = zeros (C_out);
   size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
-  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, plane_out, L_out, C_out, 0, 0 };
-  TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, plane_in, L, C_in, 0, 0 };
+  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, plane_out, L_out, C_out, 0, 0, NULL, 0 };
+  TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, plane_in, L, C_in, 0, 0, NULL, 0 };
   WeightsArgs grad_w = { NULL, du, dw, C_out, C_in };
   size_t plane = (size_t) C_out * C_in;
 
