@@ -77,6 +77,7 @@ struct _EmSampClient
 
   GListStore *peers;
   GHashTable *departed; /* ids unregistered since we registered */
+  GHashTable *stamps;   /* id → PeerStamps: hub events applied per peer */
   GHashTable *pending;  /* tag → Pending */
   guint       tag_counter;
   guint       table_counter;
@@ -310,11 +311,38 @@ peer_changed (EmSampClient *self, EmSampPeer *peer)
     g_list_model_items_changed (G_LIST_MODEL (self->peers), pos, 1, 1);
 }
 
+/* How many metadata and subscriptions events of a peer were applied.  A
+ * query's answer reflects the hub's state when it read the query, and an
+ * event handled after we sent the query may be newer: the hub's threads
+ * and our connections reorder them (astropy's hub: a peer's subscriptions
+ * event handled before the empty answer to the getSubscriptions sent at
+ * its register event, which then wiped them).  An answer is applied only
+ * when no event of its kind came for that peer after its query; a change
+ * later than the event brings an event of its own. */
+typedef struct
+{
+  guint metadata, subscriptions;
+} PeerStamps;
+
+static PeerStamps *
+peer_stamps (EmSampClient *self, const char *id)
+{
+  PeerStamps *st = g_hash_table_lookup (self->stamps, id);
+
+  if (st == NULL)
+    {
+      st = g_new0 (PeerStamps, 1);
+      g_hash_table_insert (self->stamps, g_strdup (id), st);
+    }
+  return st;
+}
+
 typedef struct
 {
   char    *id;
   guint    generation;
   gboolean subscriptions;
+  guint    stamp; /* the peer's event count of this kind when asked */
 } PeerQuery;
 
 static void
@@ -335,6 +363,13 @@ peer_query_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (v && q->generation == self->generation && (peer = find_peer_by_id (self, q->id, NULL)))
     {
+      PeerStamps *st = peer_stamps (self, q->id);
+
+      if (q->stamp != (q->subscriptions ? st->subscriptions : st->metadata))
+        {
+          peer_query_free (q); /* an event newer than our question came */
+          return;
+        }
       if (q->subscriptions)
         em_samp_peer_set_subscriptions (peer, v);
       else
@@ -351,11 +386,13 @@ refresh_peer (EmSampClient *self, const char *id)
 {
   for (int i = 0; i < 2; i++)
     {
-      PeerQuery *q = g_new0 (PeerQuery, 1);
+      PeerQuery  *q = g_new0 (PeerQuery, 1);
+      PeerStamps *st = peer_stamps (self, id);
 
       q->id = g_strdup (id);
       q->generation = self->generation;
       q->subscriptions = i == 1;
+      q->stamp = q->subscriptions ? st->subscriptions : st->metadata;
       hub_call_async (self, i == 0 ? "samp.hub.getMetadata" : "samp.hub.getSubscriptions",
                       g_variant_new ("(ss)", self->private_key, id), NULL, peer_query_done, q);
     }
@@ -554,6 +591,7 @@ handle_message (EmSampClient *self, const char *sender, GVariant *message, gbool
           g_autoptr (GVariant) md
               = g_variant_lookup_value (params, "metadata", G_VARIANT_TYPE_VARDICT);
           EmSampPeer *peer = ensure_peer (self, id);
+          peer_stamps (self, id)->metadata++;
           em_samp_peer_set_metadata (peer, md);
           peer_changed (self, peer);
         }
@@ -562,6 +600,7 @@ handle_message (EmSampClient *self, const char *sender, GVariant *message, gbool
           g_autoptr (GVariant) subs
               = g_variant_lookup_value (params, "subscriptions", G_VARIANT_TYPE_VARDICT);
           EmSampPeer *peer = ensure_peer (self, id);
+          peer_stamps (self, id)->subscriptions++;
           em_samp_peer_set_subscriptions (peer, subs);
           peer_changed (self, peer);
         }
@@ -914,6 +953,7 @@ clear_registration (EmSampClient *self)
   self->ping_in_flight = FALSE;
   g_list_store_remove_all (self->peers);
   g_hash_table_remove_all (self->departed);
+  g_hash_table_remove_all (self->stamps);
 }
 
 static void
@@ -2135,6 +2175,7 @@ em_samp_client_finalize (GObject *object)
   g_free (self->unregister_url);
   g_clear_object (&self->peers);
   g_hash_table_unref (self->departed);
+  g_hash_table_unref (self->stamps);
   g_hash_table_unref (self->pending);
   g_ptr_array_unref (self->tables);
   g_main_context_unref (self->context);
@@ -2229,6 +2270,7 @@ em_samp_client_init (EmSampClient *self)
   self->ping_interval = 3;
   self->peers = g_list_store_new (EM_TYPE_SAMP_PEER);
   self->departed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stamps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending
       = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)pending_free);
   self->tables = g_ptr_array_new_with_free_func ((GDestroyNotify)table_free);
