@@ -696,6 +696,20 @@ test_winograd_model (void)
     dl[i] = (float) ((i * 7) % 11 - 5) / (11.0f * N);
   g_assert_cmpint (nn_model_reserve (mw, N, 1, &err), ==, NN_OK);
   g_assert_cmpint (nn_model_reserve (mg, N, 1, &err), ==, NN_OK);
+  /* Inference chains each Winograd convolution into the next one's input
+   * transform and fuses the pools; the training pass does neither.  The
+   * same arithmetic: bit-identical probabilities.  Other chunks agree to
+   * rounding only: OpenBLAS takes other kernels for small products. */
+  {
+    g_autofree float *ps = g_new (float, N * C), *pc = g_new (float, N * C);
+
+    nn_softmax (nn_model_forward (mw, x, N, NN_FORWARD_STORE), N, C, ps);
+    g_assert_cmpmem (ps, sizeof (float) * N * C, pw, sizeof (float) * N * C);
+    mw->infer_chunk = 16; /* 5 chunks, the last one of 6 */
+    g_assert_cmpint (nn_model_predict (mw, x, N, pc, &err), ==, NN_OK);
+    mw->infer_chunk = 0;
+    assert_close ("chunks of 16", pc, pw, N * C, 1e-6f);
+  }
   nn_model_forward (mw, x, N, NN_FORWARD_STORE);
   nn_model_backward (mw, x, N, dl);
   nn_model_forward (mg, x, N, NN_FORWARD_STORE);
