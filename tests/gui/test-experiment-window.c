@@ -12,6 +12,23 @@
 #include <time.h>
 
 #include "gui-test-util.h"
+
+/* The main loop's budget between two ticks while training and scoring:
+ * 50 ms of the main thread's CPU.  Under AddressSanitizer every
+ * allocation and store costs several times more: the longest gap measured
+ * there was 37-44 ms in most runs and once 66 ms (CI dry run), against
+ * 8 ms in the same test's plain build; its budget is three times larger,
+ * as its timeouts are (--timeout-multiplier 3). */
+#if defined(__SANITIZE_ADDRESS__)
+#define MAIN_LOOP_BUDGET_MS 150.0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MAIN_LOOP_BUDGET_MS 150.0
+#endif
+#endif
+#ifndef MAIN_LOOP_BUDGET_MS
+#define MAIN_LOOP_BUDGET_MS 50.0
+#endif
 #include "gui/em-application.h"
 #include "gui/em-window.h"
 
@@ -226,7 +243,7 @@ test_demo_label_train_cancel (void)
                   "percentile %.1f ms, longest %.1f ms; main-thread CPU between ticks longest "
                   "%.1f ms",
                   stalls.gaps->len, p99, worst, cpu_worst);
-  g_assert_cmpfloat (cpu_worst, <, 50.0);
+  g_assert_cmpfloat (cpu_worst, <, MAIN_LOOP_BUDGET_MS);
   g_assert_true (em_experiment_get_counts (em_window_get_experiment (window), &counts, &error));
   g_assert_cmpuint (counts.iterations, ==, n_iterations + 1);
   g_assert_nonnull (em_window_get_selected_item (window));
