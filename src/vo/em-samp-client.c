@@ -48,7 +48,16 @@ typedef struct
   guint         timeout_source;
   GCancellable *cancellable;
   gulong        cancel_id;
+  /* id → label: recipients that unregistered before we had their answer.
+   * The hub may still be delivering it: JSAMP passes a reply and the
+   * unregister event that follows it on different threads, and the event
+   * came first (CI dry run: "c2: left the hub before answering" from a
+   * peer that had answered).  They get LEFT_GRACE_MS. */
+  GHashTable   *left;
+  guint         left_source;
 } Pending;
+
+#define LEFT_GRACE_MS 1000
 
 struct _EmSampClient
 {
@@ -162,6 +171,8 @@ static void
 pending_free (Pending *p)
 {
   remove_source (p->client, &p->timeout_source);
+  remove_source (p->client, &p->left_source);
+  g_clear_pointer (&p->left, g_hash_table_unref);
   if (p->cancellable)
     {
       g_cancellable_disconnect (p->cancellable, p->cancel_id);
@@ -521,7 +532,42 @@ static void        fail_pending (EmSampClient *self, Pending *p, GError *error);
 static GVariant   *response_error (const char *text);
 static const char *peer_label (EmSampClient *self, const char *id);
 
-/* Calls waiting for an answer from @id will not get one. */
+static void fail_pending  (EmSampClient *self, Pending *p, GError *error);
+static void check_pending (EmSampClient *self, Pending *p);
+
+/* The grace for the recipients that left is over: what has not come
+ * will not. */
+static gboolean
+pending_left_tick (gpointer user_data)
+{
+  Pending       *p = user_data;
+  EmSampClient  *self = p->client;
+  GHashTableIter iter;
+  gpointer       key, value;
+
+  p->left_source = 0;
+  if (p->recipient)
+    {
+      const char *label = g_hash_table_lookup (p->left, p->recipient);
+
+      if (label != NULL && g_hash_table_size (p->responses) == 0)
+        fail_pending (self, p,
+                      g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_PEER,
+                                   "%s left the hub before answering %s", label, p->mtype));
+      return G_SOURCE_REMOVE; /* p may be gone */
+    }
+  g_hash_table_iter_init (&iter, p->left);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (p->responses, key))
+      g_hash_table_insert (p->responses, g_strdup (key),
+                           g_variant_ref_sink (response_error ("left the hub before answering")));
+  g_hash_table_remove_all (p->left);
+  check_pending (self, p);
+  return G_SOURCE_REMOVE;
+}
+
+/* Calls waiting for an answer from @id will not get one, unless it is on
+ * its way (see Pending.left). */
 static void
 peer_left (EmSampClient *self, const char *id)
 {
@@ -530,20 +576,17 @@ peer_left (EmSampClient *self, const char *id)
   for (GList *l = values; l; l = l->next)
     {
       Pending *p = l->data;
+      gboolean waits = p->recipient ? strcmp (p->recipient, id) == 0
+                                    : p->expected && g_hash_table_contains (p->expected, id)
+                                          && !g_hash_table_contains (p->responses, id);
 
-      if (p->recipient && strcmp (p->recipient, id) == 0)
-        fail_pending (self, p,
-                      g_error_new (EM_SAMP_ERROR, EM_SAMP_ERROR_PEER,
-                                   "%s left the hub before answering %s", peer_label (self, id),
-                                   p->mtype));
-      else if (p->recipient == NULL && p->expected && g_hash_table_contains (p->expected, id)
-               && !g_hash_table_contains (p->responses, id))
-        {
-          g_hash_table_insert (
-              p->responses, g_strdup (id),
-              g_variant_ref_sink (response_error ("left the hub before answering")));
-          check_pending (self, p);
-        }
+      if (!waits)
+        continue;
+      if (p->left == NULL)
+        p->left = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_replace (p->left, g_strdup (id), g_strdup (peer_label (self, id)));
+      if (p->left_source == 0)
+        p->left_source = add_timeout (self, LEFT_GRACE_MS, pending_left_tick, p);
     }
 }
 
