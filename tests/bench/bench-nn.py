@@ -166,6 +166,8 @@ def main():
             e["train_samples_per_s"] / t["torch_train_samples_per_s"])
         log(f"round{r + 1}_ratio_infer_vs_torch_float32",
             e["infer_spectra_per_s"] / t["torch_infer_float32_spectra_per_s"])
+        log(f"round{r + 1}_ratio_infer_vs_torch_bfloat16",
+            e["infer_spectra_per_s"] / t["torch_infer_bfloat16_spectra_per_s"])
         if em is None:
             em, tr = e, t
         else:
