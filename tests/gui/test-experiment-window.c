@@ -13,6 +13,9 @@
 
 #include "gui-test-util.h"
 
+#include "gui/em-application.h"
+#include "gui/em-window.h"
+
 /* The main loop's budget between two ticks while training and scoring:
  * 50 ms of the main thread's CPU.  Under AddressSanitizer every
  * allocation and store costs several times more: the longest gap measured
@@ -29,8 +32,6 @@
 #ifndef MAIN_LOOP_BUDGET_MS
 #define MAIN_LOOP_BUDGET_MS 50.0
 #endif
-#include "gui/em-application.h"
-#include "gui/em-window.h"
 
 static char *data_home;
 

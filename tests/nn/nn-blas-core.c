@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helper of test-blas-core.sh: calls nn_blas_ensure_core() first thing, as
  * the programs do, then prints the core in use, the one OpenBLAS chose on
- * its own, who chose the one in use, its own arguments and the OpenBLAS thread timeout it runs
- * with. */
+ * its own, who chose the one in use, its own arguments and the OpenBLAS
+ * thread timeout it runs with. */
 #include <stdio.h>
 #include <stdlib.h>
 
