@@ -159,10 +159,11 @@ em_window_get_experiment_path (EmWindow *self)
 static gboolean
 release_experiment (EmWindow *self)
 {
-  if (self->training || em_window_is_writing (self))
+  /* Each of these has a thread using self->exp. */
+  if (self->training || em_window_is_writing (self) || self->sample_running)
     {
-      _em_window_toast (
-          self, _ ("Wait until training and saving labels are done (or cancel the training)"));
+      _em_window_toast (self, _ ("Wait until training, saving labels and reading the precision "
+                                 "sample are done (or cancel the training)"));
       return FALSE;
     }
   g_cancellable_cancel (self->open_cancellable);
@@ -178,6 +179,9 @@ release_experiment (EmWindow *self)
   _em_window_rebuild_class_buttons (self);
   _em_window_show_item (self, NULL);
   g_clear_pointer (&self->exp, em_experiment_close);
+  /* a sample asked for and not yet started is for the one closed */
+  self->exp_generation++;
+  self->sampling = FALSE;
   g_clear_pointer (&self->experiment_path, g_free);
   em_start_view_set_current (self->start_view, NULL);
   _em_window_update_title (self);
@@ -187,7 +191,8 @@ release_experiment (EmWindow *self)
 }
 
 /* Closes the experiment open in this window and shows the recent ones;
- * FALSE (and a _em_window_toast) while the window trains or saves labels. */
+ * FALSE (and a _em_window_toast) while the window trains, saves labels or
+ * reads a precision sample. */
 gboolean
 em_window_close_experiment (EmWindow *self)
 {

@@ -124,7 +124,9 @@ struct _EmWindow
   GListModel       *query_batch;
   guint             query_iteration;
   gboolean          showing_sample;
-  gboolean          sampling; /* a sample task is running */
+  gboolean          sampling;       /* a sample task is asked for or running */
+  gboolean          sample_running; /* its thread has self->exp: keep it open */
+  guint             exp_generation; /* bumped when self->exp is released */
   int               sample_number;
   EmEstimateReport *estimate; /* of the latest sample, as last computed */
   gboolean          estimate_announced;

@@ -188,6 +188,7 @@ on_sample_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   self->sampling = FALSE;
+  self->sample_running = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->main_stack != NULL)
@@ -246,6 +247,7 @@ typedef struct
   EmWindow  *window; /* a reference */
   SampleMode mode;
   guint      n;
+  guint      generation; /* of the experiment it was asked for */
 } SampleRequest;
 
 /* Runs the sample task once the labels given before are in the database
@@ -258,9 +260,14 @@ run_sample_task (gpointer data)
   SampleJob     *job;
   g_autoptr (GTask) task = NULL;
 
-  if (self->main_stack == NULL) /* the window went */
+  /* The window went, or the experiment it was asked for was closed
+   * while the labels before it were saved: nothing to sample. */
+  if (self->main_stack == NULL || self->exp == NULL || r->generation != self->exp_generation)
     {
-      self->sampling = FALSE;
+      /* (release_experiment() cleared self->sampling already, and the
+       * next experiment may have asked for its own sample since) */
+      if (r->generation == self->exp_generation)
+        self->sampling = FALSE;
       g_object_unref (r->window);
       g_free (r);
       return G_SOURCE_REMOVE;
@@ -275,6 +282,8 @@ run_sample_task (gpointer data)
   task = g_task_new (self, self->cancellable, on_sample_ready, NULL);
   g_task_set_source_tag (task, run_sample_task);
   g_task_set_task_data (task, job, (GDestroyNotify)sample_job_free);
+  /* From here the thread uses self->exp: release_experiment() waits. */
+  self->sample_running = TRUE;
   g_task_run_in_thread (task, sample_thread);
   g_object_unref (r->window);
   g_free (r);
@@ -294,6 +303,7 @@ _em_window_start_sample_task (EmWindow *self, SampleMode mode, guint n)
   r->window = g_object_ref (self);
   r->mode = mode;
   r->n = n;
+  r->generation = self->exp_generation;
   g_timeout_add (10, run_sample_task, r);
 }
 

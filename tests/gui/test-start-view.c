@@ -42,6 +42,14 @@ not_writing (gpointer data)
   return !em_window_is_writing (window);
 }
 
+/* A precision sample read in a thread holds the open experiment: the
+ * window refuses to close it meanwhile (tested by the toast below). */
+static gboolean
+not_sampling (gpointer data)
+{
+  return !em_window_is_sampling (window);
+}
+
 static gboolean
 not_training (gpointer data)
 {
@@ -253,6 +261,7 @@ test_manage (void)
   g_assert_true (em_window_is_showing_start (window));
 
   /* activating a row opens its experiment here, and it goes first */
+  g_assert_true (gui_test_wait_for (not_sampling, NULL, 30000));
   gtk_widget_activate (
       GTK_WIDGET (em_start_view_get_row (em_window_get_start_view (window), row_of (second))));
   g_assert_true (gui_test_wait_for (opened, second, 60000));
@@ -295,6 +304,7 @@ test_manage (void)
 
   /* rename the open one from the primary menu: closed, renamed,
    * reopened under its new name, in the list in its place */
+  g_assert_true (gui_test_wait_for (not_sampling, NULL, 30000));
   g_assert_true (
       gtk_widget_activate_action (GTK_WIDGET (window), "win.rename-experiment", "s", ""));
   answer ("Renamed", "rename");
@@ -362,6 +372,7 @@ test_manage (void)
   }
 
   /* delete the open one (confirmed): closed, to the trash, off the list */
+  g_assert_true (gui_test_wait_for (not_sampling, NULL, 30000));
   g_assert_true (
       gtk_widget_activate_action (GTK_WIDGET (window), "win.delete-experiment", "s", ""));
   answer (NULL, "delete");
