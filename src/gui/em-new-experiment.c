@@ -687,8 +687,15 @@ job_post (Job *job, double fraction, const char *message, const char *phase)
   self->p_scheduled = TRUE;
   g_mutex_unlock (&self->lock);
   if (schedule)
-    g_main_context_invoke_full (job->context, G_PRIORITY_DEFAULT, progress_dispatch,
-                                g_object_ref (self), g_object_unref);
+    {
+      /* Queued, never invoked (see hop_progress in em-tasks.c). */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, progress_dispatch, g_object_ref (self), g_object_unref);
+      g_source_attach (source, job->context);
+      g_source_unref (source);
+    }
 }
 
 /* EmProgressFunc of the app layer. */

@@ -91,8 +91,18 @@ hop_progress (double fraction, const char *message, gpointer user_data)
   hop->scheduled = TRUE;
   g_mutex_unlock (&hop->lock);
   if (schedule)
-    g_main_context_invoke_full (hop->context, G_PRIORITY_DEFAULT, hop_dispatch,
-                                g_atomic_rc_box_acquire (hop), (GDestroyNotify)hop_unref);
+    {
+      /* Queued on the context, never invoked: g_main_context_invoke()
+       * runs the callback on this worker whenever no thread owns the
+       * context (a test iterating it by hand). */
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, hop_dispatch, g_atomic_rc_box_acquire (hop),
+                             (GDestroyNotify)hop_unref);
+      g_source_attach (source, hop->context);
+      g_source_unref (source);
+    }
 }
 
 static void

@@ -55,7 +55,6 @@ write_done (gpointer data)
   WriteJob *job = data;
   EmWindow *self = job->window;
 
-  g_atomic_int_dec_and_test (&self->pending_writes);
   if (job->report != NULL && self->showing_sample && self->main_stack != NULL)
     _em_window_show_estimate (self, g_steal_pointer (&job->report));
   if (job->kind == WRITE_IMPORT || job->kind == WRITE_EXPORT)
@@ -77,6 +76,8 @@ write_done (gpointer data)
       _em_window_toast (self, text);
       _em_window_update_batch_label (self);
     }
+  /* Last: until the window shows what this write did, it is writing. */
+  g_atomic_int_dec_and_test (&self->pending_writes);
   write_job_free (job);
   return G_SOURCE_REMOVE;
 }
@@ -132,7 +133,10 @@ write_thread (gpointer data, gpointer user_data)
   if (job->estimate)
     job->report = em_estimate_report (job->exp, NULL);
   g_mutex_unlock (&job->window->exp_lock);
-  g_main_context_invoke (NULL, write_done, job);
+  /* Queued, never invoked: g_main_context_invoke() would run write_done
+   * here, on this thread, whenever no thread owns the main context (a
+   * test iterating it by hand, between iterations). */
+  g_idle_add_full (G_PRIORITY_DEFAULT, write_done, job, NULL);
 }
 
 void
