@@ -17,7 +17,7 @@
 void
 _em_window_update_sample_actions (EmWindow *self)
 {
-  gboolean idle = self->exp != NULL && !self->sampling;
+  gboolean idle = self->exp != NULL && !self->sampling && !self->training;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.estimate-precision", idle);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-precision-sample",
@@ -297,6 +297,14 @@ _em_window_start_sample_task (EmWindow *self, SampleMode mode, guint n)
 
   if (self->exp == NULL || self->sampling)
     return;
+  /* Drawing a sample and committing an iteration are both transactions
+   * on the experiment's one connection: one at a time. */
+  if (mode != SAMPLE_PROBE && self->training)
+    {
+      _em_window_toast (self, _ ("Wait until training is done to draw or resume a precision "
+                                 "sample"));
+      return;
+    }
   self->sampling = TRUE;
   _em_window_update_sample_actions (self);
   r = g_new0 (SampleRequest, 1);

@@ -103,6 +103,7 @@ on_trained (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&self->train_cancellable);
   if (gtk_widget_in_destruction (GTK_WIDGET (self)) || self->main_stack == NULL)
     return;
+  _em_window_update_sample_actions (self);
   gtk_revealer_set_reveal_child (self->train_revealer, FALSE);
   if (!em_tasks_iterate_finish (result, &batch, &iteration, &error))
     {
@@ -177,6 +178,7 @@ action_train (GtkWidget *widget, const char *action_name, GVariant *parameter)
   if (self->exp == NULL || self->training)
     return;
   self->training = TRUE;
+  _em_window_update_sample_actions (self);
   self->last_epoch = -1;
   g_clear_pointer (&self->train_phase, g_free);
   em_loss_curve_clear (self->loss_curve);
