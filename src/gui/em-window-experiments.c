@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "app/em-experiment-folder.h"
+#include "gui/em-candidates-view.h"
+#include "gui/em-history-view.h"
 #include "gui/em-recent.h"
 #include "gui/em-window-private.h"
 
@@ -156,6 +158,28 @@ em_window_get_experiment_path (EmWindow *self)
 /* Closes the open experiment (or stops one opening) so that it can be
  * renamed, deleted or replaced; refused with a toast while this window
  * trains or saves labels, which need it. */
+/* The candidates and history windows opened from this one show its
+ * experiment, and send labels and sample requests back here: they go
+ * with it rather than act on the next one. */
+static void
+close_experiment_views (EmWindow *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  g_autoptr (GPtrArray) views = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* gathered first: destroying one changes the list */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if ((EM_IS_CANDIDATES_VIEW (w) || EM_IS_HISTORY_VIEW (w))
+          && gtk_window_get_transient_for (w) == GTK_WINDOW (self))
+        g_ptr_array_add (views, g_object_ref (w));
+    }
+  for (guint i = 0; i < views->len; i++)
+    gtk_window_destroy (g_ptr_array_index (views, i));
+}
+
 static gboolean
 release_experiment (EmWindow *self)
 {
@@ -170,6 +194,7 @@ release_experiment (EmWindow *self)
   g_clear_object (&self->open_cancellable);
   if (self->exp == NULL && self->experiment_path == NULL)
     return TRUE;
+  close_experiment_views (self);
   g_clear_object (&self->batch);
   em_batch_grid_set_model (self->batch_grid, NULL);
   g_clear_pointer (&self->classes, g_strfreev);

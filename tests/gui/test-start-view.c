@@ -14,6 +14,7 @@
 #include "app/em-experiment.h"
 #include "gui-test-util.h"
 #include "gui/em-application.h"
+#include "gui/em-candidates-view.h"
 #include "gui/em-window.h"
 #include "vo/em-votable.h"
 
@@ -80,6 +81,22 @@ static gboolean
 gone (gpointer data)
 {
   return !g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* Whether a candidates window of @window is open. */
+static gboolean
+candidates_open (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (EM_IS_CANDIDATES_VIEW (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (window))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* The message dialog the window presented last. */
@@ -260,11 +277,18 @@ test_manage (void)
   g_assert_true (toast_has ("not an Emissary experiment"));
   g_assert_true (em_window_is_showing_start (window));
 
-  /* activating a row opens its experiment here, and it goes first */
+  /* activating a row opens its experiment here, and it goes first; the
+   * open one's candidates window goes with it (its labels would go to
+   * the next one) */
+  g_assert_true (
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.show-candidates", NULL));
+  gui_test_spin (20);
+  g_assert_true (candidates_open ());
   g_assert_true (gui_test_wait_for (not_sampling, NULL, 30000));
   gtk_widget_activate (
       GTK_WIDGET (em_start_view_get_row (em_window_get_start_view (window), row_of (second))));
   g_assert_true (gui_test_wait_for (opened, second, 60000));
+  g_assert_false (candidates_open ());
   g_assert_false (em_window_is_showing_start (window));
   g_assert_true (em_start_view_row_is_current (em_window_get_start_view (window), row_of (second)));
   g_assert_false (em_start_view_row_is_current (em_window_get_start_view (window), row_of (demo)));
