@@ -11,6 +11,7 @@
 #include "app/em-labelled-fits.h"
 #include "app/em-pool.h"
 #include "gui/em-new-experiment.h"
+#include "gui/em-tasks.h"
 #include "gui/em-window.h"
 
 /* One form (AdwPreferencesPage) rather than a paged assistant: every
@@ -687,15 +688,7 @@ job_post (Job *job, double fraction, const char *message, const char *phase)
   self->p_scheduled = TRUE;
   g_mutex_unlock (&self->lock);
   if (schedule)
-    {
-      /* Queued, never invoked (see hop_progress in em-tasks.c). */
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, progress_dispatch, g_object_ref (self), g_object_unref);
-      g_source_attach (source, job->context);
-      g_source_unref (source);
-    }
+    em_tasks_post (job->context, progress_dispatch, g_object_ref (self), g_object_unref);
 }
 
 /* EmProgressFunc of the app layer. */

@@ -16,6 +16,20 @@
 
 /* ---- progress from a worker to the caller's context ------------------- */
 
+/* Not g_main_context_invoke(): that runs @func at once, on the worker,
+ * whenever the worker can take the context because no thread owns it (a
+ * test iterating the context by hand, between two iterations). */
+void
+em_tasks_post (GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify notify)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 typedef struct
 {
   GMainContext  *context;
@@ -91,18 +105,8 @@ hop_progress (double fraction, const char *message, gpointer user_data)
   hop->scheduled = TRUE;
   g_mutex_unlock (&hop->lock);
   if (schedule)
-    {
-      /* Queued on the context, never invoked: g_main_context_invoke()
-       * runs the callback on this worker whenever no thread owns the
-       * context (a test iterating it by hand). */
-      GSource *source = g_idle_source_new ();
-
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, hop_dispatch, g_atomic_rc_box_acquire (hop),
-                             (GDestroyNotify)hop_unref);
-      g_source_attach (source, hop->context);
-      g_source_unref (source);
-    }
+    em_tasks_post (hop->context, hop_dispatch, g_atomic_rc_box_acquire (hop),
+                   (GDestroyNotify)hop_unref);
 }
 
 static void

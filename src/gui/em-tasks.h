@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* Runs @func on @context (NULL: the global default one) from a worker
+ * thread: always queued, never run on the worker. */
+void em_tasks_post (GMainContext *context, GSourceFunc func, gpointer data, GDestroyNotify notify);
+
 /* Called on the caller's main context. */
 typedef void (*EmTaskProgress) (double fraction, const char *message, gpointer user_data);
 

@@ -155,9 +155,6 @@ em_window_get_experiment_path (EmWindow *self)
 
 /* ---- managing experiments -------------------------------------------- */
 
-/* Closes the open experiment (or stops one opening) so that it can be
- * renamed, deleted or replaced; refused with a toast while this window
- * trains or saves labels, which need it. */
 /* The candidates and history windows opened from this one show its
  * experiment, and send labels and sample requests back here: they go
  * with it rather than act on the next one. */
@@ -180,6 +177,9 @@ close_experiment_views (EmWindow *self)
     gtk_window_destroy (g_ptr_array_index (views, i));
 }
 
+/* Closes the open experiment (or stops one opening) so that it can be
+ * renamed, deleted or replaced; refused with a toast while this window
+ * trains, saves labels or reads a precision sample, which need it. */
 static gboolean
 release_experiment (EmWindow *self)
 {

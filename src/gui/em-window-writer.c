@@ -133,10 +133,7 @@ write_thread (gpointer data, gpointer user_data)
   if (job->estimate)
     job->report = em_estimate_report (job->exp, NULL);
   g_mutex_unlock (&job->window->exp_lock);
-  /* Queued, never invoked: g_main_context_invoke() would run write_done
-   * here, on this thread, whenever no thread owns the main context (a
-   * test iterating it by hand, between iterations). */
-  g_idle_add_full (G_PRIORITY_DEFAULT, write_done, job, NULL);
+  em_tasks_post (NULL, write_done, job, NULL);
 }
 
 void

@@ -43,8 +43,9 @@ not_writing (gpointer data)
   return !em_window_is_writing (window);
 }
 
-/* A precision sample read in a thread holds the open experiment: the
- * window refuses to close it meanwhile (tested by the toast below). */
+/* A precision sample read in a thread (the probe after every opening)
+ * holds the open experiment, and the window refuses to close it
+ * meanwhile: the steps that close it wait for the probe first. */
 static gboolean
 not_sampling (gpointer data)
 {
