@@ -12,12 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Convolutions whose window (K * C_in values) is this short are computed
- * directly: a GEMM with K = 3 (the first layer) runs at a tenth of the
- * machine's speed. */
-#define NN_DIRECT_KC 8
-#define NN_USE_DIRECT(KC, C_out) ((KC) <= NN_DIRECT_KC && (C_out) <= 4096)
-
 static uint64_t
 splitmix64 (uint64_t *x)
 {
@@ -282,27 +276,10 @@ conv1d_direct_forward_samples (const float *x, size_t s0, size_t s1, int L, int 
   int L_out = L - K + 1, KC = K * C_in;
   float wt[NN_DIRECT_KC * C_out];
 
-  for (int o = 0; o < C_out; o++)
-    for (int j = 0; j < KC; j++)
-      wt[j * C_out + o] = w[o * KC + j];
+  nn_conv1d_direct_weights (w, C_out, KC, wt);
   for (size_t s = s0; s < s1; s++)
-    for (int t = 0; t < L_out; t++)
-      {
-        const float *win = x + (s * L + t) * C_in;
-        float *row = y + (s * L_out + t) * C_out;
-        for (int o = 0; o < C_out; o++)
-          row[o] = b[o];
-        for (int j = 0; j < KC; j++)
-          {
-            float v = win[j];
-            const float *wj = wt + j * C_out;
-            for (int o = 0; o < C_out; o++)
-              row[o] += v * wj[o];
-          }
-        if (relu)
-          for (int o = 0; o < C_out; o++)
-            row[o] = row[o] > 0.0f ? row[o] : 0.0f;
-      }
+    nn_conv1d_direct_sample (x + s * L * C_in, L, C_in, wt, b, C_out, K, relu,
+                             y + s * L_out * C_out);
 }
 
 /* The first layer (one input channel) is small: ~0.2 ms for a batch of

@@ -11,18 +11,18 @@
 
 /* Inference runs in chunks of this many inputs.  On one thread, 128: M =
  * chunk * length is large enough for full-speed GEMMs while a chunk's
- * activations stay within the caches' reach.  On more threads, 1,024:
+ * activations stay within the caches' reach.  On more threads, 256:
  * OpenBLAS splits every product between its threads and synchronises them
  * (sched_yield, futex wake-ups) several times per call, a fixed cost per
- * call that a loaded virtual machine makes worse; a chunk costs 45
- * products, so a larger chunk pays it less often.  Measured on two Zen 5
- * cores, 12 rounds of 128, 1,024, 128: 1,024 was 0.94-0.99 of 128 while
- * the host was quiet and 1.15-1.27 when it was not (median 1.22); 512
- * came second in 6 rounds of 8.  On one thread 1,024 lost ~10 % (CPU
- * time).  Workspace: ~170 MB at 1,024 for the reference network, ~22 MB
- * at 128. */
+ * call that larger chunks pay less often, while the Winograd products
+ * (P, C_out, tiles) of a chunk must come back from the caches rather than
+ * from memory for the output transform, which smaller chunks favour.
+ * Measured on two Zen 5 cores, 6 alternating rounds (medians): 256 gave
+ * 13,050 spectra/s, 512 12,090, 1,024 10,860; before the products were
+ * laid out by channel, 1,024 had been best (11,560 in the same rounds).
+ * Workspace: ~45 MB at 256 for the reference network. */
 #define NN_INFER_CHUNK_ONE_THREAD 128
-#define NN_INFER_CHUNK_THREADS    1024
+#define NN_INFER_CHUNK_THREADS    256
 
 /* The chunk for the threads OpenBLAS uses now (m->infer_chunk when set). */
 static int
@@ -626,6 +626,17 @@ nn_model_forward (NnModel     *m,
                   L->out = NULL;
                   L = &m->layers[++i];
                 }
+              break;
+            }
+          /* Inference: a direct convolution (the first layer) followed by
+           * a Winograd one goes straight into its transformed input, a
+           * sample at a time, as the chained Winograd layers do. */
+          if (!store && NN_USE_DIRECT (L->k * L->c_in, L->c_out) && i + 1 < m->n_layers
+              && conv_winograd (&m->layers[i + 1]))
+            {
+              nn_winograd_input_direct (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,
+                                        m->wino_v);
+              v_ready = 1;
               break;
             }
           if (!store && nn_conv1d_forward_raw (cur, B, L->l_in, L->c_in, w, L->c_out, L->k, m->raw))

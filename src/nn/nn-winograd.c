@@ -145,66 +145,149 @@ input_tile (const float *restrict d0, const float *restrict d1, const float *res
     }
 }
 
-static inline float
-max_f (float a, float b)
-{
-  return a > b ? a : b;
-}
-
-/* The six outputs A^T m of a tile, before the bias. */
-#define OUTPUT_TILE(m, c, y0, y1, y2, y3, y4, y5)                                       \
-  float a12 = m##1[c] + m##2[c], s12 = m##1[c] - m##2[c];                               \
-  float a34 = m##3[c] + m##4[c], s34 = m##3[c] - m##4[c];                               \
-  float a56 = m##5[c] + m##6[c], s56 = m##5[c] - m##6[c];                               \
-  float y0 = m##0[c] + a12 + a34 + a56, y1 = s12 + 2.0f * s34 + 0.5f * s56;             \
-  float y2 = a12 + 4.0f * a34 + 0.25f * a56, y3 = s12 + 8.0f * s34 + 0.125f * s56;      \
-  float y4 = a12 + 16.0f * a34 + 0.0625f * a56;                                         \
-  float y5 = s12 + 32.0f * s34 + 0.03125f * s56 + m##7[c]
-
-/* The products once read, zeroed for the next layer's GEMMs (see
- * nn_winograd_forward): the rows are in L1 here, where OpenBLAS' own
- * zeroing (beta = 0) is a separate pass over all of M. */
+/* Read rows of products zeroed again for the next layer's GEMMs (see
+ * nn_winograd_forward), while they are in L1. */
 #define CLEAR_TILE(m, c)                                                                \
   m##0[c] = m##1[c] = m##2[c] = m##3[c] = m##4[c] = m##5[c] = m##6[c] = m##7[c] = 0.0f
 
-/* y = max (A^T m + b, floor): @floor is 0 for a ReLU, -inf without; m
- * left zero. */
-static inline void
-output_tile (float *restrict m0, float *restrict m1, float *restrict m2, float *restrict m3,
-             float *restrict m4, float *restrict m5, float *restrict m6, float *restrict m7,
-             const float *restrict b,
-             float floor, float *restrict y0, float *restrict y1, float *restrict y2,
-             float *restrict y3, float *restrict y4, float *restrict y5, int C)
+/* The forward output transform works on blocks of BLOCK tiles by BLOCK
+ * channels in GCC's portable vectors of BLOCK floats (one AVX-512
+ * register; two AVX2 or four SSE registers in the other clones). */
+#define BLOCK 16
+#define PREFETCH_TILES (4 * BLOCK)
+
+/* Vectors passed by value between always-inlined helpers never cross an
+ * ABI boundary. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float NnVec __attribute__ ((vector_size (BLOCK * sizeof (float))));
+typedef int NnVecMask __attribute__ ((vector_size (BLOCK * sizeof (int))));
+
+/* Inlined into each clone of its caller: an out-of-line copy would be
+ * compiled for the baseline only. */
+#define NN_INLINE static inline __attribute__ ((always_inline))
+
+/* max (a, b) element-wise, b where a is NaN (as a > b ? a : b). */
+NN_INLINE NnVec
+vec_max (NnVec a, NnVec b)
 {
-  for (int c = 0; c < C; c++)
-    {
-      OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
-      CLEAR_TILE (m, c);
-      y0[c] = max_f (t0 + b[c], floor);
-      y1[c] = max_f (t1 + b[c], floor);
-      y2[c] = max_f (t2 + b[c], floor);
-      y3[c] = max_f (t3 + b[c], floor);
-      y4[c] = max_f (t4 + b[c], floor);
-      y5[c] = max_f (t5 + b[c], floor);
-    }
+  NnVecMask k = a > b;
+
+  return (NnVec) (((NnVecMask) a & k) | ((NnVecMask) b & ~k));
 }
 
-/* The same, max-pooled by 2 after the ReLU: relu (max (y) + b) =
- * max (relu (y + b)). */
-static inline void
-output_tile_pool (float *restrict m0, float *restrict m1, float *restrict m2,
-                  float *restrict m3, float *restrict m4, float *restrict m5,
-                  float *restrict m6, float *restrict m7, const float *restrict b,
-                  float *restrict p0, float *restrict p1, float *restrict p2, int C)
+/* The first n ≤ BLOCK floats of a row (zeros past n), cleared there. */
+NN_INLINE NnVec
+take_row (float *row, int n)
 {
-  for (int c = 0; c < C; c++)
+  NnVec v = { 0 };
+
+  if (n == BLOCK)
     {
-      OUTPUT_TILE (m, c, t0, t1, t2, t3, t4, t5);
-      CLEAR_TILE (m, c);
-      p0[c] = max_f (max_f (t0, t1) + b[c], 0.0f);
-      p1[c] = max_f (max_f (t2, t3) + b[c], 0.0f);
-      p2[c] = max_f (max_f (t4, t5) + b[c], 0.0f);
+      /* Constant sizes: a vector load and a store, not library calls. */
+      NnVec zero = { 0 };
+      memcpy (&v, row, sizeof v);
+      memcpy (row, &zero, sizeof zero);
+      return v;
     }
+  memcpy (&v, row, sizeof (float) * n);
+  memset (row, 0, sizeof (float) * n);
+  return v;
+}
+
+/* Transposes a BLOCK x BLOCK block in place by swapping the off-diagonal
+ * halves of ever smaller sub-blocks: 4 rounds of 16 two-register
+ * shuffles. */
+#define SWAP_LOW_8  0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23
+#define SWAP_HIGH_8 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31
+#define SWAP_LOW_4  0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27
+#define SWAP_HIGH_4 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31
+#define SWAP_LOW_2  0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, 12, 13, 28, 29
+#define SWAP_HIGH_2 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, 14, 15, 30, 31
+#define SWAP_LOW_1  0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30
+#define SWAP_HIGH_1 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31
+#define SWAP_HALVES(r, i, d)                                                    \
+  do                                                                            \
+    {                                                                           \
+      NnVec a_ = r[i], b_ = r[i + d];                                           \
+      r[i] = __builtin_shufflevector (a_, b_, SWAP_LOW_##d);                    \
+      r[i + d] = __builtin_shufflevector (a_, b_, SWAP_HIGH_##d);               \
+    }                                                                           \
+  while (0)
+
+NN_INLINE void
+transpose_block (NnVec r[BLOCK])
+{
+  for (int i = 0; i < 8; i++)
+    SWAP_HALVES (r, i, 8);
+  for (int i = 0; i < BLOCK; i += 8)
+    for (int j = i; j < i + 4; j++)
+      SWAP_HALVES (r, j, 4);
+  for (int i = 0; i < BLOCK; i += 4)
+    for (int j = i; j < i + 2; j++)
+      SWAP_HALVES (r, j, 2);
+  for (int i = 0; i < BLOCK; i += 2)
+    SWAP_HALVES (r, i, 1);
+}
+
+/* The outputs A^T m of a block of the forward products M, (P, C, T): a
+ * row of tiles per point and channel (see nn_winograd_forward_chain).
+ * Tiles t0 … t0 + nt - 1 and channels o0 … o0 + nc - 1 are read and
+ * cleared.  On return out[i][t] holds output i of tile t0 + t for the
+ * BLOCK channels, with the bias and the activation (@floor: 0 for a ReLU,
+ * -inf without) or, with @pool, the max-pool of outputs 2i and 2i + 1
+ * (i < 3) after the ReLU: relu (max (y) + b) = max (relu (y + b)). */
+NN_INLINE void
+output_block (float *mt, size_t T, size_t plane, size_t t0, int nt, int o0, int nc,
+              const float *b, float floor, int pool, NnVec out[TILE][BLOCK])
+{
+  NnVec zero = { 0 };
+
+  for (int o = 0; o < BLOCK; o++)
+    {
+      float *r = mt + (size_t) (o0 + o) * T + t0;
+      NnVec m[P];
+
+      if (o >= nc)
+        {
+          for (int i = 0; i < TILE; i++)
+            out[i][o] = zero;
+          continue;
+        }
+      for (int i = 0; i < P; i++)
+        {
+          /* 128 rows are read a block at a time: too many streams for
+           * the hardware prefetchers. */
+          __builtin_prefetch (r + i * plane + PREFETCH_TILES, 1);
+          m[i] = take_row (r + i * plane, nt);
+        }
+
+      NnVec a12 = m[1] + m[2], s12 = m[1] - m[2];
+      NnVec a34 = m[3] + m[4], s34 = m[3] - m[4];
+      NnVec a56 = m[5] + m[6], s56 = m[5] - m[6];
+      NnVec y0 = m[0] + a12 + a34 + a56, y1 = s12 + 2.0f * s34 + 0.5f * s56;
+      NnVec y2 = a12 + 4.0f * a34 + 0.25f * a56, y3 = s12 + 8.0f * s34 + 0.125f * s56;
+      NnVec y4 = a12 + 16.0f * a34 + 0.0625f * a56;
+      NnVec y5 = s12 + 32.0f * s34 + 0.03125f * s56 + m[7];
+      NnVec bias = zero + b[o0 + o], lo = zero + floor;
+
+      if (pool)
+        {
+          out[0][o] = vec_max (vec_max (y0, y1) + bias, zero);
+          out[1][o] = vec_max (vec_max (y2, y3) + bias, zero);
+          out[2][o] = vec_max (vec_max (y4, y5) + bias, zero);
+        }
+      else
+        {
+          out[0][o] = vec_max (y0 + bias, lo);
+          out[1][o] = vec_max (y1 + bias, lo);
+          out[2][o] = vec_max (y2 + bias, lo);
+          out[3][o] = vec_max (y3 + bias, lo);
+          out[4][o] = vec_max (y4 + bias, lo);
+          out[5][o] = vec_max (y5 + bias, lo);
+        }
+    }
+  for (int i = 0; i < (pool ? TILE / 2 : TILE); i++)
+    transpose_block (out[i]);
 }
 
 /* dm = A dy. */
@@ -324,7 +407,7 @@ weights_grad_range (size_t begin, size_t end, void *ctx)
 
 /* V = B^T d for every tile of one sample of L inputs @xs: its tiles'
  * rows from @vs on, the points @plane floats apart. */
-static inline void
+NN_INLINE void
 input_transform_one (const float *xs, int L, int C, const float *zero, size_t plane, float *vs)
 {
   int T_s = (int) nn_winograd_tiles (1, L - 2);
@@ -351,66 +434,79 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
     input_transform_one (x + s * L * C, L, C, zero, plane, v + s * T_s * C);
 }
 
-/* y = act (A^T M + b) for one sample whose tiles' products start at
- * @ms, optionally max-pooled by 2, and M zeroed; @ys: its L_out (or
- * L_out / 2) rows.  @spare: TILE rows of C for the outputs past the end. */
-static inline void
-output_transform_one (float *ms, int L_out, int C, size_t plane, const float *b, float floor,
-                      int pool, float *spare, float *ys)
-{
-  int T_s = (int) nn_winograd_tiles (1, L_out), L_pool = L_out / 2;
+/* Samples handled together by the output transform: their tiles are a
+ * whole number of blocks, and their products (conv2 of the reference
+ * network: 0.75 MB) and activations stay in L2 between the reads. */
+#define OUTPUT_GROUP BLOCK
 
-  for (int j = 0; j < T_s; j++)
+/* y = act (A^T M + b) for samples s0 … s1 - 1 (s1 - s0 ≤ OUTPUT_GROUP) of
+ * the products @mt (P, C, T), optionally max-pooled by 2, M cleared;
+ * @ys: their L_y rows each from sample s0's on.  Channel blocks outermost,
+ * so that each row of M is read in one run. */
+NN_INLINE void
+output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const float *b,
+              float floor, int pool, float *ys)
+{
+  size_t T_s = nn_winograd_tiles (1, L_out), plane = (size_t) C * T;
+  size_t g0 = s0 * T_s, g1 = s1 * T_s;
+  int step = pool ? TILE / 2 : TILE, L_y = pool ? L_out / 2 : L_out;
+  NnVec out[TILE][BLOCK];
+
+  for (int o0 = 0; o0 < C; o0 += BLOCK)
     {
-      float *m = ms + (size_t) j * C;
-      float *r[TILE];
-      if (pool == 2)
+      int nc = C - o0 < BLOCK ? C - o0 : BLOCK;
+      for (size_t g = g0; g < g1; g += BLOCK)
         {
-          for (int i = 0; i < TILE / 2; i++)
-            r[i] = TILE / 2 * j + i < L_pool ? ys + (size_t) (TILE / 2 * j + i) * C
-                                             : spare + i * C;
-          output_tile_pool (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane,
-                            m + 5 * plane, m + 6 * plane, m + 7 * plane, b, r[0], r[1], r[2], C);
-          continue;
+          int nt = g1 - g < BLOCK ? (int) (g1 - g) : BLOCK;
+          output_block (mt, T, plane, g, nt, o0, nc, b, floor, pool, out);
+          for (int t = 0; t < nt; t++)
+            {
+              size_t s = (g + t) / T_s;
+              int j = (int) ((g + t) - s * T_s);
+              float *row = ys + ((s - s0) * L_y + (size_t) step * j) * C + o0;
+              for (int i = 0; i < step && step * j + i < L_y; i++)
+                if (nc == BLOCK)
+                  memcpy (row + (size_t) i * C, &out[i][t], sizeof out[i][t]);
+                else
+                  memcpy (row + (size_t) i * C, &out[i][t], sizeof (float) * nc);
+            }
         }
-      for (int i = 0; i < TILE; i++)
-        r[i] = TILE * j + i < L_out ? ys + (size_t) (TILE * j + i) * C : spare + i * C;
-      output_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
-                   m + 6 * plane, m + 7 * plane, b, floor, r[0], r[1], r[2], r[3], r[4], r[5], C);
     }
 }
 
 /* The same for samples s0 … s1 - 1 into y. */
 NN_CLONES static void
-output_transform_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C, size_t plane,
-                          const float *b, int relu, int pool, float *spare, float *y)
+output_transform_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C,
+                          const float *b, int relu, int pool, float *y)
 {
-  size_t T_s = nn_winograd_tiles (1, L_out), L_y = pool == 2 ? L_out / 2 : L_out;
+  size_t L_y = pool == 2 ? L_out / 2 : L_out;
   float floor = relu ? 0.0f : -INFINITY;
 
-  for (size_t s = s0; s < s1; s++)
-    output_transform_one (mbuf + s * T_s * C, L_out, C, plane, b, floor, pool, spare,
-                          y + s * L_y * C);
+  for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
+    output_group (mt, T, s, s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1, L_out, C, b, floor,
+                  pool == 2, y + s * L_y * C);
 }
 
 /* The output transform of samples s0 … s1 - 1 chained into the input
- * transform of the next convolution: each sample's activation goes
- * through @ys, a few kB that stay in L1/L2, instead of a chunk's worth of
- * activations out to memory and back. */
+ * transform of the next convolution: a group's activations go through
+ * @ys (OUTPUT_GROUP samples, a few hundred kB that stay in L2) instead of
+ * a chunk's worth of activations out to memory and back. */
 NN_CLONES static void
-output_chain_samples (float *mbuf, size_t s0, size_t s1, int L_out, int C, size_t plane,
-                      const float *b, int relu, int pool, float *spare, float *ys,
-                      const float *zero, size_t plane_next, float *v_next)
+output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C,
+                      const float *b, int relu, int pool, float *ys, const float *zero,
+                      size_t plane_next, float *v_next)
 {
-  size_t T_s = nn_winograd_tiles (1, L_out);
   int L_y = pool == 2 ? L_out / 2 : L_out;
   size_t T_next = nn_winograd_tiles (1, L_y - 2);
   float floor = relu ? 0.0f : -INFINITY;
 
-  for (size_t s = s0; s < s1; s++)
+  for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     {
-      output_transform_one (mbuf + s * T_s * C, L_out, C, plane, b, floor, pool, spare, ys);
-      input_transform_one (ys, L_y, C, zero, plane_next, v_next + s * T_next * C);
+      size_t e = s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1;
+      output_group (mt, T, s, e, L_out, C, b, floor, pool == 2, ys);
+      for (size_t k = s; k < e; k++)
+        input_transform_one (ys + (k - s) * L_y * C, L_y, C, zero, plane_next,
+                             v_next + k * T_next * C);
     }
 }
 
@@ -486,24 +582,21 @@ static void
 output_transform_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
-  float *spare = malloc (sizeof (float) * TILE * a->C);
-  float *ys = NULL;
+  size_t T = a->plane / a->C; /* M is (P, C, T) */
+  float *ys;
 
-  if (spare == NULL)
-    abort (); /* a few kB: as fatal as any other allocation failure here */
   if (a->v_next == NULL)
-    output_transform_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu,
-                              a->pool, spare, a->out);
-  else
     {
-      ys = malloc (sizeof (float) * a->L * a->C);
-      if (ys == NULL)
-        abort ();
-      output_chain_samples (a->products, begin, end, a->L, a->C, a->plane, a->b, a->relu, a->pool,
-                            spare, ys, a->zero, a->plane_next, a->v_next);
+      output_transform_samples (a->products, T, begin, end, a->L, a->C, a->b, a->relu, a->pool,
+                                a->out);
+      return;
     }
+  ys = malloc (sizeof (float) * OUTPUT_GROUP * a->L * a->C);
+  if (ys == NULL)
+    abort (); /* a few hundred kB: as fatal as any other allocation failure here */
+  output_chain_samples (a->products, T, begin, end, a->L, a->C, a->b, a->relu, a->pool, ys,
+                        a->zero, a->plane_next, a->v_next);
   free (ys);
-  free (spare);
 }
 
 static void
@@ -552,6 +645,71 @@ nn_winograd_input (const float *x,
   free (zero);
 }
 
+/* The direct convolution and the input transform of samples s0 … s1 - 1:
+ * a sample's activations go through @ys, a few tens of kB in L1/L2. */
+NN_CLONES static void
+direct_input_samples (const float *x, size_t s0, size_t s1, int L, int C_x, const float *wt,
+                      const float *b, int C, int K, int relu, const float *zero, size_t plane,
+                      float *ys, float *v)
+{
+  int L_y = L - K + 1;
+  size_t T_s = nn_winograd_tiles (1, L_y - 2);
+
+  for (size_t s = s0; s < s1; s++)
+    {
+      nn_conv1d_direct_sample (x + s * L * C_x, L, C_x, wt, b, C, K, relu, ys);
+      input_transform_one (ys, L_y, C, zero, plane, v + s * T_s * C);
+    }
+}
+
+typedef struct
+{
+  const float *x, *wt, *b, *zero;
+  float       *v;
+  size_t       plane;
+  int          L, C_x, C, K, relu;
+} DirectInputArgs;
+
+static void
+direct_input_range (size_t begin, size_t end, void *ctx)
+{
+  DirectInputArgs *a = ctx;
+  float *ys = malloc (sizeof (float) * (a->L - a->K + 1) * a->C);
+
+  if (ys == NULL)
+    abort (); /* a few tens of kB: as fatal as any other allocation failure here */
+  direct_input_samples (a->x, begin, end, a->L, a->C_x, a->wt, a->b, a->C, a->K, a->relu, a->zero,
+                        a->plane, ys, a->v);
+  free (ys);
+}
+
+void
+nn_winograd_input_direct (const float *x,
+                          int          B,
+                          int          L,
+                          int          C_x,
+                          const float *w,
+                          const float *b,
+                          int          C_in,
+                          int          K,
+                          int          relu,
+                          float       *v)
+{
+  int L_y = L - K + 1, T_s = (int) nn_winograd_tiles (1, L_y - 2);
+  float *zero = zeros (C_in), *wt = malloc (sizeof (float) * K * C_x * C_in);
+  DirectInputArgs a = { x, wt, b, zero, v, nn_winograd_tiles (B, L_y - 2) * C_in, L, C_x, C_in,
+                        K, relu };
+
+  if (zero == NULL || wt == NULL)
+    abort ();
+  nn_conv1d_direct_weights (w, C_in, K * C_x, wt);
+  /* Split over the threads, unlike the direct convolution alone: here
+   * each sample's part includes the transform's writes to memory. */
+  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), direct_input_range, &a);
+  free (wt);
+  free (zero);
+}
+
 void
 nn_winograd_forward_chain (const float *v,
                            int          B,
@@ -577,11 +735,16 @@ nn_winograd_forward_chain (const float *v,
 
   if (v_next != NULL && zero == NULL)
     abort ();
-  /* beta = 1 onto the zeros the previous output transform left. */
+  /* M^T = U V^T per point, beta = 1 onto the zeros the previous output
+   * transform left.  The products come out as rows of tiles per output
+   * channel, (P, C_out, T), which OpenBLAS computes much faster than
+   * (P, T, C_out) for the thin products of the first layers (Cooperlake
+   * kernels, 2 threads, 8 products of T = 2,944 tiles: 64 x 64 channels
+   * 260 against 135 GFLOP/s, 128 x 64 252 against 172, 256 x 256 357
+   * against 334); the output transform turns them back by blocks. */
   for (int xi = 0; xi < P; xi++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, T, C_out, C_in, 1.0f,
-                 v + xi * plane_in, C_in, u + xi * plane, C_in, 1.0f, mbuf + xi * plane_out,
-                 C_out);
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, C_out, T, C_in, 1.0f,
+                 u + xi * plane, C_in, v + xi * plane_in, C_in, 1.0f, mbuf + xi * plane_out, T);
   /* With a chain, V is the next layer's: this one's is dead once its
    * products are taken. */
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);

@@ -658,12 +658,51 @@ test_winograd_conv (void)
       }
 }
 
+/* Whether two stored forward passes of the same network took the same
+ * decisions: the same activations zero after each ReLU, and the same
+ * input (the first of equals) taken by each max-pool window. */
+static gboolean
+same_decisions (const NnModel *a, const NnModel *b, int B)
+{
+  for (int i = 0; i < a->n_layers; i++)
+    {
+      const NnLayer *La = &a->layers[i], *Lb = &b->layers[i];
+      size_t n = (size_t) B * La->c_out * La->l_out;
+
+      if (La->relu)
+        for (size_t j = 0; j < n; j++)
+          if ((La->out[j] > 0.0f) != (Lb->out[j] > 0.0f))
+            return FALSE;
+      if (La->kind == NN_LAYER_POOL)
+        {
+          const float *xa = a->layers[i - 1].out, *xb = b->layers[i - 1].out;
+          for (int s = 0; s < B; s++)
+            for (int t = 0; t < La->l_out; t++)
+              for (int c = 0; c < La->c_in; c++)
+                {
+                  size_t base = ((size_t) s * La->l_in + (size_t) t * La->k) * La->c_in + c;
+                  int ka = 0, kb = 0;
+                  for (int k = 1; k < La->k; k++)
+                    {
+                      if (xa[base + (size_t) k * La->c_in] > xa[base + (size_t) ka * La->c_in])
+                        ka = k;
+                      if (xb[base + (size_t) k * La->c_in] > xb[base + (size_t) kb * La->c_in])
+                        kb = k;
+                    }
+                  if (ka != kb)
+                    return FALSE;
+                }
+        }
+    }
+  return TRUE;
+}
+
 /* The reference network, Winograd against shifted GEMMs: the same
  * probabilities and the same gradients of a batch. */
 static void
 test_winograd_model (void)
 {
-  enum { N = 70, DIM = 140, C = 3 };
+  enum { N = 70, N_GRAD = 16, DIM = 140, C = 3 };
   g_autofree char *err = NULL;
   g_autofree float *x = g_new (float, N * DIM), *pw = g_new (float, N * C), *pg = g_new (float, N * C);
   g_autofree float *gw = NULL;
@@ -710,10 +749,26 @@ test_winograd_model (void)
     mw->infer_chunk = 0;
     assert_close ("chunks of 16", pc, pw, N * C, 1e-6f);
   }
-  nn_model_forward (mw, x, N, NN_FORWARD_STORE);
-  nn_model_backward (mw, x, N, dl);
-  nn_model_forward (mg, x, N, NN_FORWARD_STORE);
-  nn_model_backward (mg, x, N, dl);
+  /* The gradients agree where the two passes took the same decisions:
+   * which ReLUs let through and which input each max-pool took.  With
+   * ~600,000 activations a layer, a value within rounding (~1e-7) of a
+   * tie is no rarity, and a decision taken the other way moves the
+   * gradients of every layer below by ~1e-3; the rounding differs with
+   * the kernels OpenBLAS picks for the CPU.  So the gradients are those
+   * of a batch of 16 (70 inputs disagreed somewhere in 3 of 4 draws with
+   * the Cooperlake kernels), and inputs are drawn until every decision
+   * agrees. */
+  for (int draw = 0;; draw++)
+    {
+      g_assert_cmpint (draw, <, 50);
+      nn_model_forward (mw, x, N_GRAD, NN_FORWARD_STORE);
+      nn_model_forward (mg, x, N_GRAD, NN_FORWARD_STORE);
+      if (same_decisions (mw, mg, N_GRAD))
+        break;
+      fill_uniform (x, N_GRAD * DIM, &rng, -1, 1);
+    }
+  nn_model_backward (mw, x, N_GRAD, dl);
+  nn_model_backward (mg, x, N_GRAD, dl);
   for (int i = 0; i < mw->n_layers; i++)
     {
       NnLayer *L = &mw->layers[i];
