@@ -672,8 +672,9 @@ nn_model_forward (NnModel     *m,
             {
               /* Monte-Carlo dropout: no backward pass, no mask kept. */
               float keep = 1.0f / (1.0f - L->rate);
+              uint64_t threshold = nn_dropout_threshold (L->rate);
               for (size_t j = 0; j < n; j++)
-                out[j] = nn_rng_uniform (&m->rng) >= L->rate ? cur[j] * keep : 0.0f;
+                out[j] = cur[j] * nn_dropout_mask (&m->rng, threshold, keep);
             }
           break;
         }

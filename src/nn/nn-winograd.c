@@ -145,11 +145,6 @@ input_tile (const float *restrict d0, const float *restrict d1, const float *res
     }
 }
 
-/* Read rows of products zeroed again for the next layer's GEMMs (see
- * nn_winograd_forward), while they are in L1. */
-#define CLEAR_TILE(m, c)                                                                \
-  m##0[c] = m##1[c] = m##2[c] = m##3[c] = m##4[c] = m##5[c] = m##6[c] = m##7[c] = 0.0f
-
 /* The forward output transform works on blocks of BLOCK tiles by BLOCK
  * channels in GCC's portable vectors of BLOCK floats (one AVX-512
  * register; two AVX2 or four SSE registers in the other clones). */
@@ -313,31 +308,6 @@ output_grad_tile (const float *restrict g0, const float *restrict g1, const floa
       dm5[c] = e3 + o3;
       dm6[c] = e3 - o3;
       dm7[c] = g5[c];
-    }
-}
-
-/* dd = B dv: the first two added to x0 and x1 (shared with the previous
- * tile), the other six written; dv left zero. */
-static inline void
-input_grad_tile (float *restrict m0, float *restrict m1, float *restrict m2, float *restrict m3,
-                 float *restrict m4, float *restrict m5, float *restrict m6, float *restrict m7,
-                 float *restrict x0,
-                 float *restrict x1, float *restrict x2, float *restrict x3, float *restrict x4,
-                 float *restrict x5, float *restrict x6, float *restrict x7, int C)
-{
-  for (int c = 0; c < C; c++)
-    {
-      float a12 = m1[c] + m2[c], a34 = m3[c] + m4[c], a56 = m5[c] + m6[c];
-      float s12 = m1[c] - m2[c], s34 = m3[c] - m4[c], s56 = m5[c] - m6[c];
-      x0[c] += m0[c];
-      x1[c] += s12 + 0.5f * s34 + 2.0f * s56 - m7[c];
-      x2[c] = -5.25f * m0[c] + a12 + 0.25f * a34 + 4.0f * a56;
-      x3[c] = -4.25f * s12 - 2.5f * s34 - 2.5f * s56 + 5.25f * m7[c];
-      x4[c] = 5.25f * m0[c] - 4.25f * a12 - 1.25f * a34 - 5.0f * a56;
-      x5[c] = s12 + 2.0f * s34 + 0.5f * s56 - 5.25f * m7[c];
-      x6[c] = -m0[c] + a12 + a34 + a56;
-      x7[c] = m7[c];
-      CLEAR_TILE (m, c);
     }
 }
 
@@ -530,30 +500,96 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
       }
 }
 
-/* dx = B dV: tile j gives inputs 6j … 6j + 7; the first two of them are
- * the last two of tile j - 1, so each sample is walked in order, tile j
- * adding to what j - 1 wrote and writing its own last six.  @spare: P - 3
- * rows of C for the inputs past the end. */
-NN_CLONES static void
-input_grad_samples (float *dv, size_t s0, size_t s1, int L, int C, size_t plane, float *spare,
-                    float *dx)
+/* n ≤ BLOCK floats to and from a vector: constant sizes (a vector load or
+ * store, no library call) for whole blocks. */
+NN_INLINE NnVec
+load_part (const float *p, int n)
 {
-  int T_s = (int) nn_winograd_tiles (1, L - 2);
+  NnVec v = { 0 };
 
-  for (size_t s = s0; s < s1; s++)
-    for (int j = 0; j < T_s; j++)
-      {
-        float *r[P];
-        /* t0 + 2 < L always: a tile starts at most at L - 3. */
-        for (int i = 0; i < P; i++)
-          r[i] = TILE * j + i < L ? dx + (s * L + TILE * j + i) * C : spare + (i - 3) * C;
-        float *m = dv + (s * T_s + j) * C;
-        if (j == 0)
-          memset (r[0], 0, sizeof (float) * 2 * C);
-        input_grad_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
-                         m + 6 * plane, m + 7 * plane, r[0], r[1], r[2], r[3], r[4], r[5], r[6],
-                         r[7], C);
-      }
+  if (n == BLOCK)
+    memcpy (&v, p, sizeof v);
+  else
+    memcpy (&v, p, sizeof (float) * n);
+  return v;
+}
+
+NN_INLINE void
+store_part (float *p, NnVec v, int n)
+{
+  if (n == BLOCK)
+    memcpy (p, &v, sizeof v);
+  else
+    memcpy (p, &v, sizeof (float) * n);
+}
+
+/* dx = B dV for samples s0 … s1 - 1, from dV (P, C, T) as the GEMMs
+ * leave it (a row of tiles per point and channel; cleared once read), by
+ * blocks of BLOCK channels x BLOCK tiles transposed to vectors of
+ * channels.  Tile j gives inputs 6j … 6j + 7; the first two of them are
+ * the last two of tile j - 1, so each sample is walked in order, tile j
+ * adding to what j - 1 wrote and writing its own last six (those past
+ * the end dropped). */
+NN_CLONES static void
+input_grad_samples (float *dvt, size_t T, size_t s0, size_t s1, int L, int C, float *dx)
+{
+  size_t T_s = nn_winograd_tiles (1, L - 2), plane = (size_t) C * T;
+  size_t g0 = s0 * T_s, g1 = s1 * T_s;
+  NnVec d[P][BLOCK], zero = { 0 };
+
+  for (int o0 = 0; o0 < C; o0 += BLOCK)
+    {
+      int nc = C - o0 < BLOCK ? C - o0 : BLOCK;
+      for (size_t g = g0; g < g1; g += BLOCK)
+        {
+          int nt = g1 - g < BLOCK ? (int) (g1 - g) : BLOCK;
+          for (int i = 0; i < P; i++)
+            {
+              for (int o = 0; o < BLOCK; o++)
+                {
+                  float *r = dvt + i * plane + (size_t) (o0 + o) * T + g;
+                  if (o >= nc)
+                    {
+                      d[i][o] = zero;
+                      continue;
+                    }
+                  __builtin_prefetch (r + PREFETCH_TILES, 1);
+                  d[i][o] = take_row (r, nt);
+                }
+              transpose_block (d[i]);
+            }
+          for (int t = 0; t < nt; t++)
+            {
+              size_t s = (g + t) / T_s;
+              int j = (int) ((g + t) - s * T_s), t0 = TILE * j;
+              float *x = dx + (s * L + (size_t) t0) * C + o0;
+              NnVec m0 = d[0][t], m1 = d[1][t], m2 = d[2][t], m3 = d[3][t];
+              NnVec m4 = d[4][t], m5 = d[5][t], m6 = d[6][t], m7 = d[7][t];
+              NnVec a12 = m1 + m2, a34 = m3 + m4, a56 = m5 + m6;
+              NnVec s12 = m1 - m2, s34 = m3 - m4, s56 = m5 - m6;
+              NnVec x0 = m0, x1 = s12 + 0.5f * s34 + 2.0f * s56 - m7;
+              NnVec out[P - 2] = {
+                -5.25f * m0 + a12 + 0.25f * a34 + 4.0f * a56,
+                -4.25f * s12 - 2.5f * s34 - 2.5f * s56 + 5.25f * m7,
+                5.25f * m0 - 4.25f * a12 - 1.25f * a34 - 5.0f * a56,
+                s12 + 2.0f * s34 + 0.5f * s56 - 5.25f * m7,
+                -m0 + a12 + a34 + a56,
+                m7,
+              };
+
+              /* t0 + 2 < L always: a tile starts at most at L - 3. */
+              if (j > 0)
+                {
+                  x0 += load_part (x, nc);
+                  x1 += load_part (x + C, nc);
+                }
+              store_part (x, x0, nc);
+              store_part (x + C, x1, nc);
+              for (int i = 2; i < P && t0 + i < L; i++)
+                store_part (x + (size_t) i * C, out[i - 2], nc);
+            }
+        }
+    }
 }
 
 typedef struct
@@ -611,12 +647,8 @@ static void
 input_grad_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
-  float *spare = malloc (sizeof (float) * (P - 3) * a->C);
 
-  if (spare == NULL)
-    abort ();
-  input_grad_samples (a->products, begin, end, a->L, a->C, a->plane, spare, a->out);
-  free (spare);
+  input_grad_samples (a->products, a->plane / a->C, begin, end, a->L, a->C, a->out);
 }
 
 /* A row of zeros for the inputs past a sample's end; the largest layer
@@ -803,9 +835,12 @@ nn_winograd_backward (const float *v,
   free (zero);
   if (dx == NULL)
     return;
+  /* dV^T = U^T dM^T, (P, C_in, T), for the reason of the forward pass'
+   * layout (8 products of 1,472 tiles, two threads: 64 x 64 channels 188
+   * against 62 GFLOP/s, 128 x 64 191 against 95, 256 x 256 257 against
+   * 243). */
   for (int xi = 0; xi < P; xi++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C_in, C_out, 1.0f,
-                 dm + xi * plane_out, C_out, u + xi * plane, C_in, 1.0f, dv + xi * plane_in,
-                 C_in);
+    cblas_sgemm (CblasRowMajor, CblasTrans, CblasTrans, C_in, T, C_out, 1.0f, u + xi * plane,
+                 C_in, dm + xi * plane_out, C_out, 1.0f, dv + xi * plane_in, T);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), input_grad_range, &grad_in);
 }

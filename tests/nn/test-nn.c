@@ -228,6 +228,18 @@ test_gradient_dropout (void)
   nn_rng_seed (&rng, 30);
   fill_uniform (x, N, &rng, -1, 1);
   fill_uniform (r, N, &rng, -1, 1);
+  /* The mask is selected by bits from the generator's integers: it keeps
+   * the elements whose uniform is >= the rate, as a comparison of floats
+   * does. */
+  for (int k = 0; k < 4; k++)
+    {
+      static const float rates[] = { 0.5f, 0.1f, 0.3f, 0.25f + 1.0f / 16777216.0f };
+      NnRng same = rng;
+      float keep = 1.0f / (1.0f - rates[k]);
+      nn_dropout_forward (x, N, rates[k], &rng, mask, y);
+      for (size_t i = 0; i < N; i++)
+        g_assert_cmpfloat (mask[i], ==, nn_rng_uniform (&same) >= rates[k] ? keep : 0.0f);
+    }
   nn_dropout_forward (x, N, 0.5f, &rng, mask, y);
   for (size_t i = 0; i < N; i++)
     {
