@@ -170,12 +170,16 @@ nn_conv1d_direct_sample (const float *xs, int L, int C_in, const float *wt, cons
 /* Kernel-3 convolutions by Winograd's minimal filtering F(6,3) (Lavin &
  * Gray 2016): each tile of 6 outputs from 8 inputs costs 8 products per
  * (input, output) channel pair instead of 18, and the products of all
- * tiles are 8 GEMMs (M = tiles, N = C_out, K = C_in).  The transforms are
- * passes over contiguous channels.  Layouts: V (8, tiles, C_in), M
- * (8, tiles, C_out) and U (8, C_out, C_in), a dense matrix per point:
- * OpenBLAS packs a dense matrix faster than rows 8 C apart (the eight
- * GEMMs of a 64-channel layer, whose 2 kB row stride kept landing in the
- * same cache sets: 3.1 ms against 3.7-5.7 ms; inference 9 % faster).
+ * tiles are 8 GEMMs (tiles x C_out x C_in).  Layouts, a dense matrix per
+ * point (OpenBLAS packs a dense matrix faster than rows 8 C apart: the
+ * eight GEMMs of a 64-channel layer, whose 2 kB row stride kept landing
+ * in the same cache sets, took 3.1 ms against 3.7-5.7 ms): V (8, tiles,
+ * C_in) and U (8, C_out, C_in); the products M (8, C_out, tiles) and the
+ * gradient dV (8, C_in, tiles), a row of tiles per channel, which
+ * OpenBLAS computes up to 3x faster on two threads than rows of channels
+ * (see nn-winograd.c); dM (8, tiles, C_out).  The transforms are passes
+ * over contiguous channels, or over 16 x 16 blocks transposed in
+ * registers where the layout is by channel.
  * A sample of L inputs has nn_winograd_tiles (1, L - 2) tiles; inputs
  * past its end count as zeros, outputs past L - 2 are dropped. */
 #define NN_WINOGRAD_POINTS 8
@@ -186,7 +190,7 @@ size_t nn_winograd_tiles      (int B, int L_out);
 /* U = G w for weights w (C_out, 3, C_in). */
 void   nn_winograd_weights    (const float *w, int C_out, int C_in, float *u);
 /* y = act (conv (x, w) + b) from U: fills @v (kept for the backward pass)
- * and uses @mbuf (8 x tiles x C_out), which must be all zeros on entry
+ * and uses @mbuf (8 x C_out x tiles), which must be all zeros on entry
  * and is all zeros again on return: the GEMMs add onto it and the output
  * transform clears what it read, which costs less than OpenBLAS' own
  * zeroing pass.  With @pool = 2 (and @relu), y is the max-pool of size 2
@@ -212,7 +216,7 @@ void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const 
                                   float *y, float *v_next);
 /* From V and U of the forward pass and dy (B x (L - 2) x C_out, already
  * masked by the ReLU): dw, and dx (B x L x C_in) when it is not NULL.
- * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in, @dv: 8 x tiles x C_in,
+ * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in, @dv: 8 x C_in x tiles,
  * the last all zeros on entry and on return, as @mbuf of the forward
  * pass. */
 void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
