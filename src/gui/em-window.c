@@ -158,6 +158,24 @@ em_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (em_window_parent_class)->close_request (window);
 }
 
+/* gtk_window_destroy() unrealizes the window and drops GTK's reference,
+ * but every task running for it (training, opening, a precision sample,
+ * SIMBAD) holds one too, so dispose would come only when the last of
+ * them ended: training would run to its end for a window no longer
+ * there, keeping the experiment locked.  Its work is cancelled here
+ * instead, as the window goes; the label writer is left to finish. */
+static void
+em_window_unrealize (GtkWidget *widget)
+{
+  EmWindow *self = EM_WINDOW (widget);
+
+  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->open_cancellable);
+  g_cancellable_cancel (self->train_cancellable);
+  g_cancellable_cancel (self->simbad_cancellable);
+  GTK_WIDGET_CLASS (em_window_parent_class)->unrealize (widget);
+}
+
 static void
 em_window_dispose (GObject *object)
 {
@@ -222,6 +240,7 @@ em_window_class_init (EmWindowClass *klass)
   object_class->get_property = em_window_get_property;
   object_class->set_property = em_window_set_property;
   GTK_WINDOW_CLASS (klass)->close_request = em_window_close_request;
+  widget_class->unrealize = em_window_unrealize;
 
   properties[PROP_EXPERIMENT_PATH]
       = g_param_spec_string ("experiment-path", NULL, NULL, NULL,

@@ -3,8 +3,8 @@
  * nn and app layers): first start creates it and runs its first
  * iteration; labels and undo reach the database; "Train and query next
  * batch" runs in a task while the main loop keeps ticking (no stall over
- * 50 ms) and the window stays usable; cancelling leaves the experiment as
- * it was. */
+ * 50 ms) and the window stays usable; cancelling, or closing the window,
+ * leaves the experiment as it was. */
 #include "em-config.h"
 
 #include <math.h>
@@ -45,6 +45,13 @@ static gboolean
 not_training (gpointer data)
 {
   return !em_window_is_training (data);
+}
+
+/* The weak pointer at @data was cleared: the object was finalized. */
+static gboolean
+is_gone (gpointer data)
+{
+  return *(gpointer *) data == NULL;
 }
 
 static gboolean
@@ -257,6 +264,32 @@ test_demo_label_train_cancel (void)
   g_assert_true (gui_test_wait_for (not_training, window, 120000));
   g_assert_true (em_experiment_get_counts (em_window_get_experiment (window), &counts, &error));
   g_assert_cmpuint (counts.iterations, ==, n_iterations + 1);
+
+  /* closing the window while it trains: the training is cancelled, the
+   * window goes, and the experiment is free for the next window at once */
+  {
+    gpointer gone = window;
+    EmWindow *again;
+    gint64 t0;
+
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.train", NULL));
+    gui_test_spin (200);
+    g_assert_true (em_window_is_training (window));
+    g_object_add_weak_pointer (G_OBJECT (window), &gone);
+    t0 = g_get_monotonic_time ();
+    gtk_window_destroy (GTK_WINDOW (window));
+    g_assert_true (gui_test_wait_for (is_gone, &gone, 120000));
+    g_test_message ("window closed while training: finalized after %.0f ms",
+                    (g_get_monotonic_time () - t0) / 1000.0);
+    again = g_object_new (EM_TYPE_WINDOW, NULL);
+    gtk_window_present (GTK_WINDOW (again));
+    em_window_open_experiment (again, demo);
+    g_assert_true (gui_test_wait_for (opened, again, 300000));
+    g_assert_true (em_experiment_get_counts (em_window_get_experiment (again), &counts, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (counts.iterations, ==, n_iterations + 1);
+    window = again;
+  }
 
   g_array_unref (stalls.gaps);
   g_array_unref (stalls.cpu_gaps);
