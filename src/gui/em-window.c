@@ -158,21 +158,26 @@ em_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (em_window_parent_class)->close_request (window);
 }
 
-/* gtk_window_destroy() unrealizes the window and drops GTK's reference,
- * but every task running for it (training, opening, a precision sample,
- * SIMBAD) holds one too, so dispose would come only when the last of
- * them ended: training would run to its end for a window no longer
- * there, keeping the experiment locked.  Its work is cancelled here
- * instead, as the window goes; the label writer is left to finish. */
+/* Training, opening, a precision sample, SIMBAD; not the label writer:
+ * labels given must reach the database. */
 static void
-em_window_unrealize (GtkWidget *widget)
+cancel_tasks (EmWindow *self)
 {
-  EmWindow *self = EM_WINDOW (widget);
-
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->open_cancellable);
   g_cancellable_cancel (self->train_cancellable);
   g_cancellable_cancel (self->simbad_cancellable);
+}
+
+/* gtk_window_destroy() unrealizes the window and drops GTK's reference,
+ * but every task running for it holds one too, so dispose would come only
+ * when the last of them ended: training would run to its end for a window
+ * no longer there, keeping the experiment locked.  The tasks are
+ * cancelled here instead, as the window goes. */
+static void
+em_window_unrealize (GtkWidget *widget)
+{
+  cancel_tasks (EM_WINDOW (widget));
   GTK_WIDGET_CLASS (em_window_parent_class)->unrealize (widget);
 }
 
@@ -181,13 +186,10 @@ em_window_dispose (GObject *object)
 {
   EmWindow *self = EM_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_cancellable_cancel (self->open_cancellable);
-  g_cancellable_cancel (self->train_cancellable);
+  cancel_tasks (self);
   /* Labels given must reach the database: wait for the writes queued. */
   if (self->writer != NULL)
     g_thread_pool_free (g_steal_pointer (&self->writer), FALSE, TRUE);
-  g_cancellable_cancel (self->simbad_cancellable);
   g_clear_handle_id (&self->simbad_timeout, g_source_remove);
   g_clear_pointer (&self->simbad, em_simbad_client_unref);
   g_cancellable_cancel (self->samp_cancellable);
