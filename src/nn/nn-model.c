@@ -20,7 +20,7 @@
  * Measured on two Zen 5 cores, 6 alternating rounds (medians): 256 gave
  * 13,050 spectra/s, 512 12,090, 1,024 10,860; before the products were
  * laid out by channel, 1,024 had been best (11,560 in the same rounds).
- * Workspace: ~45 MB at 256 for the reference network. */
+ * Workspace: ~55 MB at 256 for the reference network. */
 #define NN_INFER_CHUNK_ONE_THREAD 128
 #define NN_INFER_CHUNK_THREADS    256
 

@@ -170,22 +170,36 @@ vec_max (NnVec a, NnVec b)
   return (NnVec) (((NnVecMask) a & k) | ((NnVecMask) b & ~k));
 }
 
-/* The first n ≤ BLOCK floats of a row (zeros past n), cleared there. */
+/* n ≤ BLOCK floats to and from a vector: constant sizes (a vector load or
+ * store, no library call) for whole blocks. */
 NN_INLINE NnVec
-take_row (float *row, int n)
+load_part (const float *p, int n)
 {
   NnVec v = { 0 };
 
   if (n == BLOCK)
-    {
-      /* Constant sizes: a vector load and a store, not library calls. */
-      NnVec zero = { 0 };
-      memcpy (&v, row, sizeof v);
-      memcpy (row, &zero, sizeof zero);
-      return v;
-    }
-  memcpy (&v, row, sizeof (float) * n);
-  memset (row, 0, sizeof (float) * n);
+    memcpy (&v, p, sizeof v);
+  else
+    memcpy (&v, p, sizeof (float) * n);
+  return v;
+}
+
+NN_INLINE void
+store_part (float *p, NnVec v, int n)
+{
+  if (n == BLOCK)
+    memcpy (p, &v, sizeof v);
+  else
+    memcpy (p, &v, sizeof (float) * n);
+}
+
+/* The first n ≤ BLOCK floats of a row (zeros past n), cleared there. */
+NN_INLINE NnVec
+take_row (float *row, int n)
+{
+  NnVec v = load_part (row, n);
+
+  store_part (row, (NnVec) { 0 }, n);
   return v;
 }
 
@@ -435,10 +449,7 @@ output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const
               int j = (int) ((g + t) - s * T_s);
               float *row = ys + ((s - s0) * L_y + (size_t) step * j) * C + o0;
               for (int i = 0; i < step && step * j + i < L_y; i++)
-                if (nc == BLOCK)
-                  memcpy (row + (size_t) i * C, &out[i][t], sizeof out[i][t]);
-                else
-                  memcpy (row + (size_t) i * C, &out[i][t], sizeof (float) * nc);
+                store_part (row + (size_t) i * C, out[i][t], nc);
             }
         }
     }
@@ -498,29 +509,6 @@ output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, co
                           o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane,
                           o + 7 * plane, C);
       }
-}
-
-/* n ≤ BLOCK floats to and from a vector: constant sizes (a vector load or
- * store, no library call) for whole blocks. */
-NN_INLINE NnVec
-load_part (const float *p, int n)
-{
-  NnVec v = { 0 };
-
-  if (n == BLOCK)
-    memcpy (&v, p, sizeof v);
-  else
-    memcpy (&v, p, sizeof (float) * n);
-  return v;
-}
-
-NN_INLINE void
-store_part (float *p, NnVec v, int n)
-{
-  if (n == BLOCK)
-    memcpy (p, &v, sizeof v);
-  else
-    memcpy (p, &v, sizeof (float) * n);
 }
 
 /* dx = B dV for samples s0 … s1 - 1, from dV (P, C, T) as the GEMMs
@@ -648,6 +636,7 @@ input_grad_range (size_t begin, size_t end, void *ctx)
 {
   TransformArgs *a = ctx;
 
+  /* dV is (P, C, T) */
   input_grad_samples (a->products, a->plane / a->C, begin, end, a->L, a->C, a->out);
 }
 
@@ -735,8 +724,6 @@ nn_winograd_input_direct (const float *x,
   if (zero == NULL || wt == NULL)
     abort ();
   nn_conv1d_direct_weights (w, C_in, K * C_x, wt);
-  /* Split over the threads, unlike the direct convolution alone: here
-   * each sample's part includes the transform's writes to memory. */
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_in), direct_input_range, &a);
   free (wt);
   free (zero);
