@@ -691,6 +691,9 @@ nn_model_backward (NnModel     *m,
                    const float *dlogits)
 {
   float *g = m->grad_a, *other = m->grad_b, *swap;
+  /* g is the gradient of a max-pool of pairs that the convolution below
+   * takes back itself. */
+  int pooled = 0;
 
   memcpy (g, dlogits, sizeof (float) * B * m->n_classes);
   for (int i = m->n_layers - 1; i >= 0; i--)
@@ -706,15 +709,21 @@ nn_model_backward (NnModel     *m,
         case NN_LAYER_CONV:
           if (conv_winograd (L))
             {
-              nn_relu_bias_grad (L->out, g, (size_t) B * L->l_out, L->c_out, L->relu, db);
-              nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, g,
-                                    m->wino_dm, m->wino_du, m->wino_dv, dw, dx);
+              nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, L->out,
+                                    L->relu, pooled ? 2 : 0, g, db, m->wino_dm, m->wino_du,
+                                    m->wino_dv, dw, dx);
+              pooled = 0;
               break;
             }
           nn_conv1d_backward (in, NULL, B, L->l_in, L->c_in, w, L->c_out, L->k, L->relu, L->out, g,
                               dw, db, m->dcol, dx);
           break;
         case NN_LAYER_POOL:
+          if (L->k == 2 && i > 0 && conv_winograd (&m->layers[i - 1]))
+            {
+              pooled = 1;
+              continue;
+            }
           nn_maxpool_backward (in, B, L->l_in, L->c_in, L->k, g, other);
           break;
         case NN_LAYER_FLATTEN:

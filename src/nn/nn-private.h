@@ -214,14 +214,17 @@ void   nn_winograd_input_direct (const float *x, int B, int L, int C_x, const fl
 void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const float *u,
                                   int C_out, const float *b, int relu, int pool, float *mbuf,
                                   float *y, float *v_next);
-/* From V and U of the forward pass and dy (B x (L - 2) x C_out, already
- * masked by the ReLU): dw, and dx (B x L x C_in) when it is not NULL.
+/* From V and U of the forward pass, its output y (B x (L - 2) x C_out,
+ * after the ReLU when @relu) and dy: db, dw, and dx (B x L x C_in) when
+ * it is not NULL.  dy is the gradient of y, or with @pool = 2 that of the
+ * max-pool of pairs after the layer (B x (L - 2) / 2 x C_out), the pool's
+ * and the ReLU's backward passes done here on the way.
  * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in, @dv: 8 x C_in x tiles,
  * the last all zeros on entry and on return, as @mbuf of the forward
  * pass. */
 void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
-                               int C_out, const float *dy, float *dm, float *du, float *dv,
-                               float *dw, float *dx);
+                               int C_out, const float *y, int relu, int pool, const float *dy,
+                               float *db, float *dm, float *du, float *dv, float *dw, float *dx);
 
 typedef enum
 {

@@ -491,23 +491,72 @@ output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
     }
 }
 
-/* dM = A dy: dm[xi][tile][o]; outputs past the end count as zeros. */
+/* Row @pos of sample @s of the gradient of the layer's output: @dy masked
+ * by the ReLU (@y > 0) and, with @pool, the gradient of the max-pool of
+ * pairs after it routed to the first maximum of each pair (PyTorch's
+ * choice), the positions past the last pair zero: what
+ * nn_maxpool_backward and nn_relu_bias_grad write in two passes over
+ * memory, a row at a time into the cache.  Added to @db. */
+NN_INLINE void
+grad_row (const float *dy, const float *y, size_t s, int pos, int L_out, int C, int relu,
+          int pool, float *restrict out, float *restrict db)
+{
+  const float *restrict ys = y + ((size_t) s * L_out + pos) * C;
+  const float *restrict d;
+
+  if (!pool)
+    d = dy + ((size_t) s * L_out + pos) * C;
+  else if (pos / 2 < L_out / 2)
+    d = dy + ((size_t) s * (L_out / 2) + pos / 2) * C;
+  else
+    {
+      memset (out, 0, sizeof (float) * C);
+      return;
+    }
+  if (pool)
+    {
+      /* The pair's other member: after (pos even) or before it. */
+      const float *restrict yo = pos % 2 == 0 ? ys + C : ys - C;
+      int odd = pos % 2;
+      for (int c = 0; c < C; c++)
+        {
+          int first = odd ? ys[c] > yo[c] : !(yo[c] > ys[c]);
+          float g = first && (!relu || ys[c] > 0.0f) ? d[c] : 0.0f;
+          out[c] = g;
+          db[c] += g;
+        }
+      return;
+    }
+  for (int c = 0; c < C; c++)
+    {
+      float g = !relu || ys[c] > 0.0f ? d[c] : 0.0f;
+      out[c] = g;
+      db[c] += g;
+    }
+}
+
+/* dM = A dy: dm[xi][tile][o] for samples s0 … s1 - 1, dy as grad_row
+ * makes it (outputs past the end count as zeros) in @rows (TILE x C),
+ * its sum over the samples into @db (cleared first). */
 NN_CLONES static void
-output_grad_samples (const float *dy, size_t s0, size_t s1, int L_out, int C, const float *zero,
-                     size_t plane, float *dm)
+output_grad_samples (const float *dy, const float *y, size_t s0, size_t s1, int L_out, int C,
+                     int relu, int pool, size_t plane, float *rows, float *db, float *dm)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out);
 
+  memset (db, 0, sizeof (float) * C);
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
-        const float *g[TILE];
         for (int i = 0; i < TILE; i++)
-          g[i] = TILE * j + i < L_out ? dy + (s * L_out + TILE * j + i) * C : zero;
+          if (TILE * j + i < L_out)
+            grad_row (dy, y, s, TILE * j + i, L_out, C, relu, pool, rows + (size_t) i * C, db);
+          else
+            memset (rows + (size_t) i * C, 0, sizeof (float) * C);
         float *o = dm + (s * T_s + j) * C;
-        output_grad_tile (g[0], g[1], g[2], g[3], g[4], g[5], o, o + plane, o + 2 * plane,
-                          o + 3 * plane, o + 4 * plane, o + 5 * plane, o + 6 * plane,
-                          o + 7 * plane, C);
+        output_grad_tile (rows, rows + C, rows + 2 * C, rows + 3 * C, rows + 4 * C, rows + 5 * C,
+                          o, o + plane, o + 2 * plane, o + 3 * plane, o + 4 * plane,
+                          o + 5 * plane, o + 6 * plane, o + 7 * plane, C);
       }
 }
 
@@ -623,12 +672,29 @@ output_transform_range (size_t begin, size_t end, void *ctx)
   free (ys);
 }
 
-static void
-output_grad_range (size_t begin, size_t end, void *ctx)
+typedef struct
 {
-  TransformArgs *a = ctx;
+  const float *dy, *y;
+  float       *dm, *db_parts;
+  size_t       plane;
+  int          B, L_out, C, relu, pool, parts;
+} OutputGradArgs;
 
-  output_grad_samples (a->in, begin, end, a->L, a->C, a->zero, a->plane, a->out);
+/* Parts of whole samples, each with its own sum of db: the parts are a
+ * function of the thread count alone, and so is the result. */
+static void
+output_grad_parts (size_t begin, size_t end, void *ctx)
+{
+  OutputGradArgs *a = ctx;
+  float *rows = malloc (sizeof (float) * TILE * a->C);
+
+  if (rows == NULL)
+    abort (); /* a few kB: as fatal as any other allocation failure here */
+  for (size_t part = begin; part < end; part++)
+    output_grad_samples (a->dy, a->y, a->B * part / a->parts, a->B * (part + 1) / a->parts,
+                         a->L_out, a->C, a->relu, a->pool, a->plane, rows,
+                         a->db_parts + part * a->C, a->dm);
+  free (rows);
 }
 
 static void
@@ -795,7 +861,11 @@ nn_winograd_backward (const float *v,
                       int          C_in,
                       const float *u,
                       int          C_out,
+                      const float *y,
+                      int          relu,
+                      int          pool,
                       const float *dy,
+                      float       *db,
                       float       *dm,
                       float       *du,
                       float       *dv,
@@ -804,22 +874,36 @@ nn_winograd_backward (const float *v,
 {
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
-  float *zero = zeros (C_out);
+  int parts = nn_blas_threads ();
   size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
-  TransformArgs grad_out = { dy, NULL, zero, dm, NULL, plane_out, L_out, C_out, 0, 0, NULL, 0 };
   TransformArgs grad_in = { NULL, NULL, NULL, dx, dv, plane_in, L, C_in, 0, 0, NULL, 0 };
   WeightsArgs grad_w = { NULL, du, dw, C_out, C_in };
+  OutputGradArgs grad_out;
   size_t plane = (size_t) C_out * C_in;
+  float *db_parts;
 
-  if (zero == NULL)
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
+  if ((size_t) parts > (size_t) B / nn_pass_min_items ((size_t) T_s * P * C_out))
+    parts = (int) (B / nn_pass_min_items ((size_t) T_s * P * C_out));
+  if (parts < 1)
+    parts = 1;
+  db_parts = malloc (sizeof (float) * parts * C_out);
+  if (db_parts == NULL)
     abort ();
-  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_grad_range, &grad_out);
+  grad_out = (OutputGradArgs) { dy, y, dm, db_parts, plane_out, B, L_out, C_out, relu,
+                                pool == 2, parts };
+  nn_parallel_for ((size_t) parts, 1, output_grad_parts, &grad_out);
+  memcpy (db, db_parts, sizeof (float) * C_out);
+  for (int part = 1; part < parts; part++)
+    for (int o = 0; o < C_out; o++)
+      db[o] += db_parts[(size_t) part * C_out + o];
+  free (db_parts);
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, T, 1.0f,
                  dm + xi * plane_out, C_out, v + xi * plane_in, C_in, 0.0f, du + xi * plane,
                  C_in);
   nn_parallel_for (C_out, nn_pass_min_items ((size_t) P * C_in), weights_grad_range, &grad_w);
-  free (zero);
   if (dx == NULL)
     return;
   /* dV^T = U^T dM^T, (P, C_in, T), for the reason of the forward pass'

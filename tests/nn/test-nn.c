@@ -622,6 +622,7 @@ test_winograd_conv (void)
         g_autofree float *dm = g_new (float, P * T * C_out);
         g_autofree float *dv = g_new0 (float, P * T * C_in);
         g_autofree float *dy = g_new (float, ny), *dyw = g_new (float, ny);
+        g_autofree float *dy_in = g_new (float, ny);
         g_autofree float *dw = g_new (float, nw), *dww = g_new (float, nw);
         g_autofree float *db = g_new (float, C_out), *dbw = g_new (float, C_out);
         g_autofree float *dx = g_new (float, nx), *dxw = g_new (float, nx);
@@ -634,6 +635,7 @@ test_winograd_conv (void)
         fill_uniform (b, C_out, &rng, -0.2, 0.2);
         fill_uniform (dy, ny, &rng, -1, 1);
         memcpy (dyw, dy, sizeof (float) * ny);
+        memcpy (dy_in, dy, sizeof (float) * ny);
 
         nn_conv1d_forward (x, B, L, C_in, w, b, C_out, K, relu, col, y);
         nn_winograd_weights (w, C_out, C_in, u);
@@ -656,17 +658,43 @@ test_winograd_conv (void)
           }
 
         nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
-        nn_relu_bias_grad (yw, dyw, (size_t) B * L_out, C_out, relu, dbw);
-        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, dm, du, dv, dww, dxw);
+        /* The masks from the same y on both sides: ReLU and pool decisions
+         * that rounding could flip are not what is tested. */
+        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, dyw, dbw, dm, du, dv, dww,
+                              dxw);
         assert_close ("db", dbw, db, C_out, 1e-6f);
         assert_close ("dw", dww, dw, nw, 1e-5f);
         assert_close ("dx", dxw, dx, nx, 1e-5f);
         for (size_t i = 0; i < P * T * C_in; i++)
           g_assert_cmpfloat (dv[i], ==, 0.0f);
+        /* dy is left as it was: the ReLU's mask is taken on the way. */
+        g_assert_cmpmem (dyw, sizeof (float) * ny, dy_in, sizeof (float) * ny);
         /* No input gradient asked for (the first layer): dw alone. */
         memset (dww, 0, sizeof (float) * nw);
-        nn_winograd_backward (v, B, L, C_in, u, C_out, dyw, dm, du, dv, dww, NULL);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, dyw, dbw, dm, du, dv, dww,
+                              NULL);
         assert_close ("dw without dx", dww, dw, nw, 1e-5f);
+
+        /* Through a max-pool of pairs after the layer: the gradient of the
+         * pooled output, routed back by nn_maxpool_backward on the GEMM
+         * side, by the Winograd backward pass itself on the other.  y has
+         * ties (zeros after the ReLU, and a pair made equal on purpose):
+         * the first of equals takes the gradient on both sides. */
+        if (L_pool > 0)
+          {
+            size_t np = (size_t) B * L_pool * C_out;
+            g_autofree float *dpool = g_new (float, np);
+
+            y[C_out] = y[0];
+            fill_uniform (dpool, np, &rng, -1, 1);
+            nn_maxpool_backward (y, B, L_out, C_out, 2, dpool, dy);
+            nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
+            nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 2, dpool, dbw, dm, du, dv,
+                                  dww, dxw);
+            assert_close ("pooled db", dbw, db, C_out, 1e-6f);
+            assert_close ("pooled dw", dww, dw, nw, 1e-5f);
+            assert_close ("pooled dx", dxw, dx, nx, 1e-5f);
+          }
       }
 }
 
