@@ -601,6 +601,31 @@ nn_model_forward (NnModel     *m,
       switch (L->kind)
         {
         case NN_LAYER_CONV:
+          if (conv_winograd (L) && store)
+            {
+              /* Training: the activation is kept, and the pool of pairs
+               * after it and the next convolution's input transform are
+               * taken from it on the way. */
+              int pool = i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL
+                         && m->layers[i + 1].k == 2;
+              int next = i + 1 + (pool ? 1 : 0);
+              int chain = next < m->n_layers && conv_winograd (&m->layers[next]);
+              nn_winograd_weights (w, L->c_out, L->c_in, L->wino_u);
+              if (!v_ready)
+                nn_winograd_input (cur, B, L->l_in, L->c_in, L->wino_v);
+              nn_winograd_forward_store (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, b,
+                                         L->relu, m->wino_m, L->act,
+                                         pool ? m->layers[i + 1].act : NULL,
+                                         chain ? m->layers[next].wino_v : NULL);
+              v_ready = chain;
+              if (pool)
+                {
+                  L->out = L->act;
+                  L = &m->layers[++i];
+                  out = L->act;
+                }
+              break;
+            }
           if (conv_winograd (L))
             {
               int pool = !store && L->relu && i + 1 < m->n_layers

@@ -214,6 +214,15 @@ void   nn_winograd_input_direct (const float *x, int B, int L, int C_x, const fl
 void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const float *u,
                                   int C_out, const float *b, int relu, int pool, float *mbuf,
                                   float *y, float *v_next);
+/* Training's forward pass from V: y (B x (L - 2) x C_out, kept for the
+ * backward pass) and, when @y_pool is not NULL, its max-pool of pairs
+ * (B x (L - 2) / 2 x C_out, as nn_maxpool_forward writes it); when
+ * @v_next is not NULL, also the input transform of the pooled output (or
+ * of y) for the next Winograd convolution, as nn_winograd_input would
+ * write it from there. */
+void   nn_winograd_forward_store (const float *v, int B, int L, int C_in, const float *u,
+                                  int C_out, const float *b, int relu, float *mbuf, float *y,
+                                  float *y_pool, float *v_next);
 /* From V and U of the forward pass, its output y (B x (L - 2) x C_out,
  * after the ReLU when @relu) and dy: db, dw, and dx (B x L x C_in) when
  * it is not NULL.  dy is the gradient of y, or with @pool = 2 that of the

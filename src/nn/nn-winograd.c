@@ -429,7 +429,7 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
  * so that each row of M is read in one run. */
 NN_INLINE void
 output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const float *b,
-              float floor, int pool, float *ys)
+              float floor, int pool, float *ys, float *yp)
 {
   size_t T_s = nn_winograd_tiles (1, L_out), plane = (size_t) C * T;
   size_t g0 = s0 * T_s, g1 = s1 * T_s;
@@ -450,6 +450,13 @@ output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const
               float *row = ys + ((s - s0) * L_y + (size_t) step * j) * C + o0;
               for (int i = 0; i < step && step * j + i < L_y; i++)
                 store_part (row + (size_t) i * C, out[i][t], nc);
+              if (yp == NULL)
+                continue;
+              /* The pool of pairs as nn_maxpool_forward takes it (a pair
+               * never straddles two tiles of 6). */
+              row = yp + ((s - s0) * (L_out / 2) + (size_t) (TILE / 2) * j) * C + o0;
+              for (int i = 0; i < TILE / 2 && (TILE / 2) * j + i < L_out / 2; i++)
+                store_part (row + (size_t) i * C, vec_max (out[2 * i + 1][t], out[2 * i][t]), nc);
             }
         }
     }
@@ -465,7 +472,7 @@ output_transform_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, 
 
   for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     output_group (mt, T, s, s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1, L_out, C, b, floor,
-                  pool == 2, y + s * L_y * C);
+                  pool == 2, y + s * L_y * C, NULL);
 }
 
 /* The output transform of samples s0 … s1 - 1 chained into the input
@@ -484,10 +491,37 @@ output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
   for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     {
       size_t e = s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1;
-      output_group (mt, T, s, e, L_out, C, b, floor, pool == 2, ys);
+      output_group (mt, T, s, e, L_out, C, b, floor, pool == 2, ys, NULL);
       for (size_t k = s; k < e; k++)
         input_transform_one (ys + (k - s) * L_y * C, L_y, C, zero, plane_next,
                              v_next + k * T_next * C);
+    }
+}
+
+/* Training's output transform of samples s0 … s1 - 1: y (kept for the
+ * backward pass) and, with @yp, its max-pool of pairs (kept as the next
+ * layer's input); with @v_next, the next convolution's input transform
+ * of whichever of the two it takes, from the rows a group just wrote
+ * (in L2), not a pass over memory later. */
+NN_CLONES static void
+output_store_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C,
+                      const float *b, int relu, float *y, float *yp, const float *zero,
+                      size_t plane_next, float *v_next)
+{
+  int L_x = yp != NULL ? L_out / 2 : L_out;
+  size_t T_next = v_next != NULL ? nn_winograd_tiles (1, L_x - 2) : 0;
+  float floor = relu ? 0.0f : -INFINITY;
+
+  for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
+    {
+      size_t e = s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1;
+      output_group (mt, T, s, e, L_out, C, b, floor, 0, y + s * L_out * C,
+                    yp != NULL ? yp + s * (L_out / 2) * C : NULL);
+      if (v_next == NULL)
+        continue;
+      for (size_t k = s; k < e; k++)
+        input_transform_one (yp != NULL ? yp + k * L_x * C : y + k * L_x * C, L_x, C, zero,
+                             plane_next, v_next + k * T_next * C);
     }
 }
 
@@ -496,10 +530,10 @@ output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
  * pairs after it routed to the first maximum of each pair (PyTorch's
  * choice), the positions past the last pair zero: what
  * nn_maxpool_backward and nn_relu_bias_grad write in two passes over
- * memory, a row at a time into the cache.  Added to @db. */
+ * memory, a row at a time into the cache. */
 NN_INLINE void
 grad_row (const float *dy, const float *y, size_t s, int pos, int L_out, int C, int relu,
-          int pool, float *restrict out, float *restrict db)
+          int pool, float *restrict out)
 {
   const float *restrict ys = y + ((size_t) s * L_out + pos) * C;
   const float *restrict d;
@@ -521,36 +555,30 @@ grad_row (const float *dy, const float *y, size_t s, int pos, int L_out, int C, 
       for (int c = 0; c < C; c++)
         {
           int first = odd ? ys[c] > yo[c] : !(yo[c] > ys[c]);
-          float g = first && (!relu || ys[c] > 0.0f) ? d[c] : 0.0f;
-          out[c] = g;
-          db[c] += g;
+          out[c] = first && (!relu || ys[c] > 0.0f) ? d[c] : 0.0f;
         }
       return;
     }
   for (int c = 0; c < C; c++)
-    {
-      float g = !relu || ys[c] > 0.0f ? d[c] : 0.0f;
-      out[c] = g;
-      db[c] += g;
-    }
+    out[c] = !relu || ys[c] > 0.0f ? d[c] : 0.0f;
 }
 
 /* dM = A dy: dm[xi][tile][o] for samples s0 … s1 - 1, dy as grad_row
  * makes it (outputs past the end count as zeros) in @rows (TILE x C),
- * its sum over the samples into @db (cleared first). */
+ * and db, the sum of dy over the samples' outputs: the sum of dM's point
+ * 1 (the row of ones of A) over their tiles, once they are written. */
 NN_CLONES static void
 output_grad_samples (const float *dy, const float *y, size_t s0, size_t s1, int L_out, int C,
                      int relu, int pool, size_t plane, float *rows, float *db, float *dm)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out);
 
-  memset (db, 0, sizeof (float) * C);
   for (size_t s = s0; s < s1; s++)
     for (int j = 0; j < T_s; j++)
       {
         for (int i = 0; i < TILE; i++)
           if (TILE * j + i < L_out)
-            grad_row (dy, y, s, TILE * j + i, L_out, C, relu, pool, rows + (size_t) i * C, db);
+            grad_row (dy, y, s, TILE * j + i, L_out, C, relu, pool, rows + (size_t) i * C);
           else
             memset (rows + (size_t) i * C, 0, sizeof (float) * C);
         float *o = dm + (s * T_s + j) * C;
@@ -558,6 +586,13 @@ output_grad_samples (const float *dy, const float *y, size_t s0, size_t s1, int 
                           o, o + plane, o + 2 * plane, o + 3 * plane, o + 4 * plane,
                           o + 5 * plane, o + 6 * plane, o + 7 * plane, C);
       }
+  memset (db, 0, sizeof (float) * C);
+  for (size_t t = s0 * T_s; t < s1 * T_s; t++)
+    {
+      const float *restrict m1 = dm + plane + t * C;
+      for (int c = 0; c < C; c++)
+        db[c] += m1[c];
+    }
 }
 
 /* dx = B dV for samples s0 … s1 - 1, from dV (P, C, T) as the GEMMs
@@ -670,6 +705,23 @@ output_transform_range (size_t begin, size_t end, void *ctx)
   output_chain_samples (a->products, T, begin, end, a->L, a->C, a->b, a->relu, a->pool, ys,
                         a->zero, a->plane_next, a->v_next);
   free (ys);
+}
+
+typedef struct
+{
+  float       *products, *y, *yp, *v_next;
+  const float *b, *zero;
+  size_t       plane, plane_next;
+  int          L_out, C, relu;
+} StoreArgs;
+
+static void
+output_store_range (size_t begin, size_t end, void *ctx)
+{
+  StoreArgs *a = ctx;
+
+  output_store_samples (a->products, a->plane / a->C, begin, end, a->L_out, a->C, a->b, a->relu,
+                        a->y, a->yp, a->zero, a->plane_next, a->v_next);
 }
 
 typedef struct
@@ -833,6 +885,39 @@ nn_winograd_forward_chain (const float *v,
   /* With a chain, V is the next layer's: this one's is dead once its
    * products are taken. */
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
+  free (zero);
+}
+
+void
+nn_winograd_forward_store (const float *v,
+                           int          B,
+                           int          L,
+                           int          C_in,
+                           const float *u,
+                           int          C_out,
+                           const float *b,
+                           int          relu,
+                           float       *mbuf,
+                           float       *y,
+                           float       *y_pool,
+                           float       *v_next)
+{
+  int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
+  int T = (int) nn_winograd_tiles (B, L_out), L_x = y_pool != NULL ? L_out / 2 : L_out;
+  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
+  size_t plane = (size_t) C_out * C_in;
+  float *zero = v_next != NULL ? zeros (C_out) : NULL;
+  StoreArgs out = { mbuf, y, y_pool, v_next, b, zero, plane_out,
+                    v_next != NULL ? nn_winograd_tiles (B, L_x - 2) * C_out : 0, L_out, C_out,
+                    relu };
+
+  if (v_next != NULL && zero == NULL)
+    abort ();
+  /* As in nn_winograd_forward_chain. */
+  for (int xi = 0; xi < P; xi++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, C_out, T, C_in, 1.0f,
+                 u + xi * plane, C_in, v + xi * plane_in, C_in, 1.0f, mbuf + xi * plane_out, T);
+  nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_store_range, &out);
   free (zero);
 }
 
