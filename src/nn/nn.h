@@ -190,10 +190,11 @@ NnConvAlgorithm nn_conv_get_algorithm (void);
  * when OpenBLAS picked a core older than the CPU (a generic one such as
  * Prescott or Sandybridge on a CPU with AVX2, or an AVX2 one, Haswell or
  * Zen, on a CPU with AVX-512), or when OPENBLAS_THREAD_TIMEOUT is unset
- * (its threads would spin through our passes between products),
- * re-executes the program once with OPENBLAS_CORETYPE set to SkylakeX or
- * Haswell and OPENBLAS_THREAD_TIMEOUT=4.  Values the user set are
- * respected.  Returns only when no re-execution happened (or it failed). */
+ * (its threads would spin through our passes between products for 2^28
+ * cycles), re-executes the program once with OPENBLAS_CORETYPE set to
+ * SkylakeX or Haswell and OPENBLAS_THREAD_TIMEOUT=14.  Values the user set
+ * are respected.  Returns only when no re-execution happened (or it
+ * failed). */
 void        nn_blas_ensure_core   (int                argc,
                                    char             **argv);
 /* The OpenBLAS core in use, e.g. "SkylakeX". */
