@@ -653,14 +653,16 @@ nn_model_forward (NnModel     *m,
                 }
               break;
             }
-          /* Inference: a direct convolution (the first layer) followed by
-           * a Winograd one goes straight into its transformed input, a
-           * sample at a time, as the chained Winograd layers do. */
-          if (!store && NN_USE_DIRECT (L->k * L->c_in, L->c_out) && i + 1 < m->n_layers
+          /* A direct convolution (the first layer) followed by a Winograd
+           * one goes straight into its transformed input, a sample at a
+           * time, as the chained Winograd layers do; training keeps the
+           * activation too. */
+          if (NN_USE_DIRECT (L->k * L->c_in, L->c_out) && i + 1 < m->n_layers
               && conv_winograd (&m->layers[i + 1]))
             {
               nn_winograd_input_direct (cur, B, L->l_in, L->c_in, w, b, L->c_out, L->k, L->relu,
-                                        m->wino_v);
+                                        store ? out : NULL,
+                                        store ? m->layers[i + 1].wino_v : m->wino_v);
               v_ready = 1;
               break;
             }

@@ -207,10 +207,12 @@ void   nn_winograd_forward    (const float *x, int B, int L, int C_in, const flo
 void   nn_winograd_input      (const float *x, int B, int L, int C_in, float *v);
 /* The same for the output of a direct convolution (NN_USE_DIRECT) of x
  * (B x L x C_x) with weights w (C_in, K, C_x) and bias b, computed a
- * sample at a time into the cache and never written out: the input of
- * the Winograd convolution is L - K + 1 long with C_in channels. */
+ * sample at a time into the cache, and written out only to @y when it is
+ * not NULL (training keeps it): the input of the Winograd convolution is
+ * L - K + 1 long with C_in channels. */
 void   nn_winograd_input_direct (const float *x, int B, int L, int C_x, const float *w,
-                                 const float *b, int C_in, int K, int relu, float *v);
+                                 const float *b, int C_in, int K, int relu, float *y,
+                                 float *v);
 void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const float *u,
                                   int C_out, const float *b, int relu, int pool, float *mbuf,
                                   float *y, float *v_next);

@@ -785,26 +785,28 @@ nn_winograd_input (const float *x,
 }
 
 /* The direct convolution and the input transform of samples s0 … s1 - 1:
- * a sample's activations go through @ys, a few tens of kB in L1/L2. */
+ * a sample's activations go through @ys, a few tens of kB in L1/L2, or,
+ * with @y, into y (kept) and from there while they are in the cache. */
 NN_CLONES static void
 direct_input_samples (const float *x, size_t s0, size_t s1, int L, int C_x, const float *wt,
                       const float *b, int C, int K, int relu, const float *zero, size_t plane,
-                      float *ys, float *v)
+                      float *ys, float *y, float *v)
 {
   int L_y = L - K + 1;
   size_t T_s = nn_winograd_tiles (1, L_y - 2);
 
   for (size_t s = s0; s < s1; s++)
     {
-      nn_conv1d_direct_sample (x + s * L * C_x, L, C_x, wt, b, C, K, relu, ys);
-      input_transform_one (ys, L_y, C, zero, plane, v + s * T_s * C);
+      float *out = y != NULL ? y + s * L_y * C : ys;
+      nn_conv1d_direct_sample (x + s * L * C_x, L, C_x, wt, b, C, K, relu, out);
+      input_transform_one (out, L_y, C, zero, plane, v + s * T_s * C);
     }
 }
 
 typedef struct
 {
   const float *x, *wt, *b, *zero;
-  float       *v;
+  float       *y, *v;
   size_t       plane;
   int          L, C_x, C, K, relu;
 } DirectInputArgs;
@@ -813,12 +815,12 @@ static void
 direct_input_range (size_t begin, size_t end, void *ctx)
 {
   DirectInputArgs *a = ctx;
-  float *ys = malloc (sizeof (float) * (a->L - a->K + 1) * a->C);
+  float *ys = a->y != NULL ? NULL : malloc (sizeof (float) * (a->L - a->K + 1) * a->C);
 
-  if (ys == NULL)
+  if (a->y == NULL && ys == NULL)
     abort (); /* a few tens of kB: as fatal as any other allocation failure here */
   direct_input_samples (a->x, begin, end, a->L, a->C_x, a->wt, a->b, a->C, a->K, a->relu, a->zero,
-                        a->plane, ys, a->v);
+                        a->plane, ys, a->y, a->v);
   free (ys);
 }
 
@@ -832,12 +834,13 @@ nn_winograd_input_direct (const float *x,
                           int          C_in,
                           int          K,
                           int          relu,
+                          float       *y,
                           float       *v)
 {
   int L_y = L - K + 1, T_s = (int) nn_winograd_tiles (1, L_y - 2);
   float *zero = zeros (C_in), *wt = malloc (sizeof (float) * K * C_x * C_in);
-  DirectInputArgs a = { x, wt, b, zero, v, nn_winograd_tiles (B, L_y - 2) * C_in, L, C_x, C_in,
-                        K, relu };
+  DirectInputArgs a = { x, wt, b, zero, y, v, nn_winograd_tiles (B, L_y - 2) * C_in, L, C_x,
+                        C_in, K, relu };
 
   if (zero == NULL || wt == NULL)
     abort ();
