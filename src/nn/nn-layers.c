@@ -188,7 +188,7 @@ typedef struct
 {
   const float *y;
   float       *dy, *db_parts;
-  size_t       rows;
+  size_t       rows, stride;
   int          n, relu, parts;
 } ReluBiasGrad;
 
@@ -201,7 +201,7 @@ relu_bias_grad_range (size_t begin, size_t end, void *ctx)
     {
       size_t r0 = a->rows * part / a->parts, r1 = a->rows * (part + 1) / a->parts;
       relu_bias_grad_rows (a->y + r0 * a->n, a->dy + r0 * a->n, r1 - r0, a->n, a->relu,
-                           a->db_parts + part * a->n);
+                           a->db_parts + part * a->stride);
     }
 }
 
@@ -216,23 +216,24 @@ nn_relu_bias_grad (const float *y,
                    float       *db)
 {
   int parts = nn_blas_threads ();
+  size_t stride = nn_part_stride (n);
   float *db_parts;
   ReluBiasGrad a;
 
   if (parts > NN_MAX_PASS_THREADS)
     parts = NN_MAX_PASS_THREADS;
   if (parts <= 1 || rows * n < 2 * NN_PASS_MIN_FLOATS
-      || (db_parts = malloc (sizeof (float) * parts * n)) == NULL)
+      || (db_parts = aligned_alloc (64, sizeof (float) * parts * stride)) == NULL)
     {
       relu_bias_grad_rows (y, dy, rows, n, relu, db);
       return;
     }
-  a = (ReluBiasGrad) { y, dy, db_parts, rows, n, relu, parts };
+  a = (ReluBiasGrad) { y, dy, db_parts, rows, stride, n, relu, parts };
   nn_parallel_for ((size_t) parts, 1, relu_bias_grad_range, &a);
   memcpy (db, db_parts, sizeof (float) * n);
   for (int part = 1; part < parts; part++)
     for (int o = 0; o < n; o++)
-      db[o] += db_parts[part * n + o];
+      db[o] += db_parts[part * stride + o];
   free (db_parts);
 }
 

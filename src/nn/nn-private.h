@@ -94,6 +94,17 @@ typedef void (*NnRangeFunc) (size_t begin, size_t end, void *ctx);
 #define NN_MAX_PASS_THREADS 16
 
 void   nn_parallel_for     (size_t n, size_t min_part, NnRangeFunc fn, void *ctx);
+/* Floats from one thread's part of a per-thread array of @n floats (a
+ * partial sum) to the next: whole cache lines, in a 64-byte aligned
+ * allocation, so that two threads never write to one line (on a line
+ * shared at the boundary of two parts, the sums run several times
+ * slower). */
+static inline size_t
+nn_part_stride (size_t n)
+{
+  return (n + 15) & ~(size_t) 15;
+}
+
 /* Items of @floats_per_item floats worth one thread's part. */
 size_t nn_pass_min_items   (size_t floats_per_item);
 /* dy *= (y > 0) when @relu, and db = column sums of dy (rows x n). */

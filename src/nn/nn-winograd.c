@@ -728,7 +728,7 @@ typedef struct
 {
   const float *dy, *y;
   float       *dm, *db_parts;
-  size_t       plane;
+  size_t       plane, stride;
   int          B, L_out, C, relu, pool, parts;
 } OutputGradArgs;
 
@@ -745,7 +745,7 @@ output_grad_parts (size_t begin, size_t end, void *ctx)
   for (size_t part = begin; part < end; part++)
     output_grad_samples (a->dy, a->y, a->B * part / a->parts, a->B * (part + 1) / a->parts,
                          a->L_out, a->C, a->relu, a->pool, a->plane, rows,
-                         a->db_parts + part * a->C, a->dm);
+                         a->db_parts + part * a->stride, a->dm);
   free (rows);
 }
 
@@ -976,16 +976,16 @@ nn_winograd_backward (const float *v,
     parts = (int) (B / nn_pass_min_items ((size_t) T_s * P * C_out));
   if (parts < 1)
     parts = 1;
-  db_parts = malloc (sizeof (float) * parts * C_out);
+  db_parts = aligned_alloc (64, sizeof (float) * parts * nn_part_stride (C_out));
   if (db_parts == NULL)
     abort ();
-  grad_out = (OutputGradArgs) { dy, y, dm, db_parts, plane_out, B, L_out, C_out, relu,
-                                pool == 2, parts };
+  grad_out = (OutputGradArgs) { dy, y, dm, db_parts, plane_out, nn_part_stride (C_out), B,
+                                L_out, C_out, relu, pool == 2, parts };
   nn_parallel_for ((size_t) parts, 1, output_grad_parts, &grad_out);
   memcpy (db, db_parts, sizeof (float) * C_out);
   for (int part = 1; part < parts; part++)
     for (int o = 0; o < C_out; o++)
-      db[o] += db_parts[(size_t) part * C_out + o];
+      db[o] += db_parts[(size_t) part * nn_part_stride (C_out) + o];
   free (db_parts);
   for (int xi = 0; xi < P; xi++)
     cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, T, 1.0f,
