@@ -341,29 +341,38 @@ nn_conv1d_forward (const float *x,
 }
 
 /* dwt[j][o] = sum_r dy[r][o] win_r[j] over samples s0 … s1 - 1 (dw
- * transposed, so that the inner loop runs over the output channels);
- * dx[win_r + j] += sum_o dy[r][o] w[o][j] when dx is not NULL. */
+ * transposed, so that the inner loop runs over the output channels), db
+ * the sums of dy, and dx[win_r + j] += sum_o dy[r][o] w[o][j] when dx is
+ * not NULL; dy masked by the ReLU (@y > 0) on the way when @relu, a row at
+ * a time in the cache (as nn_relu_bias_grad would in a pass of its own). */
 NN_CLONES static void
 conv1d_direct_backward_samples (const float *x, size_t s0, size_t s1, int L, int C_in,
-                                const float *w, int C_out, int K, const float *dy, float *dwt,
-                                float *dx)
+                                const float *w, int C_out, int K, const float *y, int relu,
+                                const float *dy, float *dwt, float *db, float *dx)
 {
   int L_out = L - K + 1, KC = K * C_in;
+  float d[C_out];
 
   memset (dwt, 0, sizeof (float) * KC * C_out);
+  memset (db, 0, sizeof (float) * C_out);
   if (dx != NULL)
     memset (dx + s0 * L * C_in, 0, sizeof (float) * (s1 - s0) * L * C_in);
   for (size_t s = s0; s < s1; s++)
     for (int t = 0; t < L_out; t++)
       {
         const float *win = x + (s * L + t) * C_in;
-        const float *drow = dy + (s * L_out + t) * C_out;
+        const float *drow = dy + (s * L_out + t) * C_out, *yrow = y + (s * L_out + t) * C_out;
+        for (int o = 0; o < C_out; o++)
+          {
+            d[o] = !relu || yrow[o] > 0.0f ? drow[o] : 0.0f;
+            db[o] += d[o];
+          }
         for (int j = 0; j < KC; j++)
           {
             float v = win[j];
             float *dj = dwt + j * C_out;
             for (int o = 0; o < C_out; o++)
-              dj[o] += v * drow[o];
+              dj[o] += v * d[o];
           }
         if (dx != NULL)
           {
@@ -372,24 +381,69 @@ conv1d_direct_backward_samples (const float *x, size_t s0, size_t s1, int L, int
               {
                 float acc = 0.0f;
                 for (int o = 0; o < C_out; o++)
-                  acc += drow[o] * w[o * KC + j];
+                  acc += d[o] * w[o * KC + j];
                 dwin[j] += acc;
               }
           }
       }
 }
 
+typedef struct
+{
+  const float *x, *w, *y, *dy;
+  float       *sums, *dx;
+  size_t       stride;
+  int          B, L, C_in, C_out, K, relu, parts;
+} DirectBackward;
+
+static void
+conv1d_direct_backward_parts (size_t begin, size_t end, void *ctx)
+{
+  DirectBackward *a = ctx;
+  size_t KC = (size_t) a->K * a->C_in;
+
+  for (size_t part = begin; part < end; part++)
+    {
+      float *dwt = a->sums + part * a->stride;
+      conv1d_direct_backward_samples (a->x, a->B * part / a->parts, a->B * (part + 1) / a->parts,
+                                      a->L, a->C_in, a->w, a->C_out, a->K, a->y, a->relu, a->dy,
+                                      dwt, dwt + KC * a->C_out, a->dx);
+    }
+}
+
+/* Parts of whole samples on the threads, each with its own sums of dw and
+ * db (dwt, then db, on cache lines of their own), added in a fixed order:
+ * a thread count gives one result. */
 static void
 conv1d_direct_backward (const float *x, int B, int L, int C_in, const float *w, int C_out, int K,
-                        const float *dy, float *dw, float *dx)
+                        const float *y, int relu, const float *dy, float *dw, float *db,
+                        float *dx)
 {
-  int KC = K * C_in;
-  float dwt[NN_DIRECT_KC * C_out];
+  int KC = K * C_in, parts = nn_blas_threads ();
+  size_t min = nn_pass_min_items ((size_t) (L - K + 1) * C_out), n = (size_t) (KC + 1) * C_out;
+  size_t stride = nn_part_stride (n);
+  float *sums;
+  DirectBackward a;
 
-  conv1d_direct_backward_samples (x, 0, B, L, C_in, w, C_out, K, dy, dwt, dx);
+  if (parts > NN_MAX_PASS_THREADS)
+    parts = NN_MAX_PASS_THREADS;
+  if ((size_t) parts > (size_t) B / min)
+    parts = (int) ((size_t) B / min);
+  if (parts < 1)
+    parts = 1;
+  sums = aligned_alloc (64, sizeof (float) * parts * stride);
+  if (sums == NULL)
+    abort (); /* a few kB: as fatal as any other allocation failure here */
+  a = (DirectBackward) { x, w, y, dy, sums, dx, stride, B, L, C_in, C_out, K, relu, parts };
+  nn_parallel_for ((size_t) parts, 1, conv1d_direct_backward_parts, &a);
+  for (int part = 1; part < parts; part++)
+    for (size_t i = 0; i < n; i++)
+      sums[i] += sums[part * stride + i];
   for (int o = 0; o < C_out; o++)
     for (int j = 0; j < KC; j++)
-      dw[o * KC + j] = dwt[j * C_out + o];
+      dw[o * KC + j] = sums[j * C_out + o];
+  memcpy (db, sums + (size_t) KC * C_out, sizeof (float) * C_out);
+  free (sums);
 }
 
 void
@@ -413,12 +467,12 @@ nn_conv1d_backward (const float *x,
   int KC = K * C_in;
   size_t M = (size_t) B * L_out, R = (size_t) B * L - (K - 1);
 
-  nn_relu_bias_grad (y, dy, M, C_out, relu, db);
   if (NN_USE_DIRECT (KC, C_out))
     {
-      conv1d_direct_backward (x, B, L, C_in, w, C_out, K, dy, dw, dx);
+      conv1d_direct_backward (x, B, L, C_in, w, C_out, K, y, relu, dy, dw, db, dx);
       return;
     }
+  nn_relu_bias_grad (y, dy, M, C_out, relu, db);
   /* dy in the layout of the forward pass's raw output (row s*L + t),
    * zero on the junk rows, so that every shift of x is one GEMM again. */
   (void) col;

@@ -48,7 +48,8 @@ void  nn_conv1d_forward    (const float *x, int B, int L, int C_in,
                             float *scratch, float *y);
 /* Given x, y (post-activation) and dy: overwrites dw and db, and writes dx
  * when it is not NULL.  @scratch holds B*L*C_out floats; @col is unused
- * (NULL).  With @relu, dy is masked in place. */
+ * (NULL).  With @relu, dy may be masked in place (the GEMM path does, the
+ * direct one takes the mask on the way). */
 void  nn_conv1d_backward   (const float *x, const float *col, int B, int L, int C_in,
                             const float *w, int C_out, int K, int relu,
                             const float *y, float *dy, float *dw, float *db,
