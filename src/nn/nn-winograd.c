@@ -897,6 +897,24 @@ nn_winograd_input_direct (const float *x,
   free (zero);
 }
 
+/* M^T = U V^T per point, beta = 1 onto the zeros the previous output
+ * transform left.  The products come out as rows of tiles per output
+ * channel, (P, C_out, T), which OpenBLAS computes much faster than (P, T,
+ * C_out) for the thin products of the first layers (Cooperlake kernels, 2
+ * threads, 8 products of T = 2,944 tiles: 64 x 64 channels 260 against 135
+ * GFLOP/s, 128 x 64 252 against 172, 256 x 256 357 against 334); the
+ * output transform turns them back by blocks. */
+static void
+forward_products (const float *u, const float *v, int T, int C_in, int C_out, float *mbuf)
+{
+  size_t plane = (size_t) C_out * C_in, plane_in = (size_t) T * C_in;
+  size_t plane_out = (size_t) T * C_out;
+
+  for (int xi = 0; xi < P; xi++)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, C_out, T, C_in, 1.0f, u + xi * plane,
+                 C_in, v + xi * plane_in, C_in, 1.0f, mbuf + xi * plane_out, T);
+}
+
 void
 nn_winograd_forward_chain (const float *v,
                            int          B,
@@ -915,23 +933,13 @@ nn_winograd_forward_chain (const float *v,
   int T = (int) nn_winograd_tiles (B, L_out);
   int L_y = relu && pool == 2 ? L_out / 2 : L_out;
   float *zero = v_next != NULL ? zeros (C_out) : NULL;
-  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
+  size_t plane_out = (size_t) T * C_out;
   TransformArgs out = { NULL, b, zero, y, mbuf, plane_out, L_out, C_out, relu, relu ? pool : 0,
                         v_next, v_next != NULL ? nn_winograd_tiles (B, L_y - 2) * C_out : 0 };
-  size_t plane = (size_t) C_out * C_in;
 
   if (v_next != NULL && zero == NULL)
     abort ();
-  /* M^T = U V^T per point, beta = 1 onto the zeros the previous output
-   * transform left.  The products come out as rows of tiles per output
-   * channel, (P, C_out, T), which OpenBLAS computes much faster than
-   * (P, T, C_out) for the thin products of the first layers (Cooperlake
-   * kernels, 2 threads, 8 products of T = 2,944 tiles: 64 x 64 channels
-   * 260 against 135 GFLOP/s, 128 x 64 252 against 172, 256 x 256 357
-   * against 334); the output transform turns them back by blocks. */
-  for (int xi = 0; xi < P; xi++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, C_out, T, C_in, 1.0f,
-                 u + xi * plane, C_in, v + xi * plane_in, C_in, 1.0f, mbuf + xi * plane_out, T);
+  forward_products (u, v, T, C_in, C_out, mbuf);
   /* With a chain, V is the next layer's: this one's is dead once its
    * products are taken. */
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_transform_range, &out);
@@ -954,8 +962,7 @@ nn_winograd_forward_store (const float *v,
 {
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out), L_x = y_pool != NULL ? L_out / 2 : L_out;
-  size_t plane_in = (size_t) T * C_in, plane_out = (size_t) T * C_out;
-  size_t plane = (size_t) C_out * C_in;
+  size_t plane_out = (size_t) T * C_out;
   float *zero = v_next != NULL ? zeros (C_out) : NULL;
   StoreArgs out = { mbuf, y, y_pool, v_next, b, zero, plane_out,
                     v_next != NULL ? nn_winograd_tiles (B, L_x - 2) * C_out : 0, L_out, C_out,
@@ -963,10 +970,7 @@ nn_winograd_forward_store (const float *v,
 
   if (v_next != NULL && zero == NULL)
     abort ();
-  /* As in nn_winograd_forward_chain. */
-  for (int xi = 0; xi < P; xi++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, C_out, T, C_in, 1.0f,
-                 u + xi * plane, C_in, v + xi * plane_in, C_in, 1.0f, mbuf + xi * plane_out, T);
+  forward_products (u, v, T, C_in, C_out, mbuf);
   nn_parallel_for (B, nn_pass_min_items ((size_t) T_s * P * C_out), output_store_range, &out);
   free (zero);
 }
