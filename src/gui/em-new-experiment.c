@@ -910,9 +910,10 @@ open_in_window (EmNewExperiment *self, const char *path)
 
   if (window == NULL)
     window = gtk_application_get_active_window (GTK_APPLICATION (self->application));
-  /* A window busy with its own experiment keeps it: a new one opens. */
-  if (window == NULL || !EM_IS_WINDOW (window) || em_window_is_training (EM_WINDOW (window))
-      || em_window_is_writing (EM_WINDOW (window)))
+  /* A window busy with its own experiment (training, saving labels,
+   * reading a precision sample) keeps it, as it would refuse to close it:
+   * a new one opens. */
+  if (window == NULL || !EM_IS_WINDOW (window) || em_window_is_busy (EM_WINDOW (window)))
     window = GTK_WINDOW (em_window_new (self->application));
   em_window_open_experiment (EM_WINDOW (window), path);
   gtk_window_present (window);

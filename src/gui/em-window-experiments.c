@@ -177,14 +177,24 @@ close_experiment_views (EmWindow *self)
     gtk_window_destroy (g_ptr_array_index (views, i));
 }
 
+/* Whether a thread of this window is using its experiment (training,
+ * saving labels or reading a precision sample), so that the window cannot
+ * close it now: what opens an experiment elsewhere asks before choosing
+ * this window. */
+gboolean
+em_window_is_busy (EmWindow *self)
+{
+  g_return_val_if_fail (EM_IS_WINDOW (self), FALSE);
+  return self->training || em_window_is_writing (self) || self->sample_running;
+}
+
 /* Closes the open experiment (or stops one opening) so that it can be
  * renamed, deleted or replaced; refused with a toast while this window
  * trains, saves labels or reads a precision sample, which need it. */
 static gboolean
 release_experiment (EmWindow *self)
 {
-  /* Each of these has a thread using self->exp. */
-  if (self->training || em_window_is_writing (self) || self->sample_running)
+  if (em_window_is_busy (self))
     {
       _em_window_toast (self, _ ("Wait until training, saving labels and reading the precision "
                                  "sample are done (or cancel the training)"));

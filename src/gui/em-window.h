@@ -41,6 +41,7 @@ void            em_window_set_demo_options (EmWindow *self, const EmDemoOptions 
 EmExperiment   *em_window_get_experiment (EmWindow *self);
 gboolean        em_window_is_training (EmWindow *self);
 gboolean        em_window_is_writing (EmWindow *self);
+gboolean        em_window_is_busy (EmWindow *self);
 EmSpectrumPlot *em_window_get_plot (EmWindow *self);
 void            em_window_relabel (EmWindow *self, const char *spectrum_id, const char *class_name);
 void            em_window_set_hips_survey (EmWindow *self, const char *hips_id);
