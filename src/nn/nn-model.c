@@ -564,7 +564,7 @@ nn_model_reserve (NnModel *m,
             goto oom;
         }
       if (!grow (&m->dcol, max_raw * B) || !grow (&m->wino_dm, max_wm * B)
-          || !grow_zeroed (&m->wino_dv, max_wv * B) || !grow (&m->wino_du, max_wu))
+          || !grow_zeroed (&m->wino_dv, max_wv * B) || !grow_zeroed (&m->wino_du, max_wu))
         goto oom;
       m->cap_train = B;
     }

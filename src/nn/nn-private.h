@@ -243,8 +243,9 @@ void   nn_winograd_forward_store (const float *v, int B, int L, int C_in, const 
  * max-pool of pairs after the layer (B x (L - 2) / 2 x C_out), the pool's
  * and the ReLU's backward passes done here on the way.
  * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in (dU, or dU^T, 8 x C_in x
- * C_out, when C_out > C_in), @dv: 8 x C_in x tiles, the last all zeros on
- * entry and on return, as @mbuf of the forward pass. */
+ * C_out, when C_out > C_in), @dv: 8 x C_in x tiles, the last two all
+ * zeros on entry and on return, as @mbuf of the forward pass (OpenBLAS
+ * adds onto zeros left in the cache faster than it clears a matrix). */
 void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
                                int C_out, const float *y, int relu, int pool, const float *dy,
                                float *db, float *dm, float *du, float *dv, float *dw, float *dx);

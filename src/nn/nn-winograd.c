@@ -342,8 +342,8 @@ weights_rows (const float *w, size_t o0, size_t o1, int C_out, int C_in, float *
 
 typedef struct
 {
-  const float *w, *u;
-  float       *out;
+  const float *w;
+  float       *u, *out; /* u: dU, cleared as it is read */
   int          C_out, C_in;
 } WeightsArgs;
 
@@ -366,18 +366,21 @@ nn_winograd_weights (const float *w,
   nn_parallel_for (C_out, nn_pass_min_items ((size_t) 3 * P * C_in), weights_range, &a);
 }
 
-/* dw[o][k][c] = sum_xi G[xi][k] du[xi][o][c]. */
+/* dw[o][k][c] = sum_xi G[xi][k] du[xi][o][c], du cleared once read (the
+ * products of the next step add onto its zeros). */
 NN_CLONES static void
-weights_grad_rows (const float *du, size_t o0, size_t o1, int C_out, int C_in, float *dw)
+weights_grad_rows (float *du, size_t o0, size_t o1, int C_out, int C_in, float *dw)
 {
   size_t plane = (size_t) C_out * C_in;
 
   for (size_t o = o0; o < o1; o++)
     {
-      const float *m = du + o * C_in;
+      float *m = du + o * C_in;
       float *g = dw + o * 3 * C_in;
       weights_grad_tile (m, m + plane, m + 2 * plane, m + 3 * plane, m + 4 * plane, m + 5 * plane,
                          m + 6 * plane, m + 7 * plane, g, g + C_in, g + 2 * C_in, C_in);
+      for (int xi = 0; xi < P; xi++)
+        memset (m + xi * plane, 0, sizeof (float) * C_in);
     }
 }
 
@@ -393,7 +396,7 @@ weights_grad_range (size_t begin, size_t end, void *ctx)
  * the blocks of BLOCK output channels b0 … b1 - 1: a block of BLOCK x
  * BLOCK of each point transposed in registers, then G^T of it. */
 NN_CLONES static void
-weights_grad_transposed (const float *dut, size_t b0, size_t b1, int C_out, int C_in, float *dw)
+weights_grad_transposed (float *dut, size_t b0, size_t b1, int C_out, int C_in, float *dw)
 {
   size_t plane = (size_t) C_out * C_in;
   NnVec m[P][BLOCK], zero = { 0 };
@@ -407,8 +410,8 @@ weights_grad_transposed (const float *dut, size_t b0, size_t b1, int C_out, int 
           for (int xi = 0; xi < P; xi++)
             {
               for (int c = 0; c < BLOCK; c++)
-                m[xi][c] = c < nc ? load_part (dut + xi * plane + (size_t) (c0 + c) * C_out + o0,
-                                               no)
+                m[xi][c] = c < nc ? take_row (dut + xi * plane + (size_t) (c0 + c) * C_out + o0,
+                                              no)
                                   : zero;
               transpose_block (m[xi]);
             }
@@ -1047,7 +1050,7 @@ nn_winograd_backward (const float *v,
     {
       for (int xi = 0; xi < P; xi++)
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_in, C_out, T, 1.0f,
-                     v + xi * plane_in, C_in, dm + xi * plane_out, C_out, 0.0f, du + xi * plane,
+                     v + xi * plane_in, C_in, dm + xi * plane_out, C_out, 1.0f, du + xi * plane,
                      C_out);
       nn_parallel_for ((size_t) (C_out + BLOCK - 1) / BLOCK,
                        nn_pass_min_items ((size_t) P * C_in * BLOCK), weights_grad_transposed_range,
@@ -1057,7 +1060,7 @@ nn_winograd_backward (const float *v,
     {
       for (int xi = 0; xi < P; xi++)
         cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C_out, C_in, T, 1.0f,
-                     dm + xi * plane_out, C_out, v + xi * plane_in, C_in, 0.0f, du + xi * plane,
+                     dm + xi * plane_out, C_out, v + xi * plane_in, C_in, 1.0f, du + xi * plane,
                      C_in);
       nn_parallel_for (C_out, nn_pass_min_items ((size_t) P * C_in), weights_grad_range, &grad_w);
     }

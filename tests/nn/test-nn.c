@@ -631,7 +631,7 @@ test_winograd_conv (void)
         g_autofree float *yw = g_new (float, ny), *pool = g_new (float, ny), *poolw = g_new (float, ny);
         size_t P = NN_WINOGRAD_POINTS;
         g_autofree float *u = g_new (float, P * nw / 3), *v = g_new (float, P * T * C_in);
-        g_autofree float *mbuf = g_new0 (float, P * T * C_out), *du = g_new (float, P * nw / 3);
+        g_autofree float *mbuf = g_new0 (float, P * T * C_out), *du = g_new0 (float, P * nw / 3);
         g_autofree float *dm = g_new (float, P * T * C_out);
         g_autofree float *dv = g_new0 (float, P * T * C_in);
         g_autofree float *dy = g_new (float, ny), *dyw = g_new (float, ny);
