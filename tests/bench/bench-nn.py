@@ -158,7 +158,14 @@ def main():
         args.threads = 1
         clock = time.thread_time
 
-    log("cpu", next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?"))
+    cpuinfo = open("/proc/cpuinfo").read().splitlines()
+    log("cpu", next((l.split(":", 1)[1].strip() for l in cpuinfo if l.startswith("model name")), "?"))
+    # What PyTorch's bfloat16 runs on: AMX tiles, AVX-512 BF16 dot
+    # products, or neither (emulated, slow); the reference's figure means
+    # little without it.
+    flags = set(next((l.split(":", 1)[1].split() for l in cpuinfo if l.startswith("flags")), []))
+    log("cpu_bfloat16", "amx" if "amx_bf16" in flags else
+        "avx512_bf16" if "avx512_bf16" in flags else "none")
     log("threads", args.threads)
     log("clock", "thread-cpu-time" if args.cpu_time else "wall")
     # Rounds alternate the two sides, and each figure is the best over the
