@@ -680,6 +680,9 @@ test_winograd_conv (void)
         assert_close ("dx", dxw, dx, nx, 1e-5f);
         for (size_t i = 0; i < P * T * C_in; i++)
           g_assert_cmpfloat (dv[i], ==, 0.0f);
+        /* and dU's buffer too, for the next step's products to add onto */
+        for (size_t i = 0; i < P * nw / 3; i++)
+          g_assert_cmpfloat (du[i], ==, 0.0f);
         /* dy is left as it was: the ReLU's mask is taken on the way. */
         g_assert_cmpmem (dyw, sizeof (float) * ny, dy_in, sizeof (float) * ny);
         /* No input gradient asked for (the first layer): dw alone. */
