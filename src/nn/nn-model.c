@@ -322,6 +322,8 @@ free_workspace (NnModel *m)
       free (m->layers[i].mask);
       free (m->layers[i].wino_u);
       free (m->layers[i].wino_v);
+      free (m->layers[i].pool_second);
+      m->layers[i].pool_second = NULL;
       m->layers[i].act = m->layers[i].mask = NULL;
       m->layers[i].wino_u = m->layers[i].wino_v = NULL;
     }
@@ -495,6 +497,16 @@ conv_winograd (const NnLayer *L)
   return L->kind == NN_LAYER_CONV && L->winograd;
 }
 
+/* Whether layer @i is a Winograd convolution with a max-pool of pairs
+ * after it, which training's passes take together: the activation
+ * between them is never written, the pool's choices stand for it. */
+static int
+pooled_winograd (const NnModel *m, int i)
+{
+  return conv_winograd (&m->layers[i]) && i + 1 < m->n_layers
+         && m->layers[i + 1].kind == NN_LAYER_POOL && m->layers[i + 1].k == 2;
+}
+
 int
 nn_model_reserve (NnModel *m,
                   int      B,
@@ -554,7 +566,14 @@ nn_model_reserve (NnModel *m,
           size_t out = (size_t) L->c_out * L->l_out * B;
           if (L->kind == NN_LAYER_FLATTEN)
             continue;
-          if (!grow (&L->act, out))
+          if (pooled_winograd (m, i))
+            {
+              unsigned char *p = realloc (L->pool_second, out / 2 > 0 ? out / 2 : 1);
+              if (p == NULL)
+                goto oom;
+              L->pool_second = p;
+            }
+          else if (!grow (&L->act, out))
             goto oom;
           if (L->kind == NN_LAYER_DROPOUT && !grow (&L->mask, out))
             goto oom;
@@ -606,21 +625,21 @@ nn_model_forward (NnModel     *m,
               /* Training: the activation is kept, and the pool of pairs
                * after it and the next convolution's input transform are
                * taken from it on the way. */
-              int pool = i + 1 < m->n_layers && m->layers[i + 1].kind == NN_LAYER_POOL
-                         && m->layers[i + 1].k == 2;
+              int pool = pooled_winograd (m, i);
               int next = i + 1 + (pool ? 1 : 0);
               int chain = next < m->n_layers && conv_winograd (&m->layers[next]);
               nn_winograd_weights (w, L->c_out, L->c_in, L->wino_u);
               if (!v_ready)
                 nn_winograd_input (cur, B, L->l_in, L->c_in, L->wino_v);
               nn_winograd_forward_store (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, b,
-                                         L->relu, m->wino_m, L->act,
+                                         L->relu, m->wino_m, pool ? NULL : L->act,
                                          pool ? m->layers[i + 1].act : NULL,
+                                         pool ? L->pool_second : NULL,
                                          chain ? m->layers[next].wino_v : NULL);
               v_ready = chain;
               if (pool)
                 {
-                  L->out = L->act;
+                  L->out = NULL; /* not written: the pool's output and choices stand for it */
                   L = &m->layers[++i];
                   out = L->act;
                 }
@@ -736,9 +755,10 @@ nn_model_backward (NnModel     *m,
         case NN_LAYER_CONV:
           if (conv_winograd (L))
             {
-              nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out, L->out,
-                                    L->relu, pooled ? 2 : 0, g, db, m->wino_dm, m->wino_du,
-                                    m->wino_dv, dw, dx);
+              nn_winograd_backward (L->wino_v, B, L->l_in, L->c_in, L->wino_u, L->c_out,
+                                    pooled ? m->layers[i + 1].out : L->out, L->relu,
+                                    pooled ? 2 : 0, pooled ? L->pool_second : NULL, g, db,
+                                    m->wino_dm, m->wino_du, m->wino_dv, dw, dx);
               pooled = 0;
               break;
             }
@@ -746,7 +766,7 @@ nn_model_backward (NnModel     *m,
                               dw, db, m->dcol, dx);
           break;
         case NN_LAYER_POOL:
-          if (L->k == 2 && i > 0 && conv_winograd (&m->layers[i - 1]))
+          if (i > 0 && pooled_winograd (m, i - 1))
             {
               pooled = 1;
               continue;

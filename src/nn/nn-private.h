@@ -229,26 +229,32 @@ void   nn_winograd_forward_chain (const float *v, int B, int L, int C_in, const 
                                   int C_out, const float *b, int relu, int pool, float *mbuf,
                                   float *y, float *v_next);
 /* Training's forward pass from V: y (B x (L - 2) x C_out, kept for the
- * backward pass) and, when @y_pool is not NULL, its max-pool of pairs
- * (B x (L - 2) / 2 x C_out, as nn_maxpool_forward writes it); when
- * @v_next is not NULL, also the input transform of the pooled output (or
- * of y) for the next Winograd convolution, as nn_winograd_input would
- * write it from there. */
+ * backward pass) or, when @y_pool is not NULL, its max-pool of pairs
+ * (B x (L - 2) / 2 x C_out, as nn_maxpool_forward writes it) and in
+ * @second (as many bytes) 1 where a pair's second member is the larger,
+ * 0 where the first is (or they are equal): all the backward pass needs
+ * of y, which is then written only when @y is not NULL.  When @v_next is
+ * not NULL, also the input transform of the pooled output (or of y) for
+ * the next Winograd convolution, as nn_winograd_input would write it from
+ * there. */
 void   nn_winograd_forward_store (const float *v, int B, int L, int C_in, const float *u,
                                   int C_out, const float *b, int relu, float *mbuf, float *y,
-                                  float *y_pool, float *v_next);
+                                  float *y_pool, unsigned char *second, float *v_next);
 /* From V and U of the forward pass, its output y (B x (L - 2) x C_out,
  * after the ReLU when @relu) and dy: db, dw, and dx (B x L x C_in) when
  * it is not NULL.  dy is the gradient of y, or with @pool = 2 that of the
  * max-pool of pairs after the layer (B x (L - 2) / 2 x C_out), the pool's
- * and the ReLU's backward passes done here on the way.
+ * and the ReLU's backward passes done here on the way: @y is then the
+ * pool's output and @second its choices, as nn_winograd_forward_store
+ * writes them (NULL without the pool).
  * @dm: 8 x tiles x C_out, @du: 8 x C_out x C_in (dU, or dU^T, 8 x C_in x
  * C_out, when C_out > C_in), @dv: 8 x C_in x tiles, the last two all
  * zeros on entry and on return, as @mbuf of the forward pass (OpenBLAS
  * adds onto zeros left in the cache faster than it clears a matrix). */
 void   nn_winograd_backward   (const float *v, int B, int L, int C_in, const float *u,
-                               int C_out, const float *y, int relu, int pool, const float *dy,
-                               float *db, float *dm, float *du, float *dv, float *dw, float *dx);
+                               int C_out, const float *y, int relu, int pool,
+                               const unsigned char *second, const float *dy, float *db,
+                               float *dm, float *du, float *dv, float *dw, float *dx);
 
 typedef enum
 {
@@ -269,7 +275,10 @@ typedef struct
   float       rate;         /* dropout */
   char        name[16];     /* tensor name prefix: conv1, dense2, ... */
   size_t      w_off, b_off, n_w; /* offsets into the parameter arena */
-  float      *act;          /* output activations, B * l_out * c_out (training) */
+  float      *act;          /* output activations, B * l_out * c_out (training; not
+                             * for a Winograd convolution with a pool of pairs after
+                             * it: the pool's output and pool_second stand for it) */
+  unsigned char *pool_second; /* that pool's choices (see nn_winograd_forward_store) */
   float      *mask;         /* dropout mask (training) */
   float      *out;          /* where the last forward pass put the output */
   int         winograd;     /* conv through Winograd (fixed at creation) */

@@ -156,6 +156,7 @@ input_tile (const float *restrict d0, const float *restrict d1, const float *res
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float NnVec __attribute__ ((vector_size (BLOCK * sizeof (float))));
 typedef int NnVecMask __attribute__ ((vector_size (BLOCK * sizeof (int))));
+typedef unsigned char NnVecByte __attribute__ ((vector_size (BLOCK)));
 
 /* Inlined into each clone of its caller: an out-of-line copy would be
  * compiled for the baseline only. */
@@ -475,11 +476,13 @@ input_transform_samples (const float *x, size_t s0, size_t s1, int L, int C, con
 
 /* y = act (A^T M + b) for samples s0 … s1 - 1 (s1 - s0 ≤ OUTPUT_GROUP) of
  * the products @mt (P, C, T), optionally max-pooled by 2, M cleared;
- * @ys: their L_y rows each from sample s0's on.  Channel blocks outermost,
- * so that each row of M is read in one run. */
+ * @ys (unless NULL): their L_y rows each from sample s0's on; @yp, the
+ * pool of pairs, and @second, 1 where a pair's second is the larger, for
+ * training.  Channel blocks outermost, so that each row of M is read in
+ * one run. */
 NN_INLINE void
 output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const float *b,
-              float floor, int pool, float *ys, float *yp)
+              float floor, int pool, float *ys, float *yp, unsigned char *second)
 {
   size_t T_s = nn_winograd_tiles (1, L_out), plane = (size_t) C * T;
   size_t g0 = s0 * T_s, g1 = s1 * T_s;
@@ -497,16 +500,27 @@ output_group (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C, const
             {
               size_t s = (g + t) / T_s;
               int j = (int) ((g + t) - s * T_s);
-              float *row = ys + ((s - s0) * L_y + (size_t) step * j) * C + o0;
-              for (int i = 0; i < step && step * j + i < L_y; i++)
-                store_part (row + (size_t) i * C, out[i][t], nc);
+              float *row;
+              if (ys != NULL)
+                {
+                  row = ys + ((s - s0) * L_y + (size_t) step * j) * C + o0;
+                  for (int i = 0; i < step && step * j + i < L_y; i++)
+                    store_part (row + (size_t) i * C, out[i][t], nc);
+                }
               if (yp == NULL)
                 continue;
               /* The pool of pairs as nn_maxpool_forward takes it (a pair
-               * never straddles two tiles of 6). */
-              row = yp + ((s - s0) * (L_out / 2) + (size_t) (TILE / 2) * j) * C + o0;
+               * never straddles two tiles of 6), and which of the pair it
+               * took: all the backward pass needs of the pair. */
+              size_t q = (s - s0) * (L_out / 2) + (size_t) (TILE / 2) * j;
               for (int i = 0; i < TILE / 2 && (TILE / 2) * j + i < L_out / 2; i++)
-                store_part (row + (size_t) i * C, vec_max (out[2 * i + 1][t], out[2 * i][t]), nc);
+                {
+                  NnVecMask k = out[2 * i + 1][t] > out[2 * i][t];
+                  NnVecByte bytes = __builtin_convertvector (k & 1, NnVecByte);
+                  store_part (yp + (q + i) * C + o0, vec_max (out[2 * i + 1][t], out[2 * i][t]),
+                              nc);
+                  memcpy (second + (q + i) * C + o0, &bytes, (size_t) nc);
+                }
             }
         }
     }
@@ -522,7 +536,7 @@ output_transform_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, 
 
   for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     output_group (mt, T, s, s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1, L_out, C, b, floor,
-                  pool == 2, y + s * L_y * C, NULL);
+                  pool == 2, y + s * L_y * C, NULL, NULL);
 }
 
 /* The output transform of samples s0 … s1 - 1 chained into the input
@@ -541,7 +555,7 @@ output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
   for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     {
       size_t e = s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1;
-      output_group (mt, T, s, e, L_out, C, b, floor, pool == 2, ys, NULL);
+      output_group (mt, T, s, e, L_out, C, b, floor, pool == 2, ys, NULL, NULL);
       for (size_t k = s; k < e; k++)
         input_transform_one (ys + (k - s) * L_y * C, L_y, C, zero, plane_next,
                              v_next + k * T_next * C);
@@ -549,14 +563,16 @@ output_chain_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
 }
 
 /* Training's output transform of samples s0 … s1 - 1: y (kept for the
- * backward pass) and, with @yp, its max-pool of pairs (kept as the next
- * layer's input); with @v_next, the next convolution's input transform
- * of whichever of the two it takes, from the rows a group just wrote
- * (in L2), not a pass over memory later. */
+ * backward pass) or, with @yp, its max-pool of pairs (kept as the next
+ * layer's input) and which of each pair it took (@second, for the
+ * backward pass: y itself is written only when @y is not NULL); with
+ * @v_next, the next convolution's input transform of whichever of the two
+ * it takes, from the rows a group just wrote (in L2), not a pass over
+ * memory later. */
 NN_CLONES static void
 output_store_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int C,
-                      const float *b, int relu, float *y, float *yp, const float *zero,
-                      size_t plane_next, float *v_next)
+                      const float *b, int relu, float *y, float *yp, unsigned char *second,
+                      const float *zero, size_t plane_next, float *v_next)
 {
   int L_x = yp != NULL ? L_out / 2 : L_out;
   size_t T_next = v_next != NULL ? nn_winograd_tiles (1, L_x - 2) : 0;
@@ -565,8 +581,9 @@ output_store_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
   for (size_t s = s0; s < s1; s += OUTPUT_GROUP)
     {
       size_t e = s + OUTPUT_GROUP < s1 ? s + OUTPUT_GROUP : s1;
-      output_group (mt, T, s, e, L_out, C, b, floor, 0, y + s * L_out * C,
-                    yp != NULL ? yp + s * (L_out / 2) * C : NULL);
+      output_group (mt, T, s, e, L_out, C, b, floor, 0, y != NULL ? y + s * L_out * C : NULL,
+                    yp != NULL ? yp + s * (L_out / 2) * C : NULL,
+                    yp != NULL ? second + s * (L_out / 2) * C : NULL);
       if (v_next == NULL)
         continue;
       for (size_t k = s; k < e; k++)
@@ -576,39 +593,35 @@ output_store_samples (float *mt, size_t T, size_t s0, size_t s1, int L_out, int 
 }
 
 /* Row @pos of sample @s of the gradient of the layer's output: @dy masked
- * by the ReLU (@y > 0) and, with @pool, the gradient of the max-pool of
- * pairs after it routed to the first maximum of each pair (PyTorch's
- * choice), the positions past the last pair zero: what
+ * by the ReLU (@y > 0) or, with @pool, the gradient of the max-pool of
+ * pairs after it routed to the member @second names (the first of equals,
+ * PyTorch's choice) when the pool's output @y (the chosen member after
+ * the ReLU) is above 0, the positions past the last pair zero: what
  * nn_maxpool_backward and nn_relu_bias_grad write in two passes over
  * memory, a row at a time into the cache. */
 NN_INLINE void
-grad_row (const float *dy, const float *y, size_t s, int pos, int L_out, int C, int relu,
-          int pool, float *restrict out)
+grad_row (const float *dy, const float *y, const unsigned char *second, size_t s, int pos,
+          int L_out, int C, int relu, int pool, float *restrict out)
 {
-  const float *restrict ys = y + ((size_t) s * L_out + pos) * C;
-  const float *restrict d;
-
-  if (!pool)
-    d = dy + ((size_t) s * L_out + pos) * C;
-  else if (pos / 2 < L_out / 2)
-    d = dy + ((size_t) s * (L_out / 2) + pos / 2) * C;
-  else
+  if (pool && pos / 2 >= L_out / 2)
     {
       memset (out, 0, sizeof (float) * C);
       return;
     }
   if (pool)
     {
-      /* The pair's other member: after (pos even) or before it. */
-      const float *restrict yo = pos % 2 == 0 ? ys + C : ys - C;
-      int odd = pos % 2;
+      size_t q = (size_t) s * (L_out / 2) + pos / 2;
+      const float *restrict d = dy + q * C, *restrict yq = y + q * C;
+      const unsigned char *restrict k = second + q * C;
+      unsigned char odd = (unsigned char) (pos % 2);
+
       for (int c = 0; c < C; c++)
-        {
-          int first = odd ? ys[c] > yo[c] : !(yo[c] > ys[c]);
-          out[c] = first && (!relu || ys[c] > 0.0f) ? d[c] : 0.0f;
-        }
+        out[c] = k[c] == odd && (!relu || yq[c] > 0.0f) ? d[c] : 0.0f;
       return;
     }
+
+  const float *restrict ys = y + ((size_t) s * L_out + pos) * C;
+  const float *restrict d = dy + ((size_t) s * L_out + pos) * C;
   for (int c = 0; c < C; c++)
     out[c] = !relu || ys[c] > 0.0f ? d[c] : 0.0f;
 }
@@ -618,8 +631,9 @@ grad_row (const float *dy, const float *y, size_t s, int pos, int L_out, int C, 
  * and db, the sum of dy over the samples' outputs: the sum of dM's point
  * 1 (the row of ones of A) over their tiles, once they are written. */
 NN_CLONES static void
-output_grad_samples (const float *dy, const float *y, size_t s0, size_t s1, int L_out, int C,
-                     int relu, int pool, size_t plane, float *rows, float *db, float *dm)
+output_grad_samples (const float *dy, const float *y, const unsigned char *second, size_t s0,
+                     size_t s1, int L_out, int C, int relu, int pool, size_t plane, float *rows,
+                     float *db, float *dm)
 {
   int T_s = (int) nn_winograd_tiles (1, L_out);
 
@@ -628,7 +642,8 @@ output_grad_samples (const float *dy, const float *y, size_t s0, size_t s1, int 
       {
         for (int i = 0; i < TILE; i++)
           if (TILE * j + i < L_out)
-            grad_row (dy, y, s, TILE * j + i, L_out, C, relu, pool, rows + (size_t) i * C);
+            grad_row (dy, y, second, s, TILE * j + i, L_out, C, relu, pool,
+                      rows + (size_t) i * C);
           else
             memset (rows + (size_t) i * C, 0, sizeof (float) * C);
         float *o = dm + (s * T_s + j) * C;
@@ -759,10 +774,11 @@ output_transform_range (size_t begin, size_t end, void *ctx)
 
 typedef struct
 {
-  float       *products, *y, *yp, *v_next;
-  const float *b, *zero;
-  size_t       plane, plane_next;
-  int          L_out, C, relu;
+  float         *products, *y, *yp, *v_next;
+  unsigned char *second;
+  const float   *b, *zero;
+  size_t         plane, plane_next;
+  int            L_out, C, relu;
 } StoreArgs;
 
 static void
@@ -771,15 +787,16 @@ output_store_range (size_t begin, size_t end, void *ctx)
   StoreArgs *a = ctx;
 
   output_store_samples (a->products, a->plane / a->C, begin, end, a->L_out, a->C, a->b, a->relu,
-                        a->y, a->yp, a->zero, a->plane_next, a->v_next);
+                        a->y, a->yp, a->second, a->zero, a->plane_next, a->v_next);
 }
 
 typedef struct
 {
-  const float *dy, *y;
-  float       *dm, *db_parts;
-  size_t       plane, stride;
-  int          B, L_out, C, relu, pool, parts;
+  const float         *dy, *y;
+  const unsigned char *second;
+  float               *dm, *db_parts;
+  size_t               plane, stride;
+  int                  B, L_out, C, relu, pool, parts;
 } OutputGradArgs;
 
 /* Parts of whole samples, each with its own sum of db: the parts are a
@@ -793,9 +810,9 @@ output_grad_parts (size_t begin, size_t end, void *ctx)
   if (rows == NULL)
     abort (); /* a few kB: as fatal as any other allocation failure here */
   for (size_t part = begin; part < end; part++)
-    output_grad_samples (a->dy, a->y, a->B * part / a->parts, a->B * (part + 1) / a->parts,
-                         a->L_out, a->C, a->relu, a->pool, a->plane, rows,
-                         a->db_parts + part * a->stride, a->dm);
+    output_grad_samples (a->dy, a->y, a->second, a->B * part / a->parts,
+                         a->B * (part + 1) / a->parts, a->L_out, a->C, a->relu, a->pool,
+                         a->plane, rows, a->db_parts + part * a->stride, a->dm);
   free (rows);
 }
 
@@ -950,24 +967,25 @@ nn_winograd_forward_chain (const float *v,
 }
 
 void
-nn_winograd_forward_store (const float *v,
-                           int          B,
-                           int          L,
-                           int          C_in,
-                           const float *u,
-                           int          C_out,
-                           const float *b,
-                           int          relu,
-                           float       *mbuf,
-                           float       *y,
-                           float       *y_pool,
-                           float       *v_next)
+nn_winograd_forward_store (const float   *v,
+                           int            B,
+                           int            L,
+                           int            C_in,
+                           const float   *u,
+                           int            C_out,
+                           const float   *b,
+                           int            relu,
+                           float         *mbuf,
+                           float         *y,
+                           float         *y_pool,
+                           unsigned char *second,
+                           float         *v_next)
 {
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out), L_x = y_pool != NULL ? L_out / 2 : L_out;
   size_t plane_out = (size_t) T * C_out;
   float *zero = v_next != NULL ? zeros (C_out) : NULL;
-  StoreArgs out = { mbuf, y, y_pool, v_next, b, zero, plane_out,
+  StoreArgs out = { mbuf, y, y_pool, v_next, second, b, zero, plane_out,
                     v_next != NULL ? nn_winograd_tiles (B, L_x - 2) * C_out : 0, L_out, C_out,
                     relu };
 
@@ -997,22 +1015,23 @@ nn_winograd_forward (const float *x,
 }
 
 void
-nn_winograd_backward (const float *v,
-                      int          B,
-                      int          L,
-                      int          C_in,
-                      const float *u,
-                      int          C_out,
-                      const float *y,
-                      int          relu,
-                      int          pool,
-                      const float *dy,
-                      float       *db,
-                      float       *dm,
-                      float       *du,
-                      float       *dv,
-                      float       *dw,
-                      float       *dx)
+nn_winograd_backward (const float         *v,
+                      int                  B,
+                      int                  L,
+                      int                  C_in,
+                      const float         *u,
+                      int                  C_out,
+                      const float         *y,
+                      int                  relu,
+                      int                  pool,
+                      const unsigned char *second,
+                      const float         *dy,
+                      float               *db,
+                      float               *dm,
+                      float               *du,
+                      float               *dv,
+                      float               *dw,
+                      float               *dx)
 {
   int L_out = L - 2, T_s = (int) nn_winograd_tiles (1, L_out);
   int T = (int) nn_winograd_tiles (B, L_out);
@@ -1033,8 +1052,8 @@ nn_winograd_backward (const float *v,
   db_parts = aligned_alloc (64, sizeof (float) * parts * nn_part_stride (C_out));
   if (db_parts == NULL)
     abort ();
-  grad_out = (OutputGradArgs) { dy, y, dm, db_parts, plane_out, nn_part_stride (C_out), B,
-                                L_out, C_out, relu, pool == 2, parts };
+  grad_out = (OutputGradArgs) { dy, y, second, dm, db_parts, plane_out, nn_part_stride (C_out),
+                                B, L_out, C_out, relu, pool == 2, parts };
   nn_parallel_for ((size_t) parts, 1, output_grad_parts, &grad_out);
   memcpy (db, db_parts, sizeof (float) * C_out);
   for (int part = 1; part < parts; part++)

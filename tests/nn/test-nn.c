@@ -673,8 +673,8 @@ test_winograd_conv (void)
         nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
         /* The masks from the same y on both sides: ReLU and pool decisions
          * that rounding could flip are not what is tested. */
-        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, dyw, dbw, dm, du, dv, dww,
-                              dxw);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, NULL, dyw, dbw, dm, du, dv,
+                              dww, dxw);
         assert_close ("db", dbw, db, C_out, 1e-6f);
         assert_close ("dw", dww, dw, nw, 1e-5f);
         assert_close ("dx", dxw, dx, nx, 1e-5f);
@@ -687,26 +687,51 @@ test_winograd_conv (void)
         g_assert_cmpmem (dyw, sizeof (float) * ny, dy_in, sizeof (float) * ny);
         /* No input gradient asked for (the first layer): dw alone. */
         memset (dww, 0, sizeof (float) * nw);
-        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, dyw, dbw, dm, du, dv, dww,
-                              NULL);
+        nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 0, NULL, dyw, dbw, dm, du, dv,
+                              dww, NULL);
         assert_close ("dw without dx", dww, dw, nw, 1e-5f);
 
         /* Through a max-pool of pairs after the layer: the gradient of the
          * pooled output, routed back by nn_maxpool_backward on the GEMM
-         * side, by the Winograd backward pass itself on the other.  y has
-         * ties (zeros after the ReLU, and a pair made equal on purpose):
-         * the first of equals takes the gradient on both sides. */
+         * side, by the Winograd backward pass itself on the other, from
+         * the pool's output and its choices.  y has ties (zeros after the
+         * ReLU, and a pair made equal on purpose): the first of equals
+         * takes the gradient on both sides. */
         if (L_pool > 0)
           {
             size_t np = (size_t) B * L_pool * C_out;
-            g_autofree float *dpool = g_new (float, np);
+            g_autofree float *dpool = g_new (float, np), *yp = g_new (float, np);
+            g_autofree float *ys = g_new (float, ny), *yps = g_new (float, np);
+            g_autofree unsigned char *second = g_new (unsigned char, np);
+            g_autofree unsigned char *seconds = g_new (unsigned char, np);
+
+            /* Training's forward pass writes the pool and its choices
+             * (and y when asked): those of its own y. */
+            nn_winograd_forward_store (v, B, L, C_in, u, C_out, b, relu, mbuf, ys, yps, seconds,
+                                       NULL);
+            assert_close ("stored forward", ys, y, ny, 1e-5f);
+            nn_maxpool_forward (ys, B, L_out, C_out, 2, yp);
+            g_assert_cmpmem (yps, sizeof (float) * np, yp, sizeof (float) * np);
+            for (size_t q = 0; q < np; q++)
+              {
+                size_t s = q / ((size_t) L_pool * C_out), t = q / C_out % L_pool, c = q % C_out;
+                const float *pair = ys + (s * L_out + 2 * t) * C_out + c;
+                g_assert_cmpint (seconds[q], ==, pair[C_out] > pair[0]);
+              }
 
             y[C_out] = y[0];
+            nn_maxpool_forward (y, B, L_out, C_out, 2, yp);
+            for (size_t q = 0; q < np; q++)
+              {
+                size_t s = q / ((size_t) L_pool * C_out), t = q / C_out % L_pool, c = q % C_out;
+                const float *pair = y + (s * L_out + 2 * t) * C_out + c;
+                second[q] = pair[C_out] > pair[0];
+              }
             fill_uniform (dpool, np, &rng, -1, 1);
             nn_maxpool_backward (y, B, L_out, C_out, 2, dpool, dy);
             nn_conv1d_backward (x, NULL, B, L, C_in, w, C_out, K, relu, y, dy, dw, db, col, dx);
-            nn_winograd_backward (v, B, L, C_in, u, C_out, y, relu, 2, dpool, dbw, dm, du, dv,
-                                  dww, dxw);
+            nn_winograd_backward (v, B, L, C_in, u, C_out, yp, relu, 2, second, dpool, dbw, dm,
+                                  du, dv, dww, dxw);
             assert_close ("pooled db", dbw, db, C_out, 1e-6f);
             assert_close ("pooled dw", dww, dw, nw, 1e-5f);
             assert_close ("pooled dx", dxw, dx, nx, 1e-5f);
@@ -716,7 +741,10 @@ test_winograd_conv (void)
 
 /* Whether two stored forward passes of the same network took the same
  * decisions: the same activations zero after each ReLU, and the same
- * input (the first of equals) taken by each max-pool window. */
+ * input (the first of equals) taken by each max-pool window.  @a may
+ * have kept a Winograd convolution's pool of pairs as the pool's output
+ * and choices alone: there its decisions are the choices and the pooled
+ * values above zero (a ReLU that no pool took passes no gradient). */
 static gboolean
 same_decisions (const NnModel *a, const NnModel *b, int B)
 {
@@ -725,6 +753,24 @@ same_decisions (const NnModel *a, const NnModel *b, int B)
       const NnLayer *La = &a->layers[i], *Lb = &b->layers[i];
       size_t n = (size_t) B * La->c_out * La->l_out;
 
+      if (La->kind == NN_LAYER_POOL && a->layers[i - 1].out == NULL)
+        {
+          const unsigned char *second = a->layers[i - 1].pool_second;
+          const float *xb = b->layers[i - 1].out;
+
+          g_assert_cmpint (La->k, ==, 2);
+          for (size_t j = 0; j < n; j++)
+            {
+              size_t q = j / La->c_in, c = j % La->c_in, s = q / La->l_out, t = q % La->l_out;
+              size_t base = ((size_t) s * La->l_in + 2 * t) * La->c_in + c;
+              int kb = xb[base + La->c_in] > xb[base];
+              if (second[j] != kb || (La->out[j] > 0.0f) != (Lb->out[j] > 0.0f))
+                return FALSE;
+            }
+          continue;
+        }
+      if (La->relu && La->out == NULL)
+        continue; /* taken with the pool after it */
       if (La->relu)
         for (size_t j = 0; j < n; j++)
           if ((La->out[j] > 0.0f) != (Lb->out[j] > 0.0f))
