@@ -767,7 +767,7 @@ nn_dense_backward (const float *x,
                    float       *dx)
 {
   nn_relu_bias_grad (y, dy, B, out, relu, db);
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, dy, out, x, in, 0.0f, dw,
+  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, dy, out, x, in, 1.0f, dw,
                in);
   if (dx != NULL)
     cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0f, dy, out, w, in, 0.0f,

@@ -74,6 +74,9 @@ void  nn_maxpool_backward  (const float *x, int B, int L, int C, int P,
 /* y = act (x w^T + b), x: B x in. */
 void  nn_dense_forward     (const float *x, int B, int in, const float *w, const float *b,
                             int out, int relu, float *y);
+/* Its backward pass: dy masked by the ReLU in place, db, dx (unless
+ * NULL), and dy^T x added onto @dw, which must hold zeros (a product onto
+ * zeros runs faster than one that clears its output first). */
 void  nn_dense_backward    (const float *x, int B, int in, const float *w, int out, int relu,
                             const float *y, float *dy, float *dw, float *db, float *dx);
 /* Inverted dropout: mask holds 0 or 1/(1-rate); y = x * mask (in place
@@ -295,6 +298,10 @@ struct NnModel
 
   size_t   n_params;
   float   *params, *grads;
+  /* The dense layers' dW in grads are all zeros, as nn_dense_backward
+   * needs them: so after the allocation and after every Adam step, which
+   * clears the gradients as it reads them. */
+  int      grads_zero;
 
   /* Workspace for a batch capacity; grown on demand, never per call. */
   int      cap, cap_train;

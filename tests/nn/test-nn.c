@@ -179,7 +179,7 @@ test_gradient_dense (void)
       size_t nx = c.B * c.in, ny = c.B * c.out, nw = c.in * c.out;
       g_autofree float *x = g_new (float, nx), *w = g_new (float, nw), *b = g_new (float, c.out);
       g_autofree float *y = g_new (float, ny), *r = g_new (float, ny), *dy = g_new (float, ny);
-      g_autofree float *dw = g_new (float, nw), *db = g_new (float, c.out), *dx = g_new (float, nx);
+      g_autofree float *dw = g_new0 (float, nw), *db = g_new (float, c.out), *dx = g_new (float, nx);
       NnRng rng;
 
       nn_rng_seed (&rng, 20 + relu);
@@ -451,6 +451,11 @@ train_small (uint64_t seed, const float *x, const int *y, size_t n, int dim, int
   o.batch_size = 32;
   if (nn_model_train (m, x, y, n, &o, &err) != NN_OK)
     g_error ("%s", err);
+  /* Adam clears the gradients as it reads them: the dense layers' next
+   * backward pass adds onto those zeros. */
+  g_assert_true (m->grads_zero);
+  for (size_t i = 0; i < m->n_params; i++)
+    g_assert_cmpfloat (m->grads[i], ==, 0.0f);
   (void) loss;
   return m;
 }
